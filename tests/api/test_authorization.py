@@ -1,0 +1,161 @@
+"""Who may call every write endpoint: one test per (action, actor) cell with its expected status.
+
+In each row ``producer`` is the producer the action is meant for (the organization that owns the
+batch or product, or the one a batch was shipped to for receiving) and ``stranger`` a producer of
+an unrelated organization.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import assert_problem, row_counts
+from tests.factories import Actor, ago, event_body
+
+ACTORS = ("anonymous", "stranger", "producer", "inspector", "admin")
+INSPECTION = {"items": [{"item": "毒死蜱", "result": "pass"}], "result": "pass", "lab": "检测站"}
+
+
+@dataclass
+class World:
+    make: Any
+    session: Any
+    client: Any
+    producer: Actor
+    stranger: Actor
+    inspector: Actor
+    admin: Actor
+
+
+Request = tuple[str, str, dict[str, Any] | None]
+
+
+def _org(w: World) -> Request:
+    return "POST", "/api/v1/organizations", {"kind": "cooperative", "name": "新合作社",
+                                             "region": {"province": "浙江省", "county": "松阳县"}}
+
+
+def _member(w: World) -> Request:
+    return "POST", f"/api/v1/organizations/{w.producer.org.id}/members", {"name": "新成员", "role": "producer"}
+
+
+def _token(w: World) -> Request:
+    return "POST", f"/api/v1/organizations/{w.producer.org.id}/members/{w.producer.user.id}/tokens", {"name": "t"}
+
+
+def _revoke(w: World) -> Request:
+    from trace.services.organizations import issue_token
+
+    token, _ = issue_token(w.session, None, w.producer.user, "spare")
+    w.session.commit()
+    return "DELETE", f"/api/v1/tokens/{token.id}", None
+
+
+def _category(w: World) -> Request:
+    return "POST", "/api/v1/categories", {"code": "honey", "nameZh": "蜂蜜", "nameEn": "Honey",
+                                          "template": [{"stage": "harvest"}]}
+
+
+def _product(w: World) -> Request:
+    return "POST", "/api/v1/products", {"category": "vegetables", "name": "黄瓜"}
+
+
+def _batch(w: World) -> Request:
+    product = w.make.product(w.producer)
+    return "POST", "/api/v1/batches", {"product": product.id, "lot": "M-1", "quantity": "10", "uom": "KGM"}
+
+
+def _event(stage: str, data: dict[str, Any]) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        return "POST", "/api/v1/events", event_body(stage, [w.make.batch(w.producer)], data)
+
+    return build
+
+
+def _shipping(w: World) -> Request:
+    recipient = w.make.org("retailer")
+    return "POST", "/api/v1/events", event_body("shipping", [w.make.batch(w.producer)], {"recipient": recipient.id})
+
+
+def _receiving(w: World) -> Request:
+    supplier = w.make.actor("producer")
+    batch = w.make.batch(supplier)
+    shipped = w.client.post("/api/v1/events", json=event_body("shipping", [batch], {"recipient": w.producer.org.id}),
+                            headers=supplier.headers)
+    assert shipped.status_code == 201, shipped.json
+    return "POST", "/api/v1/events", event_body("receiving", [batch], {"from": supplier.org.id})
+
+
+def _transformation(stage: str, category: str) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        product = w.make.product(w.producer, category)
+        batch = w.make.batch(w.producer, product, quantity="10")
+        return "POST", "/api/v1/transformations", {
+            "id": str(uuid.uuid4()), "stage": stage, "occurredAt": ago(hours=1),
+            "inputs": [{"batch": batch.trace_code, "quantity": "10", "uom": "KGM"}],
+            "outputs": [{"product": product.id, "lot": "OUT-1", "quantity": "6", "uom": "KGM"},
+                        {"product": product.id, "lot": "OUT-2", "quantity": "4", "uom": "KGM"}]}
+
+    return build
+
+
+# action: (request builder, expected status for anonymous, stranger, producer, inspector, admin)
+MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, int]]] = {
+    "create-organization": (_org, (401, 403, 403, 403, 201)),
+    "add-member": (_member, (401, 403, 403, 403, 201)),
+    "issue-token": (_token, (401, 403, 201, 403, 201)),
+    "revoke-token": (_revoke, (401, 404, 200, 404, 200)),
+    "create-category": (_category, (401, 403, 403, 403, 201)),
+    "create-product": (_product, (401, 201, 201, 403, 403)),
+    "register-batch": (_batch, (401, 403, 201, 403, 403)),
+    "event-harvest": (_event("harvest", {"quantity": "10", "uom": "KGM"}), (401, 403, 201, 403, 403)),
+    "event-inspection": (_event("inspection", INSPECTION), (401, 403, 201, 201, 403)),
+    "event-recall": (_event("recall", {"reason": "农残超标"}), (401, 403, 201, 201, 403)),
+    "event-shipping": (_shipping, (401, 403, 201, 403, 403)),
+    "event-receiving": (_receiving, (401, 403, 201, 403, 403)),
+    "transformation-processing": (_transformation("processing", "tea"), (401, 403, 201, 403, 403)),
+    "transformation-sorting": (_transformation("sorting", "vegetables"), (401, 403, 201, 403, 403)),
+}
+CELLS = [
+    pytest.param(action, actor, status, id=f"{action}-{actor}-{status}")
+    for action, (_, statuses) in MATRIX.items()
+    for actor, status in zip(ACTORS, statuses, strict=True)
+]
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/members"),
+           ("POST", "/organizations/<id:org_id>/members/<id:user_id>/tokens"),
+           ("DELETE", "/tokens/<id:token_id>"), ("POST", "/categories"), ("POST", "/products"),
+           ("POST", "/batches"), ("POST", "/events"), ("POST", "/transformations")}
+
+
+@pytest.fixture()
+def world(client, make, session) -> World:
+    producer = make.actor("producer")
+    return World(make, session, client, producer, make.actor("producer"), make.actor("inspector"), make.actor("admin"))
+
+
+@pytest.mark.parametrize(("action", "actor", "expected"), CELLS)
+def test_write_permission(client, world, session, action, actor, expected):
+    build, _ = MATRIX[action]
+    method, url, body = build(world)
+    headers = {} if actor == "anonymous" else getattr(world, actor).headers
+    before = row_counts(session)
+    r = client.open(url, method=method, json=body, headers=headers)
+    if expected < 400:
+        assert r.status_code == expected, r.get_data(as_text=True)
+        return
+    slug = {401: "unauthenticated", 403: "forbidden", 404: "not-found"}[expected]
+    assert_problem(r, expected, slug)
+    assert row_counts(session) == before
+
+
+def test_the_matrix_covers_the_foundation_write_endpoints():
+    from trace.api import ROUTES
+
+    writes = {(r.method, r.rule) for r in ROUTES if r.method in WRITE_METHODS}
+    assert writes >= COVERED

@@ -1,0 +1,150 @@
+"""Shared fixtures: an app per database engine, a rolled-back session per test, factories."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+
+from trace import create_app
+from trace.config import Config
+from trace.db import db
+
+POSTGRES_URL = os.environ.get("TRACE_TEST_POSTGRES_URL")
+ENGINES = ["sqlite", "postgresql"]
+
+
+def _postgres_reason() -> str | None:
+    if not POSTGRES_URL:
+        return "TRACE_TEST_POSTGRES_URL is not set (CI sets it; .ci/run shows the value)"
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except sa.exc.OperationalError as exc:
+        return f"PostgreSQL at TRACE_TEST_POSTGRES_URL is unreachable: {exc.orig}"
+    return None
+
+
+def reset_postgres(url: str) -> None:
+    """Drop everything in the test database so migrations start from nothing."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+def make_config(engine: str, instance: Path) -> Config:
+    """Return a test configuration for an engine (never read from os.environ)."""
+    url = POSTGRES_URL if engine == "postgresql" else None
+    return Config(
+        instance_path=instance,
+        database_url=url,
+        public_url="https://trace.example.cn",
+        master_key="00" * 32,
+        testing=True,
+        secret_key="test",
+        rate_limit_storage="memory://",
+    )
+
+
+def build_migrated_app(engine: str, instance: Path) -> Flask:
+    """Return an app whose database is migrated to head and seeded."""
+    if engine == "postgresql":
+        assert POSTGRES_URL
+        reset_postgres(POSTGRES_URL)
+    app = create_app(make_config(engine, instance))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from trace.services.catalog import seed_categories
+
+        upgrade(revision="heads")
+        seed_categories(db.session)
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_name(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        reason = _postgres_reason()
+        if reason:
+            pytest.skip(reason)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def app(engine_name: str) -> Iterator[Flask]:
+    with tempfile.TemporaryDirectory(prefix=f"suyuan-{engine_name}-") as tmp:
+        application = build_migrated_app(engine_name, Path(tmp))
+        yield application
+        with application.app_context():
+            db.engine.dispose()
+
+
+class _ConnectionBoundSession(FlaskSession):
+    """A session that always uses the connection it was given.
+
+    Flask-SQLAlchemy's session picks the app's engine over the ``bind`` option, which would
+    run every test on its own connections and commit for real.
+    """
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        return bind if bind is not None else self.bind
+
+
+@pytest.fixture()
+def session(app: Flask) -> Iterator[Any]:
+    """Run the test inside one outer transaction that is rolled back at the end."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(  # type: ignore[method-assign]
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": _ConnectionBoundSession}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original  # type: ignore[method-assign]
+            outer.rollback()
+            connection.close()
+
+
+class _RequestScopedClient(FlaskClient):
+    """Run each request in its own app context, as a server does.
+
+    The test's app context (and its ``g``) stays outside: a token sent with one request
+    must not authenticate the next, and each request gets its own session on the test's
+    connection.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture()
+def client(app: Flask, session: Any) -> FlaskClient:
+    app.test_client_class = _RequestScopedClient
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask, session: Any) -> Any:
+    return app.test_cli_runner()
+
+
+pytest_plugins = ["tests.factories", "tests.services.genealogy"]

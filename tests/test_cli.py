@@ -1,0 +1,124 @@
+"""`flask trace ...` commands: tokens, seed, demo."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from trace.codes.gtin import normalize_gtin
+from trace.codes.tracecode import parse_trace_code
+from trace.codes.uscc import is_valid_uscc
+from trace.models import Batch, Category, Event, EventBatch, Organization, Product, User
+from trace.services.catalog import DEFAULT_CATEGORIES
+
+
+def invoke(runner, *args):
+    result = runner.invoke(args=["trace", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result
+
+
+def test_token_prints_a_working_token_on_its_last_line(runner, client):
+    result = invoke(runner, "token", "--role", "admin", "--name", "x")
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.status_code == 200, me.json
+    assert (me.json["user"]["name"], me.json["user"]["role"]) == ("x", "admin")
+    assert me.json["organization"]["kind"] == "authority"
+    # The admin token can do admin things.
+    r = client.post("/api/v1/categories", headers={"Authorization": f"Bearer {secret}"},
+                    json={"code": "honey", "nameZh": "蜂蜜", "nameEn": "Honey", "template": [{"stage": "harvest"}]})
+    assert r.status_code == 201, r.json
+
+
+def test_token_reuses_the_user_and_issues_a_new_secret(runner, client, session):
+    first = invoke(runner, "token", "--role", "producer", "--name", "y").output.strip().splitlines()[-1]
+    second = invoke(runner, "token", "--role", "producer", "--name", "y").output.strip().splitlines()[-1]
+    assert first != second
+    ids = {client.get("/api/v1/me", headers={"Authorization": f"Bearer {s}"}).json["user"]["id"]
+           for s in (first, second)}
+    assert len(ids) == 1
+    assert session.scalar(sa.select(sa.func.count()).select_from(User).where(User.name == "y")) == 1
+
+
+def test_token_for_a_given_organization(runner, client, make):
+    org = make.org()
+    secret = invoke(runner, "token", "--role", "producer", "--name", "z", "--org", str(org.id)).output.split()[-1]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.json["organization"]["id"] == org.id
+
+
+def test_token_refuses_a_role_change_or_a_missing_organization(runner):
+    assert invoke(runner, "token", "--role", "admin", "--name", "w").exit_code == 0
+    changed = invoke(runner, "token", "--role", "producer", "--name", "w")
+    assert changed.exit_code == 1
+    assert "role admin" in changed.output
+    missing = invoke(runner, "token", "--role", "admin", "--name", "v", "--org", "999999")
+    assert missing.exit_code == 1
+    assert "no organization 999999" in missing.output
+    assert invoke(runner, "token", "--role", "root", "--name", "v").exit_code == 2
+
+
+def test_seed_adds_nothing_twice(runner, session):
+    result = invoke(runner, "seed")
+    assert result.exit_code == 0
+    assert result.output.strip() == "categories added: 0"
+    codes = set(session.scalars(sa.select(Category.code)))
+    assert {c["code"] for c in DEFAULT_CATEGORIES} <= codes
+
+
+def _counts(session):
+    return {model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Organization, User, Product, Batch, Event, EventBatch)}
+
+
+def test_demo_loads_a_county_once(runner, session):
+    result = invoke(runner, "demo")
+    assert result.exit_code == 0, result.output
+    for line in result.output.splitlines()[:-1]:
+        parse_trace_code(line.split()[0])
+
+    categories = set(session.scalars(sa.select(Category.code).join(Product, Product.category_id == Category.id)))
+    assert len(categories) >= 5
+
+    townships = set(session.scalars(sa.select(Organization.township).where(Organization.kind == "cooperative")))
+    assert len(townships - {None}) >= 2
+    producer_orgs = session.scalars(
+        sa.select(Organization).where(Organization.kind.in_(["cooperative", "family_farm"]))).all()
+    assert len(producer_orgs) >= 3
+    assert len({o.township for o in producer_orgs}) == len(producer_orgs)
+    for org in session.scalars(sa.select(Organization)):
+        assert org.credit_code is None or is_valid_uscc(org.credit_code), org.credit_code
+    for gtin in session.scalars(sa.select(Product.gtin).where(Product.gtin.is_not(None))):
+        assert normalize_gtin(gtin) == gtin
+
+    def role_counts(stage, role):
+        return session.execute(
+            sa.select(Event.id, sa.func.count()).join(EventBatch, EventBatch.event_id == Event.id)
+            .where(Event.stage == stage, EventBatch.role == role).group_by(Event.id)
+        ).all()
+
+    assert any(n >= 2 for _, n in role_counts("processing", "input")), "a processing merge"
+    assert any(n >= 2 for _, n in role_counts("sorting", "output")), "a sorting split"
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch).where(Batch.status == "consumed")) >= 1
+
+    loaded = _counts(session)
+    again = invoke(runner, "demo")
+    assert again.exit_code == 0
+    assert "already loaded" in again.output
+    assert _counts(session) == loaded
+
+
+def test_demo_data_reads_back_through_the_api(runner, client, session):
+    assert invoke(runner, "demo").exit_code == 0
+    secret = invoke(runner, "token", "--role", "inspector", "--name", "auditor").output.split()[-1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed = client.get("/api/v1/batches?perPage=500", headers=headers)
+    assert listed.status_code == 200
+    assert listed.json["total"] >= 10
+    pressed = session.scalar(sa.select(Batch).where(Batch.lot == "OIL2026-07"))
+    detail = client.get(f"/api/v1/batches/{pressed.trace_code}", headers=headers).json
+    stages = [e["stage"] for e in detail["events"]]
+    assert stages[0] == "processing"
+    assert stages[-2:] == ["receiving", "sale"]
+    assert len(detail["events"][0]["inputs"]) == 2

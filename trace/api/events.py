@@ -1,0 +1,74 @@
+"""Events and transformations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify
+from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as SchemaValidationError
+
+from trace.api import created, current_user, json_body, ledger_config, load, route
+from trace.db import db
+from trace.errors import PayloadTooLargeError, ValidationError
+from trace.schemas.events import EventIn, EventOut, TransformationIn
+from trace.services import events as svc
+
+TAG = "Events"
+
+
+class BulkIn(Schema):
+    events = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
+
+
+@route("/events", "POST", "Record a stage of one or more batches; the client-chosen id makes retries "
+       "idempotent (201 new, 200 replay, 409 same id with another body)", TAG,
+       body=EventIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+def record_event() -> Any:
+    user = current_user()
+    raw = json_body()
+    payload = load(EventIn(), raw)
+    event, new = svc.record_event(db.session, user, payload, svc.request_digest(raw), ledger=ledger_config())
+    return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")
+
+
+@route("/transformations", "POST", "Process, split or merge: consume quantities of input batches and "
+       "create output batches (idempotent like /events)", TAG,
+       body=TransformationIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+def record_transformation() -> Any:
+    user = current_user()
+    raw = json_body()
+    payload = load(TransformationIn(), raw)
+    event, new = svc.record_transformation(db.session, user, payload, svc.request_digest(raw), ledger=ledger_config())
+    return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")
+
+
+@route("/events/bulk", "POST", "Record up to TRACE bulk limit (default 1,000) events and transformations, "
+       "all or nothing; each item is an event body, or a transformation body when it has inputs", TAG,
+       body=BulkIn, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+def record_bulk() -> Any:
+    user = current_user()
+    raw = json_body()
+    body = load(BulkIn(), raw)
+    limit = current_app.config["TRACE"].bulk_limit
+    if len(body["events"]) > limit:
+        raise PayloadTooLargeError(f"A bulk request holds at most {limit} events; split it.")
+    items = []
+    for i, item in enumerate(body["events"]):
+        schema = TransformationIn() if isinstance(item, dict) and "inputs" in item else EventIn()
+        try:
+            items.append((schema.load(item), svc.request_digest(item)))
+        except SchemaValidationError as exc:
+            raise ValidationError(f"events[{i}] has invalid fields.",
+                                  errors={"events": {i: exc.normalized_messages()}}) from exc
+    results = svc.record_bulk(db.session, user, items, ledger=ledger_config())
+    created_count = sum(1 for _, new in results if new)
+    return created({"created": created_count, "replayed": len(results) - created_count,
+                    "items": EventOut(many=True).dump([event for event, _ in results])},
+                   201 if created_count else 200)
+
+
+@route("/events/<uuid:event_id>", "GET", "One event", TAG, response=EventOut, errors=(401, 403, 404))
+def get_event(event_id: Any) -> Any:
+    user = current_user()
+    return jsonify(EventOut().dump(svc.read_event(db.session, user, str(event_id))))

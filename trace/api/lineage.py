@@ -1,0 +1,75 @@
+"""Lineage (trace backward and forward) and recalls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.batches import parse_code
+from trace.db import db
+from trace.models.organization import Role
+from trace.schemas.lineage import RecallCloseIn, RecallIn, RecallQuery, TraceQuery
+from trace.services import recalls as recall_svc
+from trace.services.batches import read_batch
+from trace.services.lineage import build_lineage, lineage_view, restrict_to_readable
+
+TAG = "Lineage and recalls"
+
+
+@route("/batches/<code>/trace", "GET", "Trace a batch backward (sources, plots), forward (batches made from it, "
+       "organizations that received them) or both, through processing, splits and merges", TAG,
+       query=TraceQuery, errors=(401, 403, 404, 422))
+def trace_batch(code: str) -> Any:
+    user = current_user()
+    query = load_query(TraceQuery())
+    batch = read_batch(db.session, user, parse_code(code))
+    lineage = build_lineage(db.session, batch, query["direction"])
+    if user.role == Role.PRODUCER:
+        lineage = restrict_to_readable(lineage, user)
+    return jsonify(lineage_view(lineage))
+
+
+@route("/batches/<code>/recalls", "POST", "Recall a batch and every batch made from it (inspector, or the "
+       "producing organization); a signed recall record goes on each", TAG, body=RecallIn, status=201,
+       errors=(401, 403, 404, 415, 422))
+def open_recall(code: str) -> Any:
+    user = current_user()
+    body = load(RecallIn(), json_body())
+    batch = read_batch(db.session, user, parse_code(code))
+    recall = recall_svc.open_recall(db.session, user, batch, body["reason"], ledger=ledger_config())
+    return created(recall_svc.recall_view(db.session, recall), Location=f"/api/v1/recalls/{recall.id}")
+
+
+@route("/recalls", "GET", "Recalls, newest first", TAG, query=RecallQuery)
+def list_recalls() -> Any:
+    user = current_user()
+    query = load_query(RecallQuery())
+    rows = recall_svc.list_recalls(db.session, user, query.get("status"))
+    return jsonify(items=[recall_svc.recall_summary(r) for r in rows])
+
+
+@route("/recalls/<int:recall_id>", "GET", "A recall: the batches it reached and who holds them (custodians, "
+       "recipients, with contacts)", TAG, errors=(401, 403, 404))
+def get_recall(recall_id: int) -> Any:
+    user = current_user()
+    return jsonify(recall_svc.recall_view(db.session, recall_svc.get_recall(db.session, user, recall_id)))
+
+
+@route("/recalls/<int:recall_id>/notice.csv", "GET", "The recall notice as CSV (UTF-8 with BOM; headers in "
+       "Chinese and English)", TAG, produces="text/csv", errors=(401, 403, 404))
+def recall_notice(recall_id: int) -> Any:
+    user = current_user()
+    recall = recall_svc.get_recall(db.session, user, recall_id)
+    return Response(recall_svc.notice_csv(db.session, recall), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="recall-{recall.id}-notice.csv"'})
+
+
+@route("/recalls/<int:recall_id>/close", "POST", "Close a recall with a note; a signed closing record goes on "
+       "each batch it reached", TAG, body=RecallCloseIn, errors=(401, 403, 404, 409, 415, 422))
+def close_recall(recall_id: int) -> Any:
+    user = current_user()
+    body = load(RecallCloseIn(), json_body())
+    recall = recall_svc.close_recall(db.session, user, recall_id, body["note"], ledger=ledger_config())
+    return jsonify(recall_svc.recall_view(db.session, recall))

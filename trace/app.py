@@ -1,0 +1,106 @@
+"""The application factory's body: config, extensions, blueprints, errors, headers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from trace.config import Config
+from trace.db import db, engine_options, migrate, tune_sqlite
+from trace.errors import register_error_handlers
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def build_app(config: Config | None = None, **overrides: Any) -> Flask:
+    """Build the Flask application from a Config (read from the environment when omitted)."""
+    config = config or Config.from_env()
+    if overrides:
+        config = config.with_(**overrides)
+    from trace.config import REPO_ROOT
+
+    app = Flask(
+        __name__,
+        instance_path=str(config.instance_path),
+        static_folder=str(REPO_ROOT / "static"),
+        template_folder="templates",
+    )
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
+    app.config.update(
+        TRACE=config,
+        TESTING=config.testing,
+        SECRET_KEY=config.secret_key or _instance_secret(app.instance_path),
+        SQLALCHEMY_DATABASE_URI=config.sqlalchemy_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(config.sqlalchemy_url),
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        RATELIMIT_STORAGE_URI=config.rate_limit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    from trace.services.keys import load_ledger_config
+
+    app.extensions["trace.ledger"] = load_ledger_config(config)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            tune_sqlite(db.engine)
+
+    from trace import models  # noqa: F401  (register mappers)
+    from trace.api import api
+    from trace.cli import cli
+
+    app.register_blueprint(api)
+    app.cli.add_command(cli)
+    register_error_handlers(app)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        try:
+            db.session.execute(db.text("SELECT 1"))
+        except Exception as exc:  # any driver error means the database is down
+            app.logger.warning("health check failed: %s", exc)
+            return jsonify(status="unavailable", database="down"), 503
+        return jsonify(status="ok", database="ok"), 200
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """Return the instance's session secret, created with mode 0600 on first run."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # another worker or an earlier run made it
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(os.urandom(32).hex())
+    with open(path) as fh:
+        return fh.read().strip()

@@ -1,0 +1,145 @@
+"""Flask commands: ``flask --app wsgi trace ...``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from trace.db import db, writing
+from trace.models import Organization, User
+from trace.models.organization import OrganizationKind, Role
+
+cli = AppGroup("trace", help="Suyuan administration.")
+
+
+@cli.command("seed")
+def seed_command() -> None:
+    """Add the default categories that are missing."""
+    from trace.services.catalog import seed_categories
+
+    with writing():
+        added = seed_categories(db.session)
+        db.session.commit()
+    click.echo(f"categories added: {added}")
+
+
+@cli.command("demo")
+@click.option("--force", is_flag=True, help="Load even if demo data is present.")
+def demo_command(force: bool) -> None:
+    """Load demo cooperatives, products and batches through full stage chains (once)."""
+    from trace.services.demo import DEMO_MARKER, load_demo
+
+    with writing():
+        present = db.session.scalar(sa.select(Organization.id).where(Organization.name == DEMO_MARKER))
+        if present and not force:
+            click.echo("demo data already loaded; nothing to do")
+            return
+        summary = load_demo(db.session, current_app.extensions["trace.ledger"])
+        db.session.commit()
+    for line in summary:
+        click.echo(line)
+
+
+@cli.command("token")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True, help="The user's name (created if missing).")
+@click.option("--org", "org_id", type=int, help="Organization id (default: the county authority).")
+def token_command(role: str, name: str, org_id: int | None) -> None:
+    """Create (or reuse) a user and print a new API token on the last line."""
+    from trace.services.organizations import add_member, create_organization, issue_token
+
+    with writing():
+        if org_id is not None:
+            org = db.session.get(Organization, org_id)
+            if org is None:
+                raise click.ClickException(f"no organization {org_id}")
+        else:
+            org = db.session.scalar(
+                sa.select(Organization).where(Organization.kind == OrganizationKind.AUTHORITY).order_by(Organization.id)
+            ) or create_organization(db.session, None, {
+                "kind": "authority", "name": "县农业农村局", "name_en": "County Bureau of Agriculture",
+                "region": {"province": "未设置", "county": "未设置"},
+            })
+        user = db.session.scalar(sa.select(User).where(User.organization_id == org.id, User.name == name))
+        if user is None:
+            user = add_member(db.session, None, org, name, role)
+        elif user.role != role:
+            raise click.ClickException(f"{name} exists in {org.name} with role {user.role}")
+        _, secret = issue_token(db.session, None, user, f"cli {name}")
+        db.session.commit()
+    click.echo(f"user {user.id} ({role}) in organization {org.id} {org.name}")
+    click.echo(secret)
+
+
+@cli.command("audit")
+@click.option("--workers", type=int, default=None, help="Processes verifying signatures (default: all cores).")
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.File("r"),
+              help="A checkpoint you fetched earlier (signed note); the log must still contain it.")
+def audit_command(workers: int | None, checkpoints: tuple[Any, ...]) -> None:
+    """Recompute the log; check every signature, prev link and checkpoint; name each bad entry."""
+    import os
+    import time
+    from pathlib import Path
+
+    from trace.models import LogEntry
+    from trace.services.audit import audit_log
+
+    origin = current_app.extensions["trace.ledger"].origin
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) or 0
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="auditing", file=click.get_text_stream("stderr")) as bar:
+        report = audit_log(db.session, origin, attachments_root=Path(current_app.instance_path),
+                           workers=workers or os.cpu_count() or 1, progress=bar.update,
+                           external_checkpoints=[f.read() for f in checkpoints])
+    elapsed = time.perf_counter() - started
+    click.echo(f"entries: {report.entries}  checkpoints: {report.checkpoints}  "
+               f"time: {elapsed:.2f} s ({report.entries / elapsed if elapsed else 0:.0f} entries/s)")
+    if report.ok:
+        click.echo("OK: the log, its signatures, prev links and checkpoints all verify")
+        return
+    for finding in report.findings:
+        click.echo(f"BAD {finding}")
+    raise SystemExit(1)
+
+
+@cli.command("verify-bundle")
+@click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
+@click.option("--log-key", help="The log's verifier key (default: this deployment's).")
+def verify_bundle_command(bundle: str, log_key: str | None) -> None:
+    """Check an audit bundle offline against the log key."""
+    from trace import ledger
+    from trace.models import SigningKey
+
+    if log_key is None:
+        key = db.session.scalar(sa.select(SigningKey).where(SigningKey.role == "log").order_by(SigningKey.id))
+        if key is None:
+            raise click.ClickException("this deployment has no log key yet; pass --log-key")
+        log_key = ledger.vkey(key.name, key.public_key)
+    try:
+        with open(bundle, encoding="utf-8") as fh:
+            report = ledger.verify_bundle(ledger.load_bundle(fh.read()), log_key)
+    except ledger.LedgerError as exc:
+        raise click.ClickException(f"cannot read the bundle: {exc}") from exc
+    for entry in report.entries:
+        click.echo(f"entry {entry.index}: {entry.stage} {entry.recorded_at} signed by {', '.join(entry.signers)}")
+    if report.ok:
+        click.echo("OK: every record, signature, proof and prev link verifies")
+        return
+    for problem in report.problems:
+        click.echo(f"BAD entry {problem.index}: [{problem.code}] {problem.reason}")
+    raise SystemExit(1)
+
+
+@cli.command("mqtt")
+@click.option("--url", help="Broker, mqtt://[user:password@]host[:port] or mqtts://… (default: TRACE_MQTT_URL).")
+def mqtt_command(url: str | None) -> None:
+    """Record temperature readings from suyuan/sensors/<org id>/<trace code or vehicle plate>."""
+    from trace.interop.mqtt import run
+
+    url = url or current_app.config["TRACE"].mqtt_url
+    click.echo(f"subscribed to suyuan/sensors/+/+ on {url.split('@')[-1]}; Ctrl-C stops")
+    run(current_app._get_current_object(), url)  # type: ignore[attr-defined]

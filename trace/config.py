@@ -1,0 +1,83 @@
+"""Typed, frozen configuration read once from TRACE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """The environment holds an unusable setting."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app needs to know about its environment."""
+
+    instance_path: Path = REPO_ROOT / "instance"
+    database_url: str | None = None
+    public_url: str = "http://127.0.0.1:5000"
+    master_key: str | None = None
+    log_origin: str = "suyuan.localhost/log"
+    max_body_bytes: int = 2 * 1024 * 1024
+    rate_limit_storage: str = "memory://"
+    public_rate_limit: str = "120/minute"
+    bulk_limit: int = 1000
+    # Sensor readings: mqtt://[user:password@]host[:port] or mqtts://... (TLS).
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    testing: bool = False
+    secret_key: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """Return the database URL, defaulting to an SQLite file in the instance folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.instance_path / 'suyuan.sqlite3'}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Build the configuration from TRACE_* variables."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        if env.get("TRACE_INSTANCE_PATH"):
+            values["instance_path"] = Path(env["TRACE_INSTANCE_PATH"]).resolve()
+        if env.get("TRACE_DATABASE_URL"):
+            url = env["TRACE_DATABASE_URL"]
+            if not url.startswith(("sqlite", "postgresql+psycopg://")):
+                raise ConfigError("TRACE_DATABASE_URL must be sqlite:///... or postgresql+psycopg://...")
+            values["database_url"] = url
+        if env.get("TRACE_PUBLIC_URL"):
+            url = env["TRACE_PUBLIC_URL"].rstrip("/")
+            if not url.startswith(("http://", "https://")):
+                raise ConfigError("TRACE_PUBLIC_URL must start with http:// or https://")
+            values["public_url"] = url
+        if env.get("TRACE_MQTT_URL"):
+            if not env["TRACE_MQTT_URL"].startswith(("mqtt://", "mqtts://")):
+                raise ConfigError("TRACE_MQTT_URL must be mqtt://host[:port] or mqtts://host[:port]")
+            values["mqtt_url"] = env["TRACE_MQTT_URL"]
+        for key, name in (
+            ("master_key", "TRACE_MASTER_KEY"),
+            ("log_origin", "TRACE_LOG_ORIGIN"),
+            ("rate_limit_storage", "TRACE_RATE_LIMIT_STORAGE"),
+            ("public_rate_limit", "TRACE_PUBLIC_RATE_LIMIT"),
+            ("secret_key", "TRACE_SECRET_KEY"),
+        ):
+            if env.get(name):
+                values[key] = env[name]
+        if env.get("TRACE_MAX_BODY_BYTES"):
+            try:
+                values["max_body_bytes"] = int(env["TRACE_MAX_BODY_BYTES"])
+            except ValueError as exc:
+                raise ConfigError("TRACE_MAX_BODY_BYTES must be an integer") from exc
+        return cls(**values)
+
+    def with_(self, **changes: Any) -> Config:
+        """Return a copy with some settings changed."""
+        return replace(self, **changes)

@@ -1,0 +1,152 @@
+"""One error hierarchy, mapped in one place to RFC 9457 problem+json (API) or HTML (pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json, render_template, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class TraceError(Exception):
+    """Base of every domain error; carries an HTTP status and a problem type slug."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: dict[str, Any] | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+
+class ValidationError(TraceError):
+    status = 422
+    slug = "validation"
+    title = "The request has invalid fields"
+
+
+class MalformedRequestError(TraceError):
+    status = 400
+    slug = "malformed-request"
+    title = "The request body cannot be read"
+
+
+class AuthenticationError(TraceError):
+    status = 401
+    slug = "unauthenticated"
+    title = "Authentication required"
+
+
+class PermissionDeniedError(TraceError):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class NotFoundError(TraceError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class ConflictError(TraceError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class PayloadTooLargeError(TraceError):
+    status = 413
+    slug = "payload-too-large"
+    title = "The request body is too large"
+
+
+class UnsupportedMediaTypeError(TraceError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class SignatureError(ValidationError):
+    slug = "bad-signature"
+    title = "A signature is not valid"
+
+
+class QuantityError(ValidationError):
+    slug = "insufficient-quantity"
+    title = "Not enough quantity available"
+
+
+_SAME_AS_HTTP: dict[int, type[TraceError]] = {
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    415: UnsupportedMediaTypeError,
+}
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str, *, errors: Any = None, **extra: Any
+) -> Response:
+    """Return an RFC 9457 problem response."""
+    body: dict[str, Any] = {
+        "type": f"https://suyuan.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="suyuan"'
+    return response
+
+
+def _wants_html() -> bool:
+    if request.path.startswith("/api/"):
+        return False
+    best = request.accept_mimetypes.best_match(["text/html", "application/json", PROBLEM_JSON])
+    return best == "text/html"
+
+
+def _render(status: int, slug: str, title: str, detail: str, **kw: Any) -> Response:
+    if _wants_html():
+        html = render_template("error.html", status=status, title=title, detail=detail)
+        return Response(html, status=status, mimetype="text/html")
+    return problem(status, slug, title, detail, **kw)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map domain and HTTP errors to problem+json or HTML."""
+
+    @app.errorhandler(TraceError)
+    def _domain(err: TraceError) -> Response:
+        return _render(err.status, err.slug, err.title, err.detail, errors=err.errors, **err.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        own = _SAME_AS_HTTP.get(status)  # one problem type per condition, whoever detects it
+        slug = own.slug if own else (err.name or "error").lower().replace(" ", "-")
+        title = own.title if own else err.name or "Error"
+        response = _render(status, slug, title, err.description or "")
+        if status == 405 and err.response is None:
+            valid = getattr(err, "valid_methods", None)
+            if valid:
+                response.headers["Allow"] = ", ".join(valid)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        app.logger.exception("unhandled error", exc_info=err)
+        return _render(500, "internal", "Internal error", "The server failed; the error is logged.")

@@ -1,0 +1,158 @@
+"""Key data elements per tracking event, as CSV and XLSX (in the spirit of an FSMA 204 24-hour request).
+
+One row per event and batch line (a transformation has a row per input and per output): what
+(product, trace code, lot), how much, where from, where to, when, and the reference documents.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import astuple, dataclass
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from trace.schemas.stages import STAGES
+
+CHINA = dt.timezone(dt.timedelta(hours=8))
+ROLES = {"subject": "对象 subject", "input": "投入 input", "output": "产出 output"}
+# FSMA 204 critical tracking events our stages correspond to.
+CTE = {"harvest": "Harvesting", "packing": "Initial packing", "shipping": "Shipping", "receiving": "Receiving",
+       "processing": "Transformation", "sorting": "Transformation"}
+
+
+@dataclass(frozen=True)
+class KdeRow:
+    event_time: dt.datetime
+    stage: str
+    cte: str
+    role: str
+    trace_code: str
+    product: str
+    category: str
+    gtin: str
+    lot: str
+    quantity: Decimal | None
+    uom: str
+    recorded_by: str
+    ship_from: str
+    ship_to: str
+    location: str
+    origin: str
+    references: str
+    event_id: str
+    recorded_at: dt.datetime
+    log_index: int | None
+
+
+HEADER = [
+    "发生时间 Event time (UTC+8)", "环节 Stage", "关键追踪事件 FSMA 204 CTE", "角色 Role", "追溯码 Trace code",
+    "产品 Product", "品类 Category", "GTIN", "批号 Lot", "数量 Quantity", "单位 Unit", "记录单位 Recorded by",
+    "发出方 Ship from", "接收方 Ship to", "地点 Location", "产地 Origin", "参考文件 Reference documents",
+    "事件编号 Event ID", "记录时间 Recorded at (UTC+8)", "日志序号 Log index",
+]
+
+
+def _place(place: dict[str, Any] | None) -> str:
+    if not place:
+        return ""
+    coords = f"{place['latitude']},{place['longitude']}" if place.get("latitude") and place.get("longitude") else ""
+    return " ".join(p for p in (place.get("name") or "", coords) if p)
+
+
+def _references(event: Any) -> str:
+    data = event.data or {}
+    refs = []
+    for key, label in (("reportNumber", "检测报告 report"), ("number", "合格证 certificate"),
+                       ("registrationNumber", "登记证 registration"), ("vehicle", "车辆 vehicle"),
+                       ("warehouse", "仓库 warehouse"), ("recallId", "召回 recall")):
+        if data.get(key) is not None:
+            refs.append(f"{label} {data[key]}")
+    refs += [f"附件 attachment {a.get('name')} sha256:{a.get('sha256', '')[:12]}" for a in event.attachments or []]
+    return "; ".join(refs)
+
+
+def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int]) -> list[KdeRow]:
+    """Return the rows for some events (with their batches loaded)."""
+    def name(org_id: Any) -> str:
+        return orgs[org_id].name if isinstance(org_id, int) and org_id in orgs else ""
+
+    rows = []
+    for event in events:
+        data, stage = event.data or {}, STAGES[event.stage]
+        own = name(event.organization_id)
+        ship_from, ship_to = {"shipping": (own, name(data.get("recipient"))),
+                              "receiving": (name(data.get("from")), own)}.get(event.stage, ("", ""))
+        for eb in event.batches:
+            batch = eb.batch
+            quantity = eb.quantity
+            if quantity is None and data.get("quantity") is not None and len(event.batches) == 1:
+                quantity = Decimal(str(data["quantity"]))
+            rows.append(KdeRow(
+                event.occurred_at, f"{stage.zh} {stage.en}", CTE.get(event.stage, ""), ROLES[eb.role],
+                batch.trace_code, batch.product.name, batch.product.category.code, batch.product.gtin or "",
+                batch.lot, quantity, (eb.uom or data.get("uom") or batch.uom) if quantity is not None else batch.uom,
+                own, ship_from, ship_to,
+                _place(event.location) or " ".join(p for p in (orgs[event.organization_id].county,
+                                                               orgs[event.organization_id].township) if p),
+                _place(batch.origin), _references(event), event.id, event.recorded_at, log_index.get(event.id),
+            ))
+    return rows
+
+
+def _safe(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(CHINA).replace(tzinfo=None)
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return _local(value).isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return "" if value is None else _safe(value)
+
+
+def to_csv(rows: list[KdeRow]) -> str:
+    """Return the rows as CSV, UTF-8 with a BOM so spreadsheet programs read the Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    for row in rows:
+        writer.writerow([_csv_value(v) for v in astuple(row)])
+    return "\ufeff" + out.getvalue()
+
+
+def to_xlsx(rows: list[KdeRow]) -> bytes:
+    """Return the rows as an XLSX workbook with a filterable, frozen header row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "KDE"
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append([_local(v) if isinstance(v, dt.datetime) else _safe(v) for v in astuple(row)])
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for cell in sheet[1]:
+        cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="top")
+    widths = [20, 16, 16, 12, 16, 20, 12, 16, 14, 12, 8, 24, 24, 24, 24, 28, 40, 38, 20, 10]
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    for column in ("A", "S"):
+        for cell in sheet[column][1:]:
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{max(1, len(rows) + 1)}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,31 @@
+"""Models, one module per aggregate."""
+
+from trace.models.attachment import Attachment
+from trace.models.batch import Batch, BatchLink
+from trace.models.catalog import Category, Product
+from trace.models.compliance import ComplianceFinding
+from trace.models.event import Event, EventBatch
+from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
+from trace.models.organization import ApiToken, Organization, User
+from trace.models.recall import Recall, RecallBatch
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "Batch",
+    "BatchLink",
+    "Category",
+    "Checkpoint",
+    "ComplianceFinding",
+    "Event",
+    "EventBatch",
+    "LogEntry",
+    "LogHead",
+    "LogTile",
+    "Organization",
+    "Product",
+    "Recall",
+    "RecallBatch",
+    "SigningKey",
+    "User",
+]

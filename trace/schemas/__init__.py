@@ -1,0 +1,1 @@
+"""Marshmallow schemas: input (``...In``) and output (``...Out``) apart. Shape checks only."""

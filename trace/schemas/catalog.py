@@ -1,0 +1,104 @@
+"""Categories and products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from trace.codes.gtin import GtinError, normalize_gtin
+from trace.schemas.common import RowId, UTCDateTimeOut
+from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES
+
+
+class TemplateStep(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(sorted(STAGES)))
+    requires = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
+
+    @validates_schema
+    def _known_fields(self, data: dict[str, Any], **_: Any) -> None:
+        stage = data["stage"]
+        if stage in TRANSFORMATION_STAGES:
+            return
+        known = {f.data_key or name for name, f in STAGES[stage].schema().fields.items()}
+        unknown = sorted(set(data["requires"]) - known)
+        if unknown:
+            raise ValidationError({"requires": [f"Stage {stage} has no field {', '.join(unknown)}."]})
+
+
+class TemperatureRange(Schema):
+    min = fields.Decimal(required=True, as_string=True, allow_nan=False)
+    max = fields.Decimal(required=True, as_string=True, allow_nan=False)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data["min"] > data["max"]:
+            raise ValidationError({"min": ["min must not exceed max."]})
+
+
+class CategoryIn(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"))
+    name_zh = fields.String(data_key="nameZh", required=True, validate=validate.Length(min=1, max=64))
+    name_en = fields.String(data_key="nameEn", required=True, validate=validate.Length(min=1, max=64))
+    template = fields.List(fields.Nested(TemplateStep), required=True, validate=validate.Length(min=1, max=30))
+    temperature_range = fields.Nested(TemperatureRange, data_key="temperatureRange", allow_none=True)
+
+    @validates("template")
+    def _unique_stages(self, value: list[dict[str, Any]], **_: Any) -> None:
+        stages = [step["stage"] for step in value if "stage" in step]  # steps with errors lack it
+        if len(stages) != len(set(stages)):
+            raise ValidationError("Each stage appears once in a template.")
+
+
+class CategoryOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name_zh = fields.String(data_key="nameZh")
+    name_en = fields.String(data_key="nameEn")
+    template = fields.Raw()
+    temperature_range = fields.Raw(data_key="temperatureRange")
+
+
+class Certification(Schema):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["green_food", "organic", "geographical_indication", "gap", "pollution_free", "other"]),
+    )
+    number = fields.String(validate=validate.Length(max=64))
+    issuer = fields.String(validate=validate.Length(max=200))
+    valid_until = fields.Date(data_key="validUntil")
+
+
+class GtinField(fields.String):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        try:
+            return normalize_gtin(super()._deserialize(value, attr, data, **kwargs))
+        except GtinError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class ProductIn(Schema):
+    category = fields.String(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name_en = fields.String(data_key="nameEn", allow_none=True, validate=validate.Length(max=200))
+    gtin = GtinField(allow_none=True)
+    regional_brand = fields.String(data_key="regionalBrand", allow_none=True, validate=validate.Length(max=100))
+    brand = fields.String(allow_none=True, validate=validate.Length(max=100))
+    certifications = fields.List(fields.Nested(Certification), load_default=list)
+
+
+class ProductQuery(Schema):
+    organization = RowId(strict=False)
+
+
+class ProductOut(Schema):
+    id = fields.Integer()
+    organization_id = fields.Integer(data_key="organization")
+    category = fields.Function(lambda p: p.category.code)
+    name = fields.String()
+    name_en = fields.String(data_key="nameEn")
+    gtin = fields.String()
+    regional_brand = fields.String(data_key="regionalBrand")
+    brand = fields.String()
+    certifications = fields.Raw()
+    created_at = UTCDateTimeOut(data_key="createdAt")

@@ -1,0 +1,107 @@
+"""Events and transformations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from trace.schemas.batches import OriginPlot
+from trace.schemas.common import PastDateTime, Quantity, RowId, TraceCode, Unit, UTCDateTimeOut
+from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES
+
+
+class Location(Schema):
+    name = fields.String(validate=validate.Length(max=200))
+    latitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+
+
+class Attachment(Schema):
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    mime = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class DeviceSignature(Schema):
+    key_id = fields.String(data_key="keyId", required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    sig = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class EventIn(Schema):
+    id = fields.UUID(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(sorted(STAGES)))
+    batches = fields.List(TraceCode(), required=True, validate=validate.Length(min=1, max=100))
+    occurred_at = PastDateTime(data_key="occurredAt", required=True)
+    location = fields.Nested(Location, allow_none=True)
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+    sensors = fields.List(fields.Dict(), allow_none=True, validate=validate.Length(max=1000))
+    attachments = fields.List(fields.Nested(Attachment), load_default=list, validate=validate.Length(max=20))
+    device_signature = fields.Nested(DeviceSignature, data_key="deviceSignature")
+
+    @validates_schema
+    def _shape(self, data: dict[str, Any], **_: Any) -> None:
+        if len(set(data["batches"])) != len(data["batches"]):
+            raise ValidationError({"batches": ["A batch is listed twice."]})
+
+
+class InputLine(Schema):
+    batch = TraceCode(required=True)
+    quantity = Quantity(required=True)
+    uom = Unit(required=True)
+
+
+class OutputLine(Schema):
+    product = RowId(required=True)
+    lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}$"))
+    quantity = Quantity(required=True)
+    uom = Unit(required=True)
+    origin = fields.Nested(OriginPlot, allow_none=True)
+
+
+class TransformationIn(Schema):
+    id = fields.UUID(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(sorted(TRANSFORMATION_STAGES)))
+    occurred_at = PastDateTime(data_key="occurredAt", required=True)
+    inputs = fields.List(fields.Nested(InputLine), required=True, validate=validate.Length(min=1, max=100))
+    outputs = fields.List(fields.Nested(OutputLine), required=True, validate=validate.Length(min=1, max=100))
+    location = fields.Nested(Location, allow_none=True)
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @validates_schema
+    def _distinct(self, data: dict[str, Any], **_: Any) -> None:
+        codes = [line["batch"] for line in data["inputs"]]
+        if len(codes) != len(set(codes)):
+            raise ValidationError({"inputs": ["A batch is listed twice."]})
+        lots = [(line["product"], line["lot"]) for line in data["outputs"]]
+        if len(lots) != len(set(lots)):
+            raise ValidationError({"outputs": ["Two outputs have the same product and lot."]})
+
+
+class EventBatchOut(Schema):
+    batch = fields.Function(lambda eb: eb.batch.trace_code)
+    role = fields.String()
+    quantity = Quantity()
+    uom = fields.String()
+
+
+class EventOut(Schema):
+    id = fields.String()
+    stage = fields.String()
+    biz_step = fields.String(data_key="bizStep")
+    organization_id = fields.Integer(data_key="organization")
+    actor = fields.String()
+    occurred_at = UTCDateTimeOut(data_key="occurredAt")
+    recorded_at = UTCDateTimeOut(data_key="recordedAt")
+    batches = fields.Function(lambda e: [eb.batch.trace_code for eb in e.batches if eb.role == "subject"])
+    inputs = fields.Function(
+        lambda e: [EventBatchOut(exclude=["role"]).dump(eb) for eb in e.batches if eb.role == "input"]
+    )
+    outputs = fields.Function(
+        lambda e: [EventBatchOut(exclude=["role"]).dump(eb) for eb in e.batches if eb.role == "output"]
+    )
+    location = fields.Raw()
+    data = fields.Raw()
+    sensors = fields.Raw()
+    attachments = fields.Raw()

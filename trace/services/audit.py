@@ -1,0 +1,389 @@
+"""Audit the whole log: recompute the tree, check every signature, prev link and checkpoint.
+
+Findings name the log index of each bad entry and why. Signature checks, the expensive part,
+run in worker processes; the main process streams rows and checks order-dependent facts.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session
+
+from trace import ledger
+from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile, SigningKey
+from trace.services.attachments import attachment_path
+from trace.services.log import HEAD_ID, build_record
+
+CHUNK = 2000
+_LEAF_HEAD = b'{"record":'
+_LEAF_SIGS = b',"signatures":'
+
+
+@dataclass(frozen=True)
+class Finding:
+    index: int | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"entry {self.index}" if self.index is not None else "log"
+        return f"{where}: [{self.kind}] {self.message}"
+
+
+@dataclass
+class AuditReport:
+    entries: int = 0
+    checkpoints: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def indexes(self) -> set[int]:
+        """Return the log indexes that have findings."""
+        return {f.index for f in self.findings if f.index is not None}
+
+
+@dataclass(frozen=True)
+class _Key:
+    name: str
+    role: str
+    org: str | None
+    public: bytes
+    created_at: dt.datetime
+
+
+# --- worker side: parse leaves and verify signatures -------------------------------------------
+
+_worker_keys: dict[str, tuple[Ed25519PublicKey | None, str]] = {}
+
+
+def _init_worker(keys: dict[str, tuple[bytes, str]]) -> None:
+    global _worker_keys
+    _worker_keys = {}
+    for key_id, (public, role) in keys.items():
+        try:
+            _worker_keys[key_id] = (Ed25519PublicKey.from_public_bytes(public), role)
+        except ValueError:
+            _worker_keys[key_id] = (None, role)
+
+
+def _verify(public: Ed25519PublicKey | None, message: bytes | None, signature: bytes) -> bool:
+    if public is None or message is None:
+        return False
+    try:
+        public.verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, bool]], str | None]:
+    """Return the record, each signature's (key id, valid), or an error."""
+    try:
+        record, signatures = ledger.parse_leaf(leaf)
+    except ledger.LedgerError as exc:
+        return None, [], str(exc)
+    # The signed bytes are the record's JCS, which sits verbatim inside the canonical leaf.
+    cut = leaf.rfind(_LEAF_SIGS)
+    message = ledger.RECORD_PREFIX + leaf[len(_LEAF_HEAD):cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
+    device_message = None
+    results = []
+    for sig in signatures:
+        public, role = _worker_keys.get(sig["keyId"], (None, ""))
+        raw = base64.b64decode(sig["sig"])
+        if role == "device":
+            if device_message is None:
+                device_message = ledger.RECORD_PREFIX + ledger.canonical(ledger.device_view(record))
+            ok = _verify(public, device_message, raw)
+        else:
+            ok = _verify(public, message, raw)
+        results.append((sig["keyId"], ok))
+    return record, results, None
+
+
+def _compare_event(record: dict[str, Any], row: dict[str, Any] | None, lines: list[Any]) -> str | None:
+    """Return why an event row differs from the record signed for it, or None."""
+    if row is None:
+        return f"event {record.get('id')} is missing from the events table"
+    signed = {k: v for k, v in record.items() if k != "prev"}
+    actual = json.loads(json.dumps(build_record(SimpleNamespace(**row), lines)))
+    diff = sorted(k for k in signed.keys() | actual.keys() if signed.get(k) != actual.get(k))
+    return f"event {row['id']} differs from its signed record in {', '.join(diff)}" if diff else None
+
+
+_Row = tuple[int, bytes, "dict[str, Any] | None", list[Any], bool]
+_Checked = tuple[int, bytes, Any, list[tuple[str, bool]], "str | None", "str | None"]
+
+
+def _check_chunk(chunk: list[_Row]) -> list[_Checked]:
+    """Check leaves (and the event rows they were made from): signatures, parse, row equality."""
+    out = []
+    for index, leaf, row, lines, has_event in chunk:
+        record, sigs, error = _check_leaf(leaf)
+        differs = _compare_event(record, row, lines) if has_event and record is not None else None
+        out.append((index, ledger.leaf_hash(leaf), record, sigs, error, differs))
+    return out
+
+
+# --- main side ---------------------------------------------------------------------------------
+
+
+def _parse_time(text: Any) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else None
+
+
+class _Auditor:
+    def __init__(self, session: Session, attachments_root: Path | None) -> None:
+        self.session = session
+        self.root = attachments_root
+        self.report = AuditReport()
+        self.keys = {
+            k.key_id: _Key(k.name, k.role, None if k.organization_id is None else str(k.organization_id),
+                           k.public_key, k.created_at)
+            for k in session.scalars(sa.select(SigningKey))
+        }
+        self.table_revoked = {k.key_id: k.revoked_at for k in session.scalars(sa.select(SigningKey))}
+        self.logged_revoked: dict[str, dt.datetime] = {}
+        self.logged_keys: set[str] = set()
+        self.tree = ledger.MemoryTileStore()
+        self.size = 0
+        self.expected = 0
+        self.missing: set[int] = set()
+        self.committed: dict[int, bytes] = {}
+        self.committed_index: dict[bytes, int] = {}
+        self.last: dict[str, set[bytes]] = {}
+
+    def find(self, index: int | None, kind: str, message: str) -> None:
+        self.report.findings.append(Finding(index, kind, message))
+
+    def load_committed(self, start: int, end: int) -> None:
+        """Read the level-0 tiles: the leaf hashes the log committed to when appending."""
+        for tile in self.session.scalars(
+            sa.select(LogTile).where(LogTile.level == 0, LogTile.index >= start // 256, LogTile.index <= end // 256)
+        ):
+            for i in range(len(tile.hashes) // 32):
+                index = tile.index * 256 + i
+                if index not in self.committed:
+                    h = tile.hashes[i * 32:(i + 1) * 32]
+                    self.committed[index] = h
+                    self.committed_index[h] = index
+
+    def entry(self, index: int, leaf_hash: bytes, stored_hash: bytes, record: dict[str, Any] | None,
+              sigs: list[tuple[str, bool]], error: str | None) -> None:
+        if index != self.expected:
+            for gone in range(self.expected, index):
+                self.missing.add(gone)
+                self.find(gone, "missing", "the entry is gone from the log table")
+        self.expected = index + 1
+        committed = self.committed.get(index)
+        if leaf_hash != stored_hash:
+            self.find(index, "leaf-hash", "the leaf bytes do not hash to the stored leaf hash (the leaf was altered)")
+        if committed is None:
+            self.find(index, "uncommitted", "the log's hash tiles do not cover this entry")
+        elif committed != leaf_hash:
+            moved = self.committed_index.get(leaf_hash)
+            why = f"it was committed at index {moved} (entries reordered)" if moved is not None else "it was altered"
+            self.find(index, "not-committed", f"the leaf differs from the hash the log committed to: {why}")
+        ledger.append_leaves(self.tree, self.size, [leaf_hash])
+        self.size += 1
+        if record is None:
+            self.find(index, "leaf", f"unreadable leaf: {error}")
+            return
+        self.signatures(index, record, sigs)
+        self.chain(index, record, {leaf_hash, committed or leaf_hash})
+        if record.get("stage") == "key":
+            self.key_record(index, record)
+        self.attachments(index, record)
+
+    def signatures(self, index: int, record: dict[str, Any], sigs: list[tuple[str, bool]]) -> None:
+        recorded = _parse_time(record.get("recordedAt"))
+        vouched = False
+        for key_id, ok in sigs:
+            key = self.keys.get(key_id)
+            if key is None:
+                self.find(index, "unknown-key", f"signed by an unpublished key {key_id[:16]}…")
+                continue
+            if not ok:
+                self.find(index, "signature", f"the {key.role} signature by {key.name} does not verify")
+                continue
+            revoked = self.logged_revoked.get(key_id)
+            if revoked is not None and recorded is not None and recorded >= revoked:
+                self.find(index, "revoked-key", f"signed by {key.name} after its revocation at {revoked.isoformat()}")
+                continue
+            if key.role == "log" or (key.role == "organization" and key.org == record.get("org")):
+                vouched = True
+        if not vouched:
+            self.find(index, "missing-signature", "no valid signature by the log key or the record's organization")
+
+    def chain(self, index: int, record: dict[str, Any], own_hashes: set[bytes]) -> None:
+        """Check prev links; an entry is known by its leaf hash and by the hash committed at its index."""
+        prev = record.get("prev")
+        if not isinstance(prev, dict):
+            self.find(index, "prev-chain", "the record has no prev object")
+            return
+        for code, link in sorted(prev.items()):
+            expected = self.last.get(code)
+            named = bytes.fromhex(link) if isinstance(link, str) else None
+            if (named is None and expected is not None) or (named is not None and named not in (expected or ())):
+                gone = self.committed_index.get(named) if named is not None else None
+                if gone is None or gone not in self.missing:
+                    want = "null" if expected is None else "the batch's previous entry"
+                    self.find(index, "prev-chain", f"prev[{code}] should name {want}")
+            self.last[code] = own_hashes
+
+    def key_record(self, index: int, record: dict[str, Any]) -> None:
+        key = record.get("key") or {}
+        key_id = key.get("keyId")
+        self.logged_keys.add(key_id)
+        if record.get("action") == "revoke":
+            moment = _parse_time(key.get("revokedAt")) or _parse_time(record.get("recordedAt"))
+            if moment is not None:
+                self.logged_revoked[key_id] = moment
+
+    def attachments(self, index: int, record: dict[str, Any]) -> None:
+        if self.root is None:
+            return
+        for item in record.get("attachments") or []:
+            path = attachment_path(self.root, str(item.get("sha256")))
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                self.find(index, "attachment", f"attachment {item.get('name')} ({item.get('sha256')}) is missing")
+                continue
+            if digest != item.get("sha256"):
+                self.find(index, "attachment", f"attachment {item.get('name')} was swapped: its content hashes to {digest}")
+
+    def finish(self, checkpoints: Sequence[tuple[int, bytes, str]], log_verifiers: list[ledger.Verifier],
+               origin: str) -> None:
+        reader = ledger.tile_node_reader(self.tree)
+        for size, root, note in checkpoints:
+            self.report.checkpoints += 1
+            try:
+                cp = ledger.open_checkpoint(note, log_verifiers[0], origin) if log_verifiers else None
+            except ledger.LedgerError as exc:
+                self.find(None, "checkpoint", f"checkpoint {size} does not verify: {exc}")
+                continue
+            if cp is not None and (cp.size != size or cp.root_hash != root):
+                self.find(None, "checkpoint", f"checkpoint row {size} differs from its signed note")
+            if size > self.size + len(self.missing & set(range(self.size, size))):
+                for gone in range(self.expected, size):
+                    if gone not in self.missing:
+                        self.missing.add(gone)
+                        self.find(gone, "rolled-back", f"checkpoint {size} was issued, but the log ends at {self.expected}")
+                continue
+            if ledger.root_from_nodes(size, reader) != root:
+                self.find(None, "checkpoint", f"the recomputed tree of size {size} does not match its checkpoint")
+        for key_id, revoked in self.logged_revoked.items():
+            if self.table_revoked.get(key_id) is None:
+                self.find(None, "key", f"key {key_id[:16]}… is revoked in the log but valid in the key table")
+        for key_id in self.keys.keys() - self.logged_keys:
+            self.find(None, "key", f"key {self.keys[key_id].name} is published but its creation is not in the log")
+
+
+def _event_rows(session: Session, event_ids: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, list[Any]]]:
+    """Return the chunk's event rows and their batch lines, read with Core (no ORM objects)."""
+    if not event_ids:
+        return {}, {}
+    events = Event.__table__
+    rows = {r.id: dict(r._mapping) for r in session.execute(sa.select(events).where(events.c.id.in_(event_ids)))}
+    lines: dict[str, list[Any]] = {}
+    query = (
+        sa.select(EventBatch.event_id, EventBatch.role, Batch.trace_code, EventBatch.quantity, EventBatch.uom)
+        .join(Batch, Batch.id == EventBatch.batch_id)
+        .where(EventBatch.event_id.in_(event_ids))
+        .order_by(EventBatch.id)
+    )
+    for event_id, role, code, quantity, uom in session.execute(query):
+        lines.setdefault(event_id, []).append((role, code, quantity, uom))
+    return rows, lines
+
+
+def _chunks(session: Session) -> Iterator[tuple[list[tuple[int, bytes, str | None]], list[_Row]]]:
+    """Yield the log in chunks: (index, stored hash, event id) for the main side, rows for workers."""
+    query = sa.select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.event_id).order_by(LogEntry.index)
+    raw: list[Any] = []
+
+    def emit() -> tuple[list[tuple[int, bytes, str | None]], list[_Row]]:
+        rows, lines = _event_rows(session, [r[3] for r in raw if r[3] is not None])
+        meta = [(index, stored, event_id) for index, _, stored, event_id in raw]
+        work = [(index, leaf, rows.get(event_id) if event_id else None, lines.get(event_id, []) if event_id else [],
+                 event_id is not None) for index, leaf, _, event_id in raw]
+        return meta, work
+
+    for row in session.execute(query.execution_options(yield_per=CHUNK)).all():
+        raw.append((row.index, bytes(row.leaf), bytes(row.leaf_hash), row.event_id))
+        if len(raw) == CHUNK:
+            yield emit()
+            raw = []
+    if raw:
+        yield emit()
+
+
+def audit_log(session: Session, origin: str, *, attachments_root: Path | None = None, workers: int = 2,
+              progress: Callable[[int], None] | None = None,
+              external_checkpoints: Sequence[str] = ()) -> AuditReport:
+    """Audit every entry and checkpoint of the log; return the findings."""
+    auditor = _Auditor(session, attachments_root)
+    keys = {key_id: (k.public, k.role) for key_id, k in auditor.keys.items()}
+    size = session.scalar(sa.select(sa.func.max(LogEntry.index)))
+    if size is not None:
+        auditor.load_committed(0, size + 256)
+    chunks = list(_chunks(session))  # one snapshot, read before workers start
+    ctx = multiprocessing.get_context("fork")
+    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(keys,)) if workers > 1 else None
+    _init_worker(keys)
+    try:
+        work = [w for _, w in chunks]
+        results = pool.imap(_check_chunk, work) if pool else map(_check_chunk, work)
+        for (meta, _), checked in zip(chunks, results, strict=True):
+            for (index, stored, _), (_, digest, record, sigs, error, differs) in zip(meta, checked, strict=True):
+                auditor.entry(index, digest, stored, record, sigs, error)
+                if differs:
+                    auditor.find(index, "event-row", differs)
+            auditor.report.entries += len(meta)
+            if progress:
+                progress(len(meta))
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+    head = session.get(LogHead, HEAD_ID)
+    unlogged = session.scalars(
+        sa.select(Event.id).outerjoin(LogEntry, LogEntry.event_id == Event.id).where(LogEntry.index.is_(None))
+    ).all()
+    for event_id in unlogged:
+        auditor.find(None, "unlogged-event", f"event {event_id} has no log entry")
+    log_keys = [ledger.parse_vkey(ledger.vkey(k.name, k.public)) for k in auditor.keys.values() if k.role == "log"]
+    stored = [(c.size, bytes(c.root_hash), c.note) for c in session.scalars(sa.select(Checkpoint).order_by(Checkpoint.size))]
+    external = []
+    for note in external_checkpoints:
+        try:
+            cp = ledger.open_checkpoint(note, log_keys[0], origin)
+        except (ledger.LedgerError, IndexError) as exc:
+            auditor.find(None, "checkpoint", f"an external checkpoint does not verify: {exc}")
+            continue
+        external.append((cp.size, cp.root_hash, note))
+    auditor.finish(stored + external, log_keys, origin)
+    if head is not None and head.size != auditor.expected:
+        auditor.find(None, "head", f"the log head says {head.size} entries; the table holds {auditor.expected}")
+    auditor.report.findings.sort(key=lambda f: (-1 if f.index is None else f.index, f.kind))
+    return auditor.report

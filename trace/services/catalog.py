@@ -1,0 +1,138 @@
+"""Categories (with their stage templates) and products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from trace.codes.gtin import GtinError, normalize_gtin
+from trace.errors import ConflictError, NotFoundError, ValidationError
+from trace.models import Category, Product, User
+from trace.models.organization import Role
+from trace.schemas.catalog import Certification
+from trace.services.permissions import require_role
+
+
+def _template(*steps: str | tuple[str, list[str]]) -> list[dict[str, Any]]:
+    return [{"stage": s, "requires": []} if isinstance(s, str) else {"stage": s[0], "requires": s[1]} for s in steps]
+
+
+_GROWN = ("input", ("harvest", ["quantity", "uom"]), ("inspection", ["items", "result", "lab"]))
+_TAIL = ("packing", "certificate", "storage", "shipping", "receiving", "sale")
+
+DEFAULT_CATEGORIES: list[dict[str, Any]] = [
+    {"code": "vegetables", "name_zh": "蔬菜", "name_en": "Vegetables",
+     "template": _template(("planting", ["plot", "variety"]), *_GROWN, "sorting", *_TAIL),
+     "temperature_range": {"min": "0", "max": "10"}},
+    {"code": "fruit", "name_zh": "水果", "name_en": "Fruit",
+     "template": _template(("planting", ["plot", "variety"]), *_GROWN, "sorting", *_TAIL),
+     "temperature_range": {"min": "0", "max": "12"}},
+    {"code": "grain_oil", "name_zh": "粮油", "name_en": "Grain and oil",
+     "template": _template(("planting", ["plot", "variety"]), *_GROWN, "processing", *_TAIL),
+     "temperature_range": {"min": "-10", "max": "25"}},
+    {"code": "tea", "name_zh": "茶叶", "name_en": "Tea",
+     "template": _template(("planting", ["plot", "variety"]), *_GROWN, "processing", *_TAIL),
+     "temperature_range": {"min": "-5", "max": "25"}},
+    {"code": "livestock_poultry", "name_zh": "畜禽", "name_en": "Livestock and poultry",
+     "template": _template(("planting", ["variety"]), *_GROWN, "processing", *_TAIL),
+     "temperature_range": {"min": "-2", "max": "4"}},
+    {"code": "eggs", "name_zh": "蛋品", "name_en": "Eggs",
+     "template": _template(("planting", ["variety"]), *_GROWN, "sorting", *_TAIL),
+     "temperature_range": {"min": "0", "max": "15"}},
+    {"code": "aquatic", "name_zh": "水产品", "name_en": "Aquatic products",
+     "template": _template(("planting", ["variety"]), *_GROWN, "processing", *_TAIL),
+     "temperature_range": {"min": "-2", "max": "4"}},
+    {"code": "edible_fungi", "name_zh": "食用菌", "name_en": "Edible fungi",
+     "template": _template(("planting", ["plot", "variety"]), *_GROWN, "sorting", *_TAIL),
+     "temperature_range": {"min": "0", "max": "5"}},
+]
+
+
+def seed_categories(session: Session) -> int:
+    """Add the default categories that are missing; return how many were added."""
+    existing = set(session.scalars(sa.select(Category.code)))
+    added = 0
+    for spec in DEFAULT_CATEGORIES:
+        if spec["code"] not in existing:
+            session.add(Category(**spec))
+            added += 1
+    session.flush()
+    return added
+
+
+def list_categories(session: Session) -> list[Category]:
+    """Return every category by code."""
+    return list(session.scalars(sa.select(Category).order_by(Category.id)))
+
+
+def get_category(session: Session, code: str) -> Category:
+    """Return a category by code or raise NotFoundError."""
+    category = session.scalar(sa.select(Category).where(Category.code == code))
+    if category is None:
+        raise NotFoundError(f"No category {code}.")
+    return category
+
+
+def create_category(session: Session, actor: User, fields: dict[str, Any]) -> Category:
+    """Add a category (admins only)."""
+    require_role(actor, Role.ADMIN)
+    if session.scalar(sa.select(Category.id).where(Category.code == fields["code"])):
+        raise ConflictError(f"Category {fields['code']} exists.", errors={"code": ["Taken."]})
+    rng = fields.get("temperature_range")
+    category = Category(
+        code=fields["code"],
+        name_zh=fields["name_zh"],
+        name_en=fields["name_en"],
+        template=fields["template"],
+        temperature_range={"min": str(rng["min"]), "max": str(rng["max"])} if rng else None,
+    )
+    session.add(category)
+    session.flush()
+    return category
+
+
+def create_product(session: Session, actor: User, fields: dict[str, Any]) -> Product:
+    """Register a product of the actor's organization (producers only)."""
+    require_role(actor, Role.PRODUCER)
+    category = session.scalar(sa.select(Category).where(Category.code == fields["category"]))
+    if category is None:
+        raise ValidationError("Unknown category.", errors={"category": [f"No category {fields['category']}."]})
+    gtin = fields.get("gtin")
+    if gtin:  # callers other than the API (demo, imports) may pass 8, 12 or 13 digits
+        try:
+            gtin = normalize_gtin(gtin)
+        except GtinError as exc:
+            raise ValidationError("Invalid GTIN.", errors={"gtin": [str(exc)]}) from exc
+    if gtin and session.scalar(sa.select(Product.id).where(Product.gtin == gtin)):
+        raise ConflictError(f"GTIN {gtin} is registered to another product.", errors={"gtin": ["Taken."]})
+    product = Product(
+        organization_id=actor.organization_id,
+        category_id=category.id,
+        name=fields["name"],
+        name_en=fields.get("name_en"),
+        gtin=gtin,
+        regional_brand=fields.get("regional_brand"),
+        brand=fields.get("brand"),
+        certifications=Certification(many=True).dump(fields.get("certifications", [])),
+    )
+    session.add(product)
+    session.flush()
+    return product
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    """Return a product or raise NotFoundError."""
+    product = session.get(Product, product_id)
+    if product is None:
+        raise NotFoundError(f"No product {product_id}.")
+    return product
+
+
+def list_products(session: Session, organization_id: int | None = None) -> list[Product]:
+    """Return products, optionally of one organization."""
+    query = sa.select(Product).order_by(Product.id)
+    if organization_id is not None:
+        query = query.where(Product.organization_id == organization_id)
+    return list(session.scalars(query))

@@ -1,0 +1,289 @@
+"""Recording stages: single-batch events and transformations (processing, splits, merges)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError as SchemaValidationError
+from sqlalchemy.orm import Session
+
+from trace.db import utcnow
+from trace.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuantityError,
+    TraceError,
+    ValidationError,
+)
+from trace.models import Batch, BatchLink, Event, EventBatch, Organization, Product, User
+from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, load_stage_data
+from trace.services.attachments import check_cited
+from trace.services.batches import new_batch
+from trace.services.compliance import check_event
+from trace.services.keys import LedgerConfig
+from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
+from trace.services.permissions import can_read_event, require_batch_write
+
+
+def request_digest(payload: Any) -> str:
+    """Return a digest of a parsed request body that ignores key order and whitespace."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _replay(session: Session, actor: User, event_id: str, digest: str) -> Event | None:
+    """Return the stored event for a retried id, or raise if the id was used for another body.
+
+    A retry comes from the organization that recorded the event; the same body from anyone
+    else is not theirs to replay (and must not read as recorded for them).
+    """
+    event = session.get(Event, event_id)
+    if event is None:
+        return None
+    if event.request_hash != digest or event.organization_id != actor.organization_id:
+        raise ConflictError(
+            f"Event {event_id} was already recorded with a different body.", errors={"id": ["Already used."]}
+        )
+    return event
+
+
+def _batches_by_code(session: Session, codes: list[str], field: str, *, lock: bool = False) -> dict[str, Batch]:
+    query = sa.select(Batch).where(Batch.trace_code.in_(codes))
+    if lock:
+        query = query.with_for_update()
+    found = {b.trace_code: b for b in session.scalars(query)}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationError("Unknown batch.", errors={field: [f"No batch {c}." for c in missing]})
+    return found
+
+
+def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch]) -> dict[str, Any]:
+    try:
+        loaded = load_stage_data(stage, data)
+    except SchemaValidationError as exc:
+        raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
+    for batch in batches:
+        category = batch.product.category
+        if stage not in category.stage_names() and stage not in UNIVERSAL_STAGES:
+            raise ValidationError(
+                f"Stage {stage} is not part of the {category.code} template.",
+                errors={"stage": [f"{category.code} expects: {', '.join(category.stage_names())}."]},
+            )
+        missing = [f for f in category.required_fields(stage) if f not in loaded]
+        if missing:
+            raise ValidationError(
+                f"The {category.code} template requires {', '.join(missing)} for {stage}.",
+                errors={"data": {f: ["Required by the category template."] for f in missing}},
+            )
+    return loaded
+
+
+def _apply_stage(session: Session, stage: str, data: dict[str, Any], batches: list[Batch]) -> None:
+    """Update batch state that a stage changes."""
+    if stage == "shipping":
+        recipient = session.get(Organization, data["recipient"])
+        if recipient is None:
+            raise ValidationError("Unknown recipient.", errors={"data": {"recipient": ["No such organization."]}})
+        for batch in batches:
+            batch.custodian_id = recipient.id
+    elif stage == "receiving" and session.get(Organization, data["from"]) is None:
+        raise ValidationError("Unknown sender.", errors={"data": {"from": ["No such organization."]}})
+    elif stage == "recall" and data.get("action") != "close":  # closing leaves the stock recalled
+        for batch in batches:
+            if batch.status != "destroyed":
+                batch.status = batch.disposition = "recalled"
+    elif stage == "destruction":
+        for batch in batches:
+            batch.status, batch.disposition, batch.available = "destroyed", "destroyed", Decimal(0)
+
+
+def _new_event(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> Event:
+    stage = STAGES[payload["stage"]]
+    return Event(
+        id=str(payload["id"]),
+        stage=stage.name,
+        biz_step=stage.biz_step,
+        organization_id=actor.organization_id,
+        actor=f"user:{actor.id}",
+        occurred_at=payload["occurred_at"],
+        recorded_at=utcnow(),
+        location=_location(payload.get("location")),
+        data=jsonable(data),
+        sensors=jsonable(payload.get("sensors")),
+        attachments=payload.get("attachments") or [],
+        request_hash=digest,
+    )
+
+
+def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not location:
+        return None
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in location.items()}
+
+
+def _event_rows(session: Session, actor: User, payload: dict[str, Any], digest: str,
+                *, authorized: bool = False) -> tuple[Event, bool]:
+    """Validate and store one event (not yet in the log); return it and whether it is new.
+
+    ``authorized``: the caller has already checked the actor may record it on these batches.
+    """
+    replayed = _replay(session, actor, str(payload["id"]), digest)
+    if replayed is not None:
+        return replayed, False
+    stage = payload["stage"]
+    if stage == "processing":
+        raise ValidationError(
+            "Processing turns inputs into outputs: record it through /api/v1/transformations.",
+            errors={"stage": ["Use /api/v1/transformations."]},
+        )
+    if stage == "recall" and not authorized and {"action", "recallId"} & payload["data"].keys():
+        raise ValidationError("Recalls are opened and closed through /api/v1/batches/<code>/recalls.",
+                              errors={"data": {"recallId": ["Set by the recall service."]}})
+    found = _batches_by_code(session, payload["batches"], "batches")
+    batches = [found[c] for c in payload["batches"]]
+    for batch in batches:
+        if not authorized:
+            require_batch_write(actor, batch, stage)
+    data = _stage_data(stage, payload["data"], batches)
+    check_cited(session, payload.get("attachments") or [])
+    _apply_stage(session, stage, data, batches)
+    event = _new_event(actor, payload, payload["data"], digest)
+    event.batches = [EventBatch(batch_id=b.id, role="subject", batch=b) for b in batches]
+    session.add(event)
+    session.flush()
+    check_event(session, event)
+    return event, True
+
+
+def record_event(
+    session: Session, actor: User, payload: dict[str, Any], digest: str, *, ledger: LedgerConfig
+) -> tuple[Event, bool]:
+    """Record one stage of one or more batches, signed and logged; return it and whether it is new."""
+    event, new = _event_rows(session, actor, payload, digest)
+    if new:
+        append(session, ledger, [_pending(session, ledger, event, payload)])
+    return event, new
+
+
+def _pending(session: Session, ledger: LedgerConfig, event: Event, payload: dict[str, Any]) -> PendingRecord:
+    """Return the event's record for the log, checking the device signature it came with."""
+    device = payload.get("device_signature")
+    if device is None:
+        return pending_for_event(session, ledger, event)
+    return pending_for_event(session, ledger, event, [verify_device_signature(session, event, device)])
+
+
+def _transformation_rows(session: Session, actor: User, payload: dict[str, Any], digest: str) -> tuple[Event, bool]:
+    """Consume quantities of input batches and create output batches in one event (not yet logged)."""
+    replayed = _replay(session, actor, str(payload["id"]), digest)
+    if replayed is not None:
+        return replayed, False
+    stage = payload["stage"]
+    assert stage in TRANSFORMATION_STAGES
+    lines = payload["inputs"]
+    found = _batches_by_code(session, [line["batch"] for line in lines], "inputs", lock=True)
+    errors: dict[int, Any] = {}
+    for i, line in enumerate(lines):
+        batch = found[line["batch"]]
+        require_batch_write(actor, batch, stage)
+        if line["uom"] != batch.uom:
+            errors[i] = {"uom": [f"Batch {batch.trace_code} is counted in {batch.uom}."]}
+        elif line["quantity"] > batch.available:
+            errors[i] = {"quantity": [f"Only {batch.available.normalize():f} {batch.uom} of {batch.trace_code} is available."]}
+        elif batch.status in ("recalled", "destroyed"):
+            errors[i] = {"batch": [f"Batch {batch.trace_code} is {batch.status}."]}
+    if errors:
+        raise QuantityError("An input cannot supply what the transformation consumes.", errors={"inputs": errors})
+    data = _stage_data(stage, payload["data"], [found[line["batch"]] for line in lines])
+
+    outputs = []
+    for i, line in enumerate(payload["outputs"]):
+        product = session.get(Product, line["product"])
+        if product is None:
+            raise ValidationError("Unknown product.", errors={"outputs": {i: {"product": ["No such product."]}}})
+        outputs.append(
+            new_batch(session, actor, product, line["lot"], line["quantity"], line["uom"],
+                      line.get("origin"), payload["occurred_at"], trace_code=line.get("code"))
+        )
+    event = _new_event(actor, {**payload, "batches": []}, data, digest)
+    event.batches = [
+        EventBatch(batch_id=found[line["batch"]].id, role="input", quantity=line["quantity"], uom=line["uom"])
+        for line in lines
+    ] + [EventBatch(batch_id=b.id, role="output", quantity=b.quantity, uom=b.uom) for b in outputs]
+    session.add(event)
+    session.flush()
+    for line in lines:
+        batch = found[line["batch"]]
+        batch.available = batch.available - line["quantity"]
+        if batch.available == 0:
+            batch.status = "consumed"
+        for out in outputs:
+            session.add(BatchLink(event_id=event.id, input_batch_id=batch.id, output_batch_id=out.id,
+                                  quantity=line["quantity"], uom=line["uom"]))
+    session.flush()
+    check_event(session, event)
+    return event, True
+
+
+def record_transformation(
+    session: Session, actor: User, payload: dict[str, Any], digest: str, *, ledger: LedgerConfig
+) -> tuple[Event, bool]:
+    """Process, split or merge batches in one signed, logged event."""
+    event, new = _transformation_rows(session, actor, payload, digest)
+    if new:
+        append(session, ledger, [pending_for_event(session, ledger, event)])
+    return event, new
+
+
+def record_bulk(
+    session: Session, actor: User, items: list[tuple[dict[str, Any], str]], *, ledger: LedgerConfig
+) -> list[tuple[Event, bool]]:
+    """Record many events and transformations, all or nothing, appended to the log together."""
+    results, pending = [], []
+    for i, (payload, digest) in enumerate(items):
+        rows = _transformation_rows if "inputs" in payload else _event_rows
+        try:
+            event, new = rows(session, actor, payload, digest)
+            if new:
+                pending.append(_pending(session, ledger, event, payload))
+        except TraceError as exc:
+            exc.detail = f"events[{i}]: {exc.detail}"
+            exc.errors = {"events": {i: exc.errors or {"_": [exc.detail]}}}
+            raise
+        results.append((event, new))
+    append(session, ledger, pending)
+    return results
+
+
+def record_authorized(
+    session: Session, actor: User, payloads: list[dict[str, Any]], *, ledger: LedgerConfig
+) -> list[Event]:
+    """Record events the caller has authorized (a recall reaching other organizations' batches), signed and logged.
+
+    A payload whose id was recorded with the same body is a replay: returned, not logged again.
+    """
+    rows = [_event_rows(session, actor, payload, request_digest(payload), authorized=True) for payload in payloads]
+    append(session, ledger, [pending_for_event(session, ledger, event) for event, new in rows if new])
+    return [event for event, _ in rows]
+
+
+def read_event(session: Session, actor: User, event_id: str) -> Event:
+    """Return an event the actor may read: of their organization or touching a batch they may read."""
+    event = get_event(session, event_id)
+    if not can_read_event(actor, event):
+        raise PermissionDeniedError(f"Event {event_id} concerns another organization's batches.")
+    return event
+
+
+def get_event(session: Session, event_id: str) -> Event:
+    """Return an event or raise NotFoundError."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFoundError(f"No event {event_id}.")
+    return event
