@@ -1,0 +1,58 @@
+"""RFC 8785 (JCS) canonical JSON, the byte form every signature and leaf is computed over.
+
+Records carry no binary floats (decimals are strings), and for such values JCS is exactly
+what ``json.dumps`` writes with sorted keys, no whitespace and no ASCII escaping: the same
+string escapes (``\\"``, ``\\\\``, ``\\b \\f \\n \\r \\t`` and lowercase ``\\u00xx`` for other
+controls) and the same integers. Key order differs only where keys hold characters at or
+above U+D800 (JCS sorts UTF-16 code units, Python code points). So values that are free of
+floats, of integers beyond ±(2^53 − 1) and of such keys take the fast path; the rest go to
+the reference implementation.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+from trace.ledger.errors import CanonicalizationError
+
+_MAX_SAFE = 2**53 - 1
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False,
+                           check_circular=True).encode
+
+
+def _plain(value: Any) -> bool:
+    """Tell whether json.dumps writes the value exactly as JCS does."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -_MAX_SAFE <= value <= _MAX_SAFE
+    if kind is dict:
+        return all(type(k) is str and (k.isascii() or max(k) < "\ud800") and _plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v) for v in value)
+    return False
+
+
+def reference_canonical(obj: Any) -> bytes:
+    """Return the canonical bytes from the reference rfc8785 implementation."""
+    try:
+        return rfc8785.dumps(obj)
+    except rfc8785.CanonicalizationError as exc:
+        raise CanonicalizationError(str(exc)) from exc
+    except (TypeError, ValueError, RecursionError) as exc:
+        # rfc8785 lets a few odd inputs (e.g. NaN keys, cycles) escape as plain errors.
+        raise CanonicalizationError(f"cannot canonicalize value: {exc}") from exc
+
+
+def canonical(obj: Any) -> bytes:
+    """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    try:
+        if _plain(obj):
+            return _encode(obj).encode("utf-8", "surrogatepass")
+    except RecursionError:
+        pass
+    return reference_canonical(obj)
