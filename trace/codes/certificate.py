@@ -1,0 +1,191 @@
+"""承诺达标合格证 (certificate of commitment to meeting standards) as an A6 card PDF.
+
+The fields follow the national template of 农业农村部 (2019 trial, 2023 revision; made a
+legal duty by the 农产品质量安全法 2022 and the 2025 承诺达标合格证管理办法): product, quantity
+(weight), origin, issue date, the committing party and how to reach them, the three promises,
+the basis of the promise (委托检测 / 自行检测 / 内部质量控制), a QR code to the batch's trace page
+and the certificate number. The card is Chinese, as the law has it; small English glosses only
+help foreign buyers read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from fpdf import FPDF
+
+from trace.codes.pdfdraw import bold, draw_qr, fit_lines, new_pdf, qr_side
+from trace.codes.qr import QUIET_ZONE, qr_symbol
+
+WIDTH, HEIGHT = 148.0, 105.0  # A6 landscape
+MARGIN = 6.0
+TITLE = "承诺达标合格证"
+PROMISE_INTRO = "我承诺对生产销售的食用农产品："
+PROMISES = ("不使用禁用农药兽药、停用兽药和非法添加物", "常规农药兽药残留不超标", "对承诺的真实性负责")
+TICK = "✓"
+GREY = 110
+
+
+class CertificateError(ValueError):
+    """A certificate cannot be issued from the given information."""
+
+
+class PromiseBasis(StrEnum):
+    """What the promise rests on; the template lists them in this order."""
+
+    ENTRUSTED_TEST = "委托检测"
+    SELF_TEST = "自行检测"
+    INTERNAL_CONTROL = "内部质量控制"
+
+
+_BASIS_EN = {
+    PromiseBasis.ENTRUSTED_TEST: "third-party test",
+    PromiseBasis.SELF_TEST: "own test",
+    PromiseBasis.INTERNAL_CONTROL: "internal QC",
+}
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What one 承诺达标合格证 states; strings come formatted for print."""
+
+    number: str
+    product_name: str
+    quantity: str
+    origin: str
+    issued_on: str
+    subject_name: str
+    contact: str
+    basis: Collection[PromiseBasis]
+    url: str
+    trace_code: str | None = None
+
+
+def certificate_pdf(info: CertificateInfo) -> bytes:
+    """Return the certificate as a one-page A6 landscape PDF."""
+    if not info.basis:
+        raise CertificateError("a certificate states at least one basis for the promise")
+    for field in ("number", "product_name", "quantity", "origin", "issued_on", "subject_name"):
+        if not getattr(info, field).strip():
+            raise CertificateError(f"{field} is required on a certificate")
+    with new_pdf(WIDTH, HEIGHT, title=f"{TITLE} {info.number}") as pdf:
+        pdf.add_page()
+        pdf.set_draw_color(0)
+        pdf.set_line_width(0.4)
+        pdf.rect(3, 3, WIDTH - 6, HEIGHT - 6, round_corners=True, corner_radius=2)
+        _draw_header(pdf, info)
+        qr_left = _draw_qr(pdf, info)
+        _draw_fields(pdf, info, right=qr_left - 4)
+        _draw_promise(pdf, info, top=70.0)
+        return bytes(pdf.output())
+
+
+def _draw_header(pdf: FPDF, info: CertificateInfo) -> None:
+    pdf.set_font_size(17)
+    with bold(pdf):
+        width = pdf.get_string_width(TITLE)
+        pdf.text((WIDTH - width) / 2, 14, TITLE)
+    _small(pdf, "Certificate of Commitment to Meeting Standards", 5.5, centre=True, y=18.2)
+    number, room = f"编号 {info.number}", 40.0
+    pdf.set_font_size(7)
+    pdf.set_font_size(max(5.0, min(7.0, 7 * room / pdf.get_string_width(number))))  # shrink, then cut
+    number = fit_lines(pdf, number, room)[0]
+    pdf.text(WIDTH - MARGIN - 2 - pdf.get_string_width(number), 10, number)
+
+
+def _draw_qr(pdf: FPDF, info: CertificateInfo) -> float:
+    """Draw the QR code in the top-right corner; return its left edge (quiet zone included)."""
+    symbol = qr_symbol(info.url)
+    module = min(0.8, 30 / symbol.size)
+    side = qr_side(symbol, module)
+    left = WIDTH - MARGIN - side + QUIET_ZONE * module * 0.5
+    top = 20.0
+    draw_qr(pdf, symbol, left + QUIET_ZONE * module, top + QUIET_ZONE * module, module)
+    caption_top = top + side - QUIET_ZONE * module + 3.2
+    pdf.set_font_size(6.5)
+    for i, line in enumerate(["扫码查看追溯信息"] + ([info.trace_code] if info.trace_code else [])):
+        text = fit_lines(pdf, line, side)[0] if line else ""
+        pdf.text(left + (side - pdf.get_string_width(text)) / 2, caption_top + i * 3.2, text)
+    return left
+
+
+def _draw_fields(pdf: FPDF, info: CertificateInfo, right: float) -> None:
+    rows = (
+        ("产品名称", "Product", info.product_name),
+        ("数量（重量）", "Quantity", info.quantity),
+        ("产地", "Origin", info.origin),
+        ("开具日期", "Issued on", info.issued_on),
+        ("承诺主体", "Issued by", info.subject_name),
+        ("联系方式", "Contact", info.contact),
+    )
+    left, top, label_width, row_height = MARGIN + 2, 21.5, 24.0, 7.2
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(GREY)
+    value_left = left + label_width + 1.5
+    value_width = right - value_left
+    for i, (label, english, value) in enumerate(rows):
+        y = top + i * row_height
+        pdf.set_font_size(8.5)
+        pdf.text(left, y + 3.6, label)
+        _small(pdf, english, 5, x=left, y=y + 6.3)
+        lines = fit_lines(pdf, value, value_width)
+        if len(lines[0]) < len(" ".join(value.split())):  # too long for one line: two, smaller
+            pdf.set_font_size(7)
+            lines = fit_lines(pdf, value, value_width, max_lines=2)
+        baseline = y + (4.6 if len(lines) == 1 else 2.6)
+        for line in lines:
+            pdf.text(value_left, baseline, line)
+            baseline += 2.85
+        pdf.line(value_left, y + row_height - 0.9, right, y + row_height - 0.9)
+
+
+def _draw_promise(pdf: FPDF, info: CertificateInfo, top: float) -> None:
+    left = MARGIN + 2
+    pdf.set_draw_color(0)
+    pdf.set_font_size(8.5)
+    with bold(pdf):
+        pdf.text(left, top, PROMISE_INTRO)
+    y = top
+    for promise in PROMISES:  # all three: a certificate is the producer making them
+        y += 5.0
+        _checkbox(pdf, left + 2, y, ticked=True)
+        pdf.text(left + 6.2, y, promise)
+    y += 6.5
+    with bold(pdf):
+        pdf.text(left, y, "承诺依据：")
+    x = left + pdf.get_string_width("承诺依据：") + 1
+    for basis in PromiseBasis:
+        _checkbox(pdf, x, y, ticked=basis in info.basis)
+        x += 4.2
+        pdf.text(x, y, basis.value)
+        x += pdf.get_string_width(basis.value) + 1
+        x += _small(pdf, _BASIS_EN[basis], 5, x=x, y=y) + 5
+
+
+def _checkbox(pdf: FPDF, x: float, baseline: float, ticked: bool) -> None:
+    """Draw a 3 mm box whose bottom sits on the baseline, with a tick if ticked."""
+    size = 3.0
+    pdf.set_line_width(0.25)
+    pdf.rect(x, baseline - size + 0.3, size, size)
+    if ticked:
+        font_size = pdf.font_size_pt
+        pdf.set_font_size(9)
+        with bold(pdf):
+            pdf.text(x + 0.1, baseline - 0.1, TICK)
+        pdf.set_font_size(font_size)
+
+
+def _small(pdf: FPDF, text: str, size: float, *, y: float, x: float = 0.0, centre: bool = False) -> float:
+    """Draw a grey English gloss; return its width."""
+    font_size = pdf.font_size_pt
+    pdf.set_font_size(size)
+    pdf.set_text_color(GREY)
+    if centre:
+        x = (WIDTH - pdf.get_string_width(text)) / 2
+    pdf.text(x, y, text)
+    width = pdf.get_string_width(text)
+    pdf.set_text_color(0)
+    pdf.set_font_size(font_size)
+    return width

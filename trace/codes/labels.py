@@ -1,0 +1,182 @@
+"""Printable label PDFs: a QR code to the lookup URL with product, trace code, date and producer.
+
+Layouts (``LAYOUTS``):
+
+- ``a4-3x7``: 21 labels of 70 × 42.3 mm on A4, edge to edge (the common 3 × 7 stock).
+- ``a4-2x7``: 14 labels of 105 × 42.3 mm on A4, edge to edge.
+- ``thermal-50x30``: one 50 × 30 mm page a label, for roll printers.
+
+QR modules are at least 0.5 mm and the 4-module quiet zone stays on the label; text is
+wrapped and ellipsized to its box, so nothing crosses a label's edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fpdf import FPDF
+
+from trace.codes.pdfdraw import PT, bold, draw_qr, fit_lines, new_pdf, qr_side, text_width
+from trace.codes.qr import QUIET_ZONE, ErrorCorrection, qr_symbol
+
+MIN_MODULE_MM = 0.5
+
+
+class LabelError(ValueError):
+    """Labels cannot be laid out as asked."""
+
+
+@dataclass(frozen=True)
+class LabelInfo:
+    """What one label shows; url is what its QR code encodes."""
+
+    url: str
+    product_name: str
+    trace_code: str
+    lot: str
+    date: str
+    producer_name: str
+    serial: str | None = None
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """Geometry of a label stock, in mm."""
+
+    name: str
+    page_width: float
+    page_height: float
+    columns: int
+    rows: int
+    label_width: float
+    label_height: float
+    left: float  # page edge to the first column
+    top: float  # page edge to the first row
+    padding: float  # label edge to text and dark modules (printer margin, die-cut slack)
+    max_module: float
+    title_pt: float
+    text_pt: float
+
+    @property
+    def per_page(self) -> int:
+        """Return how many labels fit on a page."""
+        return self.columns * self.rows
+
+    def origin(self, index: int) -> tuple[float, float]:
+        """Return the top-left corner of the index-th label on its page."""
+        row, column = divmod(index % self.per_page, self.columns)
+        return self.left + column * self.label_width, self.top + row * self.label_height
+
+
+LAYOUTS: dict[str, LabelLayout] = {
+    layout.name: layout
+    for layout in (
+        LabelLayout("a4-3x7", 210, 297, 3, 7, 70, 42.3, 0, 0.45, 4, 0.85, 9, 7),
+        LabelLayout("a4-2x7", 210, 297, 2, 7, 105, 42.3, 0, 0.45, 4, 1.0, 11, 8),
+        LabelLayout("thermal-50x30", 50, 30, 1, 1, 50, 30, 0, 0, 1.5, 0.65, 7.5, 6),
+    )
+}
+
+
+def labels_pdf(labels: Sequence[LabelInfo], layout: str, error_correction: ErrorCorrection = "M") -> bytes:
+    """Return a PDF with one label per LabelInfo, laid out as layout names."""
+    if layout not in LAYOUTS:
+        raise LabelError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    if not labels:
+        raise LabelError("no labels to print")
+    spec = LAYOUTS[layout]
+    with new_pdf(spec.page_width, spec.page_height, title=f"Labels {layout}") as pdf:
+        for index, label in enumerate(labels):
+            if index % spec.per_page == 0:
+                pdf.add_page()
+            x, y = spec.origin(index)
+            _draw_label(pdf, spec, label, x, y, error_correction)
+        return bytes(pdf.output())
+
+
+def label_boxes(layout: str, count: int) -> list[tuple[int, float, float, float, float]]:
+    """Return (page, x, y, width, height) in mm for each of count labels, in print order."""
+    spec = LAYOUTS[layout]
+    return [(i // spec.per_page, *spec.origin(i), spec.label_width, spec.label_height) for i in range(count)]
+
+
+def _draw_label(pdf: FPDF, spec: LabelLayout, label: LabelInfo, x: float, y: float, ec: ErrorCorrection) -> None:
+    symbol = qr_symbol(label.url, ec)
+    inner = spec.label_height - 2 * spec.padding
+    module = min(
+        spec.max_module,
+        inner / symbol.size,  # dark modules inside the padding
+        spec.label_height / (symbol.size + 2 * QUIET_ZONE),  # quiet zone on the label
+    )
+    if module < MIN_MODULE_MM:
+        raise LabelError(
+            f"{label.url!r} needs a version {symbol.version} QR code, too big for {spec.name} "
+            f"at {MIN_MODULE_MM} mm a module; shorten the URL"
+        )
+    side = qr_side(symbol, module)
+    quiet = QUIET_ZONE * module
+    qr_left = x + max(0.0, spec.padding - quiet)
+    qr_top = y + (spec.label_height - side) / 2
+    draw_qr(pdf, symbol, qr_left + quiet, qr_top + quiet, module)
+
+    text_left = qr_left + side
+    text_width = x + spec.label_width - spec.padding - text_left
+    _draw_text(pdf, spec, label, text_left, y + spec.padding, text_width, inner)
+
+
+def _draw_text(
+    pdf: FPDF,
+    spec: LabelLayout,
+    label: LabelInfo,
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+) -> None:
+    pdf.set_font_size(spec.title_pt)
+    entries = [(spec.title_pt, True, line) for line in fit_lines(pdf, label.product_name, width, 2)]
+    pdf.set_font_size(spec.text_pt)
+    entries.append(_code_line(pdf, spec.text_pt, label.trace_code, width))
+    body = [f"批号 {label.lot}"] if label.lot else []
+    if label.serial:
+        body.append(f"序列号 {label.serial}")
+    body.append(f"日期 {label.date}")
+    lines = [line for text in body for line in fit_lines(pdf, text, width)]
+    lines += fit_lines(pdf, label.producer_name, width, max_lines=2)
+    entries += [(spec.text_pt, False, line) for line in lines]
+
+    kept, used = [], 0.0
+    for size, is_bold, line in entries:
+        lead = size * PT * _LEADING
+        if used + size * PT > height:
+            break  # no room for this line's glyphs: leave it out rather than overflow
+        kept.append((size, is_bold, line, used))
+        used += lead
+    used = kept[-1][3] + kept[-1][0] * PT if kept else 0.0
+    offset = top + (height - used) / 2  # centre the block beside the QR code
+    for size, is_bold, line, line_top in kept:
+        pdf.set_font_size(size)
+        baseline = offset + line_top + _ASCENT * size * PT
+        if is_bold:
+            with bold(pdf):
+                pdf.text(left, baseline, line)
+        else:
+            pdf.text(left, baseline, line)
+
+
+def _code_line(pdf: FPDF, size: float, code: str, width: float) -> tuple[float, bool, str]:
+    """Return the trace code line: it must stay whole, so drop the caption, then shrink."""
+    for text in (f"追溯码 {code}", code):
+        if text_width(pdf, text) <= width:
+            return size, False, text
+    smaller = max(_MIN_CODE_PT, size * width / text_width(pdf, code))
+    pdf.set_font_size(smaller)
+    line = fit_lines(pdf, code, width)[0] if smaller == _MIN_CODE_PT else code
+    pdf.set_font_size(size)
+    return smaller, False, line
+
+
+_ASCENT = 0.88  # of the em: where CJK glyph bodies (0.88 above, 0.12 below) put the baseline
+_LEADING = 1.3
+_MIN_CODE_PT = 5.0
