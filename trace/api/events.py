@@ -21,6 +21,18 @@ class BulkIn(Schema):
     events = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
 
 
+class BulkItemOut(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"enum": ["created", "replayed"]})
+    log_index = fields.Integer(data_key="logIndex", allow_none=True)
+
+
+class BulkOut(Schema):
+    created = fields.Integer()
+    replayed = fields.Integer()
+    items = fields.List(fields.Nested(BulkItemOut))
+
+
 @route("/events", "POST", "Record a stage of one or more batches; the client-chosen id makes retries "
        "idempotent (201 new, 200 replay, 409 same id with another body)", TAG,
        body=EventIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
@@ -44,8 +56,9 @@ def record_transformation() -> Any:
 
 
 @route("/events/bulk", "POST", "Record up to TRACE bulk limit (default 1,000) events and transformations, "
-       "all or nothing; each item is an event body, or a transformation body when it has inputs", TAG,
-       body=BulkIn, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+       "all or nothing; each item is an event body, or a transformation body when it has inputs. The answer "
+       "lists each item's id, status (created or replayed) and log index; GET /events/<id> has the rest", TAG,
+       body=BulkIn, response=BulkOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
 def record_bulk() -> Any:
     user = current_user()
     raw = json_body()
@@ -54,17 +67,19 @@ def record_bulk() -> Any:
     if len(body["events"]) > limit:
         raise PayloadTooLargeError(f"A bulk request holds at most {limit} events; split it.")
     items = []
+    event_in, transformation_in = EventIn(), TransformationIn()  # one each: building a schema is slow
     for i, item in enumerate(body["events"]):
-        schema = TransformationIn() if isinstance(item, dict) and "inputs" in item else EventIn()
+        schema = transformation_in if isinstance(item, dict) and "inputs" in item else event_in
         try:
             items.append((schema.load(item), svc.request_digest(item)))
         except SchemaValidationError as exc:
             raise ValidationError(f"events[{i}] has invalid fields.",
                                   errors={"events": {i: exc.normalized_messages()}}) from exc
     results = svc.record_bulk(db.session, user, items, ledger=ledger_config())
-    created_count = sum(1 for _, new in results if new)
+    created_count = sum(1 for _, new, _ in results if new)
     return created({"created": created_count, "replayed": len(results) - created_count,
-                    "items": EventOut(many=True).dump([event for event, _ in results])},
+                    "items": [{"id": event.id, "status": "created" if new else "replayed", "logIndex": index}
+                              for event, new, index in results]},
                    201 if created_count else 200)
 
 

@@ -35,7 +35,7 @@ class EventIn(Schema):
     batches = fields.List(TraceCode(), required=True, validate=validate.Length(min=1, max=100))
     occurred_at = PastDateTime(data_key="occurredAt", required=True)
     location = fields.Nested(Location, allow_none=True)
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    data = fields.Dict(load_default=dict)
     sensors = fields.List(fields.Dict(), allow_none=True, validate=validate.Length(max=1000))
     attachments = fields.List(fields.Nested(Attachment), load_default=list, validate=validate.Length(max=20))
     device_signature = fields.Nested(DeviceSignature, data_key="deviceSignature")
@@ -67,7 +67,7 @@ class TransformationIn(Schema):
     inputs = fields.List(fields.Nested(InputLine), required=True, validate=validate.Length(min=1, max=100))
     outputs = fields.List(fields.Nested(OutputLine), required=True, validate=validate.Length(min=1, max=100))
     location = fields.Nested(Location, allow_none=True)
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    data = fields.Dict(load_default=dict)
 
     @validates_schema
     def _distinct(self, data: dict[str, Any], **_: Any) -> None:

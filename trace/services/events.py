@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import ValidationError as SchemaValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
 from trace.errors import (
@@ -20,8 +22,8 @@ from trace.errors import (
     TraceError,
     ValidationError,
 )
-from trace.models import Batch, BatchLink, Event, EventBatch, Organization, Product, User
-from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, load_stage_data
+from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Organization, Product, User
+from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, stage_schema
 from trace.services.attachments import check_cited
 from trace.services.batches import new_batch
 from trace.services.compliance import check_event
@@ -36,13 +38,26 @@ def request_digest(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _replay(session: Session, actor: User, event_id: str, digest: str) -> Event | None:
+class Prefetched:
+    """What a bulk request reads once for all its items: stored events by id, batches by code."""
+
+    def __init__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
+        ids = [str(p["id"]) for p in payloads]
+        self.events: dict[str, Event | EventRow] = {e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))}
+        codes = {c for p in payloads if "inputs" not in p for c in p["batches"]}
+        query = sa.select(Batch).where(Batch.trace_code.in_(codes)).options(
+            joinedload(Batch.product).joinedload(Product.category))
+        self.batches: dict[str, Batch] = {b.trace_code: b for b in session.scalars(query)} if codes else {}
+
+
+def _replay(session: Session, actor: User, event_id: str, digest: str,
+            prefetched: Prefetched | None = None) -> Event | None:
     """Return the stored event for a retried id, or raise if the id was used for another body.
 
     A retry comes from the organization that recorded the event; the same body from anyone
     else is not theirs to replay (and must not read as recorded for them).
     """
-    event = session.get(Event, event_id)
+    event = prefetched.events.get(event_id) if prefetched else session.get(Event, event_id)
     if event is None:
         return None
     if event.request_hash != digest or event.organization_id != actor.organization_id:
@@ -52,22 +67,33 @@ def _replay(session: Session, actor: User, event_id: str, digest: str) -> Event 
     return event
 
 
-def _batches_by_code(session: Session, codes: list[str], field: str, *, lock: bool = False) -> dict[str, Batch]:
-    query = sa.select(Batch).where(Batch.trace_code.in_(codes))
-    if lock:
-        query = query.with_for_update()
-    found = {b.trace_code: b for b in session.scalars(query)}
+def _batches_by_code(session: Session, codes: list[str], field: str, *, lock: bool = False,
+                     prefetched: Prefetched | None = None) -> dict[str, Batch]:
+    found = {c: prefetched.batches[c] for c in codes if c in prefetched.batches} if prefetched else {}
+    unread = [c for c in codes if c not in found]  # with prefetching: made earlier in the same request
+    if unread:
+        query = sa.select(Batch).where(Batch.trace_code.in_(unread))
+        if lock:
+            query = query.with_for_update()
+        found.update((b.trace_code, b) for b in session.scalars(query))
     missing = [c for c in codes if c not in found]
     if missing:
         raise ValidationError("Unknown batch.", errors={field: [f"No batch {c}." for c in missing]})
     return found
 
 
-def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch]) -> dict[str, Any]:
+def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canonical: bool = True) -> dict[str, Any]:
+    """Validate a stage's data against its schema and the batches' category templates.
+
+    Returns the data in canonical form, or (``canonical=False``, for callers that store the
+    request's own data) the validated request data: dumping it again costs as much as loading.
+    """
+    schema = stage_schema(stage)
     try:
-        loaded = load_stage_data(stage, data)
+        loaded = schema.load(data)
     except SchemaValidationError as exc:
         raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
+    dumped = schema.dump(loaded) if canonical else None
     for batch in batches:
         category = batch.product.category
         if stage not in category.stage_names() and stage not in UNIVERSAL_STAGES:
@@ -75,13 +101,16 @@ def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch]) -> dict[
                 f"Stage {stage} is not part of the {category.code} template.",
                 errors={"stage": [f"{category.code} expects: {', '.join(category.stage_names())}."]},
             )
-        missing = [f for f in category.required_fields(stage) if f not in loaded]
+        missing = [f for f in category.required_fields(stage) if f not in data]
+        if missing:  # a field the schema fills in by default counts as given
+            dumped = schema.dump(loaded) if dumped is None else dumped
+            missing = [f for f in missing if f not in dumped]
         if missing:
             raise ValidationError(
                 f"The {category.code} template requires {', '.join(missing)} for {stage}.",
                 errors={"data": {f: ["Required by the category template."] for f in missing}},
             )
-    return loaded
+    return dumped if dumped is not None else data
 
 
 def _apply_stage(session: Session, stage: str, data: dict[str, Any], batches: list[Batch]) -> None:
@@ -103,22 +132,62 @@ def _apply_stage(session: Session, stage: str, data: dict[str, Any], batches: li
             batch.status, batch.disposition, batch.available = "destroyed", "destroyed", Decimal(0)
 
 
-def _new_event(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> Event:
+@dataclass(slots=True)
+class BatchLine:
+    """A batch line of an ``EventRow``."""
+
+    batch_id: int
+    role: str
+    batch: Batch
+    quantity: Decimal | None = None
+    uom: str | None = None
+
+
+@dataclass(slots=True)
+class EventRow:
+    """A new event on the bulk path: ``Event``'s columns, written with the request's others in one INSERT.
+
+    Building an ORM instance and its batch lines cost about as much as validating the event.
+    """
+
+    id: str
+    stage: str
+    biz_step: str
+    organization_id: int
+    actor: str
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    location: dict[str, Any] | None
+    data: dict[str, Any]
+    sensors: list[dict[str, Any]] | None
+    attachments: list[dict[str, Any]]
+    request_hash: str
+    batches: list[BatchLine] = field(default_factory=list)
+
+
+EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
+
+
+def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> dict[str, Any]:
     stage = STAGES[payload["stage"]]
-    return Event(
-        id=str(payload["id"]),
-        stage=stage.name,
-        biz_step=stage.biz_step,
-        organization_id=actor.organization_id,
-        actor=f"user:{actor.id}",
-        occurred_at=payload["occurred_at"],
-        recorded_at=utcnow(),
-        location=_location(payload.get("location")),
-        data=jsonable(data),
-        sensors=jsonable(payload.get("sensors")),
-        attachments=payload.get("attachments") or [],
-        request_hash=digest,
-    )
+    return {
+        "id": str(payload["id"]),
+        "stage": stage.name,
+        "biz_step": stage.biz_step,
+        "organization_id": actor.organization_id,
+        "actor": f"user:{actor.id}",
+        "occurred_at": payload["occurred_at"],
+        "recorded_at": utcnow(),
+        "location": _location(payload.get("location")),
+        "data": jsonable(data),
+        "sensors": jsonable(payload.get("sensors")),
+        "attachments": payload.get("attachments") or [],
+        "request_hash": digest,
+    }
+
+
+def _new_event(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> Event:
+    return Event(**_event_fields(actor, payload, data, digest))
 
 
 def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -128,12 +197,14 @@ def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _event_rows(session: Session, actor: User, payload: dict[str, Any], digest: str,
-                *, authorized: bool = False) -> tuple[Event, bool]:
+                *, authorized: bool = False, prefetched: Prefetched | None = None) -> tuple[Any, bool]:
     """Validate and store one event (not yet in the log); return it and whether it is new.
 
     ``authorized``: the caller has already checked the actor may record it on these batches.
+    ``prefetched``: a bulk request's events and batches, read once; the rows are then flushed
+    with the others (or by the next query that needs them) instead of one by one.
     """
-    replayed = _replay(session, actor, str(payload["id"]), digest)
+    replayed = _replay(session, actor, str(payload["id"]), digest, prefetched)
     if replayed is not None:
         return replayed, False
     stage = payload["stage"]
@@ -145,20 +216,36 @@ def _event_rows(session: Session, actor: User, payload: dict[str, Any], digest: 
     if stage == "recall" and not authorized and {"action", "recallId"} & payload["data"].keys():
         raise ValidationError("Recalls are opened and closed through /api/v1/batches/<code>/recalls.",
                               errors={"data": {"recallId": ["Set by the recall service."]}})
-    found = _batches_by_code(session, payload["batches"], "batches")
+    found = _batches_by_code(session, payload["batches"], "batches", prefetched=prefetched)
     batches = [found[c] for c in payload["batches"]]
     for batch in batches:
         if not authorized:
             require_batch_write(actor, batch, stage)
-    data = _stage_data(stage, payload["data"], batches)
+    data = _stage_data(stage, payload["data"], batches, canonical=False)
     check_cited(session, payload.get("attachments") or [])
     _apply_stage(session, stage, data, batches)
+    if prefetched is not None:  # written with the request's other events by _insert_events, then checked
+        row = EventRow(**_event_fields(actor, payload, payload["data"], digest),
+                       batches=[BatchLine(b.id, "subject", b) for b in batches])
+        prefetched.events[row.id] = row
+        return row, True
     event = _new_event(actor, payload, payload["data"], digest)
     event.batches = [EventBatch(batch_id=b.id, role="subject", batch=b) for b in batches]
     session.add(event)
     session.flush()
     check_event(session, event)
     return event, True
+
+
+def _insert_events(session: Session, events: list[EventRow]) -> None:
+    """Write new events and their batch lines in one statement each."""
+    if not events:
+        return
+    session.execute(sa.insert(Event.__table__), [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in events])
+    session.execute(sa.insert(EventBatch.__table__), [
+        {"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
+        for e in events for eb in e.batches
+    ])
 
 
 def record_event(
@@ -243,13 +330,25 @@ def record_transformation(
 
 def record_bulk(
     session: Session, actor: User, items: list[tuple[dict[str, Any], str]], *, ledger: LedgerConfig
-) -> list[tuple[Event, bool]]:
-    """Record many events and transformations, all or nothing, appended to the log together."""
-    results, pending = [], []
+) -> list[tuple[Event | EventRow, bool, int | None]]:
+    """Record many events and transformations, all or nothing, appended to the log together.
+
+    Returns each item's event, whether it is new, and its log index.
+    """
+    results: list[tuple[Event | EventRow, bool]] = []
+    pending: list[PendingRecord] = []
+    unwritten: list[EventRow] = []
+    prefetched = Prefetched(session, [payload for payload, _ in items])
     for i, (payload, digest) in enumerate(items):
-        rows = _transformation_rows if "inputs" in payload else _event_rows
         try:
-            event, new = rows(session, actor, payload, digest)
+            if "inputs" in payload:  # reads the database: what came before it must be there
+                _write_and_check(session, unwritten)
+                event, new = _transformation_rows(session, actor, payload, digest)
+                prefetched.events[event.id] = event
+            else:
+                event, new = _event_rows(session, actor, payload, digest, prefetched=prefetched)
+                if new and isinstance(event, EventRow):
+                    unwritten.append(event)
             if new:
                 pending.append(_pending(session, ledger, event, payload))
         except TraceError as exc:
@@ -257,8 +356,21 @@ def record_bulk(
             exc.errors = {"events": {i: exc.errors or {"_": [exc.detail]}}}
             raise
         results.append((event, new))
-    append(session, ledger, pending)
-    return results
+    _write_and_check(session, unwritten)
+    indexes = {row["event_id"]: row["index"] for row in append(session, ledger, pending)}
+    replayed = [event.id for event, new in results if not new]
+    if replayed:
+        indexes.update(session.execute(
+            sa.select(LogEntry.event_id, LogEntry.index).where(LogEntry.event_id.in_(replayed))).all())
+    return [(event, new, indexes.get(event.id)) for event, new in results]
+
+
+def _write_and_check(session: Session, events: list[EventRow]) -> None:
+    """Insert the bulk path's new events, run the compliance hook on each, and forget them."""
+    _insert_events(session, events)
+    for event in events:
+        check_event(session, event)  # type: ignore[arg-type]  (reads the same fields as an Event's)
+    events.clear()
 
 
 def record_authorized(

@@ -128,8 +128,11 @@ def _latest_leaf_hashes(session: Session, batch_ids: set[int]) -> dict[int, byte
     return {batch_id: leaf_hash for batch_id, leaf_hash in rows}
 
 
-def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]) -> list[LogEntry]:
-    """Link, sign and append records in order; issue a checkpoint for the new size."""
+def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]) -> list[dict[str, Any]]:
+    """Link, sign and append records in order; issue a checkpoint for the new size.
+
+    Returns the entries' rows as written (inserted in one statement, without ORM objects).
+    """
     signer_key = log_key(session, cfg) if pending else None  # created (and logged) before the lock
     head = _lock_head(session)
     all_batches = {b for p in pending for b in p.batch_ids}
@@ -138,7 +141,9 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
     if all_batches:
         rows = session.execute(sa.select(Batch.id, Batch.trace_code).where(Batch.id.in_(all_batches)))
         codes = {row.id: row.trace_code for row in rows}
-    entries, hashes = [], []
+    entries: list[dict[str, Any]] = []
+    hashes: list[bytes] = []
+    now = utcnow()
     for offset, item in enumerate(pending):
         record = dict(item.record)
         record["prev"] = {codes[b]: (last[b].hex() if b in last else None) for b in item.batch_ids}
@@ -149,11 +154,12 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
         digest = ledger.leaf_hash(leaf)
         for b in item.batch_ids:
             last[b] = digest
-        entries.append(LogEntry(index=head.size + offset, event_id=item.event_id, record_id=record["id"],
-                                kind="key" if record["stage"] == "key" else "record", leaf=leaf, leaf_hash=digest,
-                                created_at=utcnow()))
+        entries.append({"index": head.size + offset, "event_id": item.event_id, "record_id": record["id"],
+                        "kind": "key" if record["stage"] == "key" else "record", "leaf": leaf,
+                        "leaf_hash": digest, "created_at": now})
         hashes.append(digest)
-    session.add_all(entries)
+    if entries:  # one executemany: entries are written once and never changed
+        session.execute(sa.insert(LogEntry.__table__), entries)
     store = DbTileStore(session)
     ledger.append_leaves(store, head.size, hashes)
     head.size += len(entries)
@@ -173,7 +179,7 @@ def _issue_checkpoint(session: Session, cfg: LedgerConfig, key: SigningKey, head
     return checkpoint
 
 
-def append_key_record(session: Session, cfg: LedgerConfig, record: dict[str, Any]) -> LogEntry:
+def append_key_record(session: Session, cfg: LedgerConfig, record: dict[str, Any]) -> dict[str, Any]:
     """Append a key event signed by the log key."""
     key = log_key(session, cfg) if record["key"]["role"] != "log" else session.scalar(
         sa.select(SigningKey).where(SigningKey.key_id == record["key"]["keyId"])
