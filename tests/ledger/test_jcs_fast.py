@@ -41,3 +41,30 @@ def test_leaf_from_canonical_equals_leaf_bytes(value):
     record = {"v": 1, "data": value}
     sigs = [ledger.signature_entry("ab" * 32, b"s" * 64)]
     assert ledger.leaf_from_canonical(canonical(record), sigs) == ledger.leaf_bytes(record, sigs)
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.text(), json_values, max_size=6))
+def test_parse_leaf_fast_reads_what_parse_leaf_reads(record):
+    from trace.ledger import leaf_bytes, parse_leaf, parse_leaf_fast, signature_entry
+
+    leaf = leaf_bytes(record, [signature_entry("ab" * 32, b"\x01" * 64)])
+    assert parse_leaf_fast(leaf) == parse_leaf(leaf)
+
+
+def test_parse_leaf_fast_refuses_what_parse_leaf_refuses():
+    import pytest
+
+    from trace.ledger import LeafFormatError, leaf_bytes, parse_leaf_fast, signature_entry
+
+    sig = signature_entry("ab" * 32, b"\x01" * 64)
+    good = leaf_bytes({"a": 1, "b": "x"}, [sig])
+    spaced = good.replace(b'"a":1', b'"a": 1')
+    duplicate = good.replace(b'"a":1', b'"a":1,"a":2')
+    reordered = good.replace(b'{"a":1,"b":"x"}', b'{"b":"x","a":1}')
+    floated = good.replace(b'"a":1', b'"a":1.0')
+    astral = leaf_bytes({"\U0001f600": 1, "\uff61": 2}, [sig])
+    assert parse_leaf_fast(astral)[0] == {"\U0001f600": 1, "\uff61": 2}  # JCS order, not Python's
+    for bad in (spaced, duplicate, reordered, floated, b"not json", b'{"record":{},"signatures":[],"x":1}'):
+        with pytest.raises(LeafFormatError):
+            parse_leaf_fast(bad)

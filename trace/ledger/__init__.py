@@ -28,7 +28,7 @@ from trace.ledger.errors import (
     TileError,
     TlogProofError,
 )
-from trace.ledger.jcs import canonical
+from trace.ledger.jcs import canonical, matches_canonical
 from trace.ledger.keys import (
     RECORD_PREFIX,
     Verifier,
@@ -65,7 +65,14 @@ from trace.ledger.note import (
     parse_checkpoint,
     sign_note,
 )
-from trace.ledger.records import leaf_bytes, leaf_from_canonical, leaf_hash, parse_leaf, signature_entry
+from trace.ledger.records import (
+    leaf_bytes,
+    leaf_from_canonical,
+    leaf_hash,
+    parse_leaf,
+    parse_leaf_fast,
+    signature_entry,
+)
 from trace.ledger.tiles import (
     MemoryTileStore,
     TileStore,
@@ -117,6 +124,7 @@ __all__ = [
     "leaf_bytes",
     "leaf_from_canonical",
     "leaf_hash",
+    "matches_canonical",
     "load_bundle",
     "node_from_tiles",
     "open_checkpoint",
@@ -124,6 +132,7 @@ __all__ = [
     "open_private_key",
     "parse_checkpoint",
     "parse_leaf",
+    "parse_leaf_fast",
     "parse_tlog_proof",
     "parse_vkey",
     "private_key_from_raw",

@@ -37,6 +37,19 @@ def _plain(value: Any) -> bool:
     return False
 
 
+def matches_canonical(obj: Any, text: bytes) -> bool:
+    """Tell cheaply whether ``text`` is the canonical form of ``obj``, for values parsed from ``text``.
+
+    ``True`` only when json.dumps writes exactly ``text``: right for float-free values (parse
+    floats as Decimal, which this refuses) whose integers are within ±(2^53 − 1); ``False``
+    means "ask canonical()", not "not canonical" (keys above U+D800 sort differently).
+    """
+    try:
+        return _encode(obj).encode("utf-8", "surrogatepass") == text
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
 def reference_canonical(obj: Any) -> bytes:
     """Return the canonical bytes from the reference rfc8785 implementation."""
     try:

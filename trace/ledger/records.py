@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from trace.ledger.b64 import b64decode_strict, b64encode
 from trace.ledger.errors import LeafFormatError, LedgerError
-from trace.ledger.jcs import canonical
+from trace.ledger.jcs import canonical, matches_canonical
 from trace.ledger.merkle import hash_leaf
 
 _KEY_ID = re.compile(r"[0-9a-f]{64}")
@@ -89,3 +90,21 @@ def parse_leaf(leaf: bytes) -> tuple[dict[str, Any], list[Signature]]:
     if again != leaf:
         raise LeafFormatError("leaf is not in RFC 8785 canonical form")
     return doc["record"], signatures
+
+
+def parse_leaf_fast(leaf: bytes) -> tuple[dict[str, Any], list[Signature]]:
+    """``parse_leaf`` for reading many leaves (the audit): one C-speed parse and re-encode.
+
+    A leaf that is not plainly canonical (duplicate keys, floats, keys that JCS sorts in UTF-16
+    order, anything malformed) goes through ``parse_leaf``, which says exactly what is wrong.
+    Integers beyond ±(2^53 − 1) are the one thing accepted here and refused there; a record
+    holding one was never signed by the service, so its signature cannot verify.
+    """
+    try:
+        doc = json.loads(leaf, parse_float=Decimal, parse_constant=_reject_constant)
+    except (ValueError, LeafFormatError):
+        doc = None
+    if (type(doc) is dict and doc.keys() == {"record", "signatures"} and type(doc["record"]) is dict
+            and matches_canonical(doc, leaf)):
+        return doc["record"], _check_signatures(doc["signatures"])
+    return parse_leaf(leaf)

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,15 +93,16 @@ def _verify(public: Ed25519PublicKey | None, message: bytes | None, signature: b
     return True
 
 
-def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, bool]], str | None]:
-    """Return the record, each signature's (key id, valid), or an error."""
+def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, bytes | None, list[tuple[str, bool]], str | None]:
+    """Return the record, its signed bytes, each signature's (key id, valid), or an error."""
     try:
-        record, signatures = ledger.parse_leaf(leaf)
+        record, signatures = ledger.parse_leaf_fast(leaf)
     except ledger.LedgerError as exc:
-        return None, [], str(exc)
+        return None, None, [], str(exc)
     # The signed bytes are the record's JCS, which sits verbatim inside the canonical leaf.
     cut = leaf.rfind(_LEAF_SIGS)
-    message = ledger.RECORD_PREFIX + leaf[len(_LEAF_HEAD):cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
+    signed = leaf[len(_LEAF_HEAD):cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
+    message = ledger.RECORD_PREFIX + signed if signed is not None else None
     device_message = None
     results = []
     for sig in signatures:
@@ -113,30 +115,39 @@ def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, list[tuple[str, boo
         else:
             ok = _verify(public, message, raw)
         results.append((sig["keyId"], ok))
-    return record, results, None
+    return record, signed, results, None
 
 
-def _compare_event(record: dict[str, Any], row: dict[str, Any] | None, lines: list[Any]) -> str | None:
+def _compare_event(record: dict[str, Any], signed: bytes | None, row: dict[str, Any] | None,
+                   lines: list[Any]) -> str | None:
     """Return why an event row differs from the record signed for it, or None."""
     if row is None:
         return f"event {record.get('id')} is missing from the events table"
-    signed = {k: v for k, v in record.items() if k != "prev"}
-    actual = json.loads(json.dumps(build_record(SimpleNamespace(**row), lines)))
-    diff = sorted(k for k in signed.keys() | actual.keys() if signed.get(k) != actual.get(k))
+    row = {k: json.loads(v) if k in _JSON_COLUMNS and v is not None else v for k, v in row.items()}
+    built = build_record(SimpleNamespace(**row), lines)
+    if signed is not None and ledger.matches_canonical({**built, "prev": record.get("prev")}, signed):
+        return None  # the row rebuilds the signed bytes exactly: the common case, one C-speed encode
+    signed_view = {k: v for k, v in record.items() if k != "prev"}
+    actual = json.loads(json.dumps(built))
+    diff = sorted(k for k in signed_view.keys() | actual.keys() if signed_view.get(k) != actual.get(k))
     return f"event {row['id']} differs from its signed record in {', '.join(diff)}" if diff else None
 
 
-_Row = tuple[int, bytes, "dict[str, Any] | None", list[Any], bool]
-_Checked = tuple[int, bytes, Any, list[tuple[str, bool]], "str | None", "str | None"]
+_JSON_COLUMNS = frozenset({"location", "data", "sensors", "attachments"})
+# What the main side needs of a record (the rest stays in the worker: smaller messages).
+_SUMMARY = ("org", "stage", "recordedAt", "prev", "key", "action", "attachments")
+_Row = tuple[int, bytes, bytes, "dict[str, Any] | None", list[Any], bool]
+_Checked = tuple[int, bytes, bytes, Any, list[tuple[str, bool]], "str | None", "str | None"]
 
 
 def _check_chunk(chunk: list[_Row]) -> list[_Checked]:
     """Check leaves (and the event rows they were made from): signatures, parse, row equality."""
     out = []
-    for index, leaf, row, lines, has_event in chunk:
-        record, sigs, error = _check_leaf(leaf)
-        differs = _compare_event(record, row, lines) if has_event and record is not None else None
-        out.append((index, ledger.leaf_hash(leaf), record, sigs, error, differs))
+    for index, leaf, stored, row, lines, has_event in chunk:
+        record, signed, sigs, error = _check_leaf(leaf)
+        differs = _compare_event(record, signed, row, lines) if has_event and record is not None else None
+        summary = None if record is None else {k: record[k] for k in _SUMMARY if k in record}
+        out.append((index, stored, ledger.leaf_hash(leaf), summary, sigs, error, differs))
     return out
 
 
@@ -171,6 +182,13 @@ class _Auditor:
         self.committed: dict[int, bytes] = {}
         self.committed_index: dict[bytes, int] = {}
         self.last: dict[str, set[bytes]] = {}
+        self.hashes: list[bytes] = []  # leaf hashes not yet in the tree
+
+    def grow(self) -> None:
+        """Add the leaf hashes seen since the last call to the recomputed tree."""
+        ledger.append_leaves(self.tree, self.size, self.hashes)
+        self.size += len(self.hashes)
+        self.hashes = []
 
     def find(self, index: int | None, kind: str, message: str) -> None:
         self.report.findings.append(Finding(index, kind, message))
@@ -203,8 +221,7 @@ class _Auditor:
             moved = self.committed_index.get(leaf_hash)
             why = f"it was committed at index {moved} (entries reordered)" if moved is not None else "it was altered"
             self.find(index, "not-committed", f"the leaf differs from the hash the log committed to: {why}")
-        ledger.append_leaves(self.tree, self.size, [leaf_hash])
-        self.size += 1
+        self.hashes.append(leaf_hash)
         if record is None:
             self.find(index, "leaf", f"unreadable leaf: {error}")
             return
@@ -274,6 +291,7 @@ class _Auditor:
 
     def finish(self, checkpoints: Sequence[tuple[int, bytes, str]], log_verifiers: list[ledger.Verifier],
                origin: str) -> None:
+        self.grow()
         reader = ledger.tile_node_reader(self.tree)
         for size, root, note in checkpoints:
             self.report.checkpoints += 1
@@ -304,7 +322,9 @@ def _event_rows(session: Session, event_ids: list[str]) -> tuple[dict[str, dict[
     if not event_ids:
         return {}, {}
     events = Event.__table__
-    rows = {r.id: dict(r._mapping) for r in session.execute(sa.select(events).where(events.c.id.in_(event_ids)))}
+    # JSON columns come as text, decoded by the workers: decoding here would serialize the audit.
+    columns = [sa.cast(c, sa.Text).label(c.key) if c.key in _JSON_COLUMNS else c for c in events.columns]
+    rows = {r.id: dict(r._mapping) for r in session.execute(sa.select(*columns).where(events.c.id.in_(event_ids)))}
     lines: dict[str, list[Any]] = {}
     query = (
         sa.select(EventBatch.event_id, EventBatch.role, Batch.trace_code, EventBatch.quantity, EventBatch.uom)
@@ -317,25 +337,38 @@ def _event_rows(session: Session, event_ids: list[str]) -> tuple[dict[str, dict[
     return rows, lines
 
 
-def _chunks(session: Session) -> Iterator[tuple[list[tuple[int, bytes, str | None]], list[_Row]]]:
-    """Yield the log in chunks: (index, stored hash, event id) for the main side, rows for workers."""
+def _chunks(session: Session) -> Iterator[list[_Row]]:
+    """Yield the log in chunks of rows for the workers, each with its event row and batch lines."""
     query = sa.select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.event_id).order_by(LogEntry.index)
     raw: list[Any] = []
 
-    def emit() -> tuple[list[tuple[int, bytes, str | None]], list[_Row]]:
+    def emit() -> list[_Row]:
         rows, lines = _event_rows(session, [r[3] for r in raw if r[3] is not None])
-        meta = [(index, stored, event_id) for index, _, stored, event_id in raw]
-        work = [(index, leaf, rows.get(event_id) if event_id else None, lines.get(event_id, []) if event_id else [],
-                 event_id is not None) for index, leaf, _, event_id in raw]
-        return meta, work
+        return [(index, leaf, stored, rows.get(event_id) if event_id else None,
+                 lines.get(event_id, []) if event_id else [], event_id is not None)
+                for index, leaf, stored, event_id in raw]
 
-    for row in session.execute(query.execution_options(yield_per=CHUNK)).all():
+    for row in session.execute(query.execution_options(yield_per=CHUNK)):
         raw.append((row.index, bytes(row.leaf), bytes(row.leaf_hash), row.event_id))
         if len(raw) == CHUNK:
             yield emit()
             raw = []
     if raw:
         yield emit()
+
+
+def _checked_chunks(session: Session, pool: Any, workers: int) -> Iterator[list[_Checked]]:
+    """Read chunks in this process while the workers check earlier ones; yield results in log order."""
+    if pool is None:
+        yield from map(_check_chunk, _chunks(session))
+        return
+    in_flight: deque[Any] = deque()
+    for chunk in _chunks(session):
+        in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
+        while in_flight and (len(in_flight) > 2 * workers or in_flight[0].ready()):
+            yield in_flight.popleft().get()
+    while in_flight:
+        yield in_flight.popleft().get()
 
 
 def audit_log(session: Session, origin: str, *, attachments_root: Path | None = None, workers: int = 2,
@@ -347,21 +380,19 @@ def audit_log(session: Session, origin: str, *, attachments_root: Path | None = 
     size = session.scalar(sa.select(sa.func.max(LogEntry.index)))
     if size is not None:
         auditor.load_committed(0, size + 256)
-    chunks = list(_chunks(session))  # one snapshot, read before workers start
     ctx = multiprocessing.get_context("fork")
     pool = ctx.Pool(workers, initializer=_init_worker, initargs=(keys,)) if workers > 1 else None
     _init_worker(keys)
     try:
-        work = [w for _, w in chunks]
-        results = pool.imap(_check_chunk, work) if pool else map(_check_chunk, work)
-        for (meta, _), checked in zip(chunks, results, strict=True):
-            for (index, stored, _), (_, digest, record, sigs, error, differs) in zip(meta, checked, strict=True):
+        for checked in _checked_chunks(session, pool, workers):
+            for index, stored, digest, record, sigs, error, differs in checked:
                 auditor.entry(index, digest, stored, record, sigs, error)
                 if differs:
                     auditor.find(index, "event-row", differs)
-            auditor.report.entries += len(meta)
+            auditor.grow()
+            auditor.report.entries += len(checked)
             if progress:
-                progress(len(meta))
+                progress(len(checked))
     finally:
         if pool:
             pool.close()
