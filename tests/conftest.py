@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +20,37 @@ from trace import create_app
 from trace.config import Config
 from trace.db import db
 
-POSTGRES_URL = os.environ.get("TRACE_TEST_POSTGRES_URL")
 ENGINES = ["sqlite", "postgresql"]
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+def _scratch_database(server_url: str | None) -> str | None:
+    """Return the URL of a database of this test run's own, on the server ``server_url`` names.
+
+    Runs that share a server (CI and a developer, two checkouts, xdist workers) then never drop
+    each other's tables. It is dropped when the run ends.
+    """
+    if not server_url:
+        return None
+    name = f"suyuan_test_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine.dispose()
+    except sa.exc.SQLAlchemyError:
+        return server_url  # unreachable: the PostgreSQL tests skip and say why
+    atexit.register(_drop_database, server_url, name)
+    return sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _scratch_database(os.environ.get("TRACE_TEST_POSTGRES_URL"))
 
 
 def _postgres_reason() -> str | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import POSTGRES_URL, make_config
+from tests.conftest import POSTGRES_URL, _scratch_database, make_config
 from tests.factories import ago
 from trace import create_app
 from trace.db import db
@@ -19,14 +19,11 @@ WRITERS, EACH = 6, 8
 
 
 def fresh_postgres_url() -> str:
+    """Return an empty database of this test's own (the session's holds migrated test data)."""
     assert POSTGRES_URL
-    name = "suyuan_concurrency"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    admin.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    url = _scratch_database(POSTGRES_URL)
+    assert url and url != POSTGRES_URL
+    return url
 
 
 @pytest.fixture()
