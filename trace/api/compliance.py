@@ -36,7 +36,7 @@ def list_findings() -> Any:
     return jsonify(page_out([svc.finding_view(f) for f in rows], query["page"], query["per_page"], total))
 
 
-@route("/compliance/findings/<int:finding_id>/resolve", "POST", "Resolve a finding with a note (inspector, admin)",
+@route("/compliance/findings/<id:finding_id>/resolve", "POST", "Resolve a finding with a note (inspector, admin)",
        TAG, body=ResolveIn, errors=(401, 403, 404, 409, 415, 422))
 def resolve_finding(finding_id: int) -> Any:
     user = current_user()

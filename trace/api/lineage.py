@@ -50,14 +50,14 @@ def list_recalls() -> Any:
     return jsonify(items=[recall_svc.recall_summary(r) for r in rows])
 
 
-@route("/recalls/<int:recall_id>", "GET", "A recall: the batches it reached and who holds them (custodians, "
+@route("/recalls/<id:recall_id>", "GET", "A recall: the batches it reached and who holds them (custodians, "
        "recipients, with contacts)", TAG, errors=(401, 403, 404))
 def get_recall(recall_id: int) -> Any:
     user = current_user()
     return jsonify(recall_svc.recall_view(db.session, recall_svc.get_recall(db.session, user, recall_id)))
 
 
-@route("/recalls/<int:recall_id>/notice.csv", "GET", "The recall notice as CSV (UTF-8 with BOM; headers in "
+@route("/recalls/<id:recall_id>/notice.csv", "GET", "The recall notice as CSV (UTF-8 with BOM; headers in "
        "Chinese and English)", TAG, produces="text/csv", errors=(401, 403, 404))
 def recall_notice(recall_id: int) -> Any:
     user = current_user()
@@ -66,7 +66,7 @@ def recall_notice(recall_id: int) -> Any:
                     headers={"Content-Disposition": f'attachment; filename="recall-{recall.id}-notice.csv"'})
 
 
-@route("/recalls/<int:recall_id>/close", "POST", "Close a recall with a note; a signed closing record goes on "
+@route("/recalls/<id:recall_id>/close", "POST", "Close a recall with a note; a signed closing record goes on "
        "each batch it reached", TAG, body=RecallCloseIn, errors=(401, 403, 404, 409, 415, 422))
 def close_recall(recall_id: int) -> Any:
     user = current_user()

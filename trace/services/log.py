@@ -243,7 +243,7 @@ def latest_checkpoint(session: Session) -> Checkpoint:
 
 def get_entry(session: Session, index: int) -> LogEntry:
     """Return the entry at an index."""
-    entry = session.get(LogEntry, index)
+    entry = session.get(LogEntry, index) if 0 <= index < 2**63 else None  # beyond BIGINT: no such entry
     if entry is None:
         raise NotFoundError(f"No log entry {index}.")
     return entry
