@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -59,7 +60,9 @@ def test_sorting_split_consumes_the_input_and_creates_new_batches(client, make, 
         assert batch_state(client, producer, code) == (qty, qty, "active")
     session.expire_all()
     ids = {b.trace_code: b.id for b in session.scalars(sa.select(Batch).where(Batch.trace_code.in_(codes)))}
-    assert links(session, body["id"]) == {(source.id, ids[c]): ("100", "KGM") for c in codes}
+    # The input's 100 kg went 60 to one grade and 40 to the other: link quantities add up to it.
+    assert links(session, body["id"]) == {(source.id, ids[codes[0]]): ("60", "KGM"),
+                                          (source.id, ids[codes[1]]): ("40", "KGM")}
 
 
 def test_processing_merge_consumes_part_of_one_input_and_all_of_another(client, make, session):
@@ -260,3 +263,18 @@ def test_malformed_transformations_are_422(client, make, session, mutate, field)
     before = row_counts(session)
     assert_problem(post(client, producer, body), 422, "validation", field)
     assert row_counts(session) == before
+
+
+def test_many_to_many_links_share_each_input_in_proportion_and_add_up(client, make, session):
+    producer = make.actor("producer")
+    product = make.product(producer, "tea", name="鲜叶")
+    a, b = make.batch(producer, product, quantity="10"), make.batch(producer, product, quantity="20")
+    body = transformation("processing", [(a, "10"), (b, "20")],
+                          [(product, "M1", "1"), (product, "M2", "1"), (product, "M3", "1")])
+    r = post(client, producer, body)
+    assert r.status_code == 201, r.json
+    found = links(session, body["id"])
+    for source, consumed in ((a, "10"), (b, "20")):
+        shares = [q for (i, _), (q, _) in found.items() if i == source.id]
+        assert len(shares) == 3 and sum(map(Decimal, shares)) == Decimal(consumed)
+    assert sorted(q for (i, _), (q, _) in found.items() if i == a.id) == ["3.333333", "3.333333", "3.333334"]

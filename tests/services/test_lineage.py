@@ -35,12 +35,12 @@ def test_backward_reaches_every_source_through_merges_and_splits(gen, session):
     depth = {b["code"]: b["depth"] for b in view["batches"]}
     assert depth[n["M2"].trace_code] == depth[n["P"].trace_code] == 1
     assert depth[n["M"].trace_code] == 3 and depth[n["A"].trace_code] == 4 and depth[n["C"].trace_code] == 2
-    # Each link once, with the quantity the transformation consumed of its input.
+    # Each link once, with the part of its input the transformation put into that output.
     links = {(link["from"], link["to"]): (link["quantity"], link["uom"]) for link in view["links"]}
     assert len(links) == len(view["links"]) == 9
     code = {k: v.trace_code for k, v in n.items()}
     assert links[(code["A"], code["M"])] == ("60", "KGM")
-    assert links[(code["M"], code["S1"])] == ("100", "KGM") == links[(code["M"], code["S2"])]
+    assert (links[(code["M"], code["S1"])], links[(code["M"], code["S2"])]) == (("70", "KGM"), ("30", "KGM"))
     assert links[(code["M2"], code["F"])] == ("50", "KGM")
     assert {p["name"] for p in view["plots"]} == {"3号地块"}
     assert all(b["relation"] != "downstream" for b in view["batches"])

@@ -310,12 +310,29 @@ def _transformation_rows(session: Session, actor: User, payload: dict[str, Any],
         batch.available = batch.available - line["quantity"]
         if batch.available == 0:
             batch.status = "consumed"
-        for out in outputs:
+        for out, share in zip(outputs, allocate(line["quantity"], [out.quantity for out in outputs]), strict=True):
             session.add(BatchLink(event_id=event.id, input_batch_id=batch.id, output_batch_id=out.id,
-                                  quantity=line["quantity"], uom=line["uom"]))
+                                  quantity=share, uom=line["uom"]))
     session.flush()
     check_event(session, event)
     return event, True
+
+
+QUANTUM = Decimal("0.000001")  # the scale of stored quantities
+
+
+def allocate(consumed: Decimal, outputs: list[Decimal]) -> list[Decimal]:
+    """Split what an input gave among the outputs in proportion to their quantities.
+
+    Each share is rounded to the stored scale and the last takes the remainder, so the shares
+    add up to exactly what was consumed. Outputs in different units are weighed as numbers:
+    a transformation states no conversion between them.
+    """
+    total = sum(outputs, Decimal(0))
+    weights = outputs if total > 0 else [Decimal(1)] * len(outputs)  # quantities are positive; never divide by 0
+    total = sum(weights, Decimal(0))
+    shares = [(consumed * w / total).quantize(QUANTUM) for w in weights[:-1]]
+    return [*shares, consumed - sum(shares, Decimal(0))]
 
 
 def record_transformation(
