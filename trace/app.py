@@ -69,8 +69,10 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     from trace import models  # noqa: F401  (register mappers)
     from trace.api import api
     from trace.cli import cli
+    from trace.lookup import lookup
 
     app.register_blueprint(api)
+    app.register_blueprint(lookup)
     app.cli.add_command(cli)
     register_error_handlers(app)
 

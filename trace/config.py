@@ -27,6 +27,9 @@ class Config:
     max_body_bytes: int = 2 * 1024 * 1024
     rate_limit_storage: str = "memory://"
     public_rate_limit: str = "120/minute"
+    feedback_rate_limit: str = "5/minute;30/hour"
+    # A unit serial looked up more often than this shows a counterfeit warning on its page.
+    counterfeit_threshold: int = 5
     bulk_limit: int = 1000
     # Sensor readings: mqtt://[user:password@]host[:port] or mqtts://... (TLS).
     mqtt_url: str = "mqtt://127.0.0.1:1883"
@@ -67,10 +70,16 @@ class Config:
             ("log_origin", "TRACE_LOG_ORIGIN"),
             ("rate_limit_storage", "TRACE_RATE_LIMIT_STORAGE"),
             ("public_rate_limit", "TRACE_PUBLIC_RATE_LIMIT"),
+            ("feedback_rate_limit", "TRACE_FEEDBACK_RATE_LIMIT"),
             ("secret_key", "TRACE_SECRET_KEY"),
         ):
             if env.get(name):
                 values[key] = env[name]
+        if env.get("TRACE_COUNTERFEIT_THRESHOLD"):
+            try:
+                values["counterfeit_threshold"] = int(env["TRACE_COUNTERFEIT_THRESHOLD"])
+            except ValueError as exc:
+                raise ConfigError("TRACE_COUNTERFEIT_THRESHOLD must be an integer") from exc
         if env.get("TRACE_MAX_BODY_BYTES"):
             try:
                 values["max_body_bytes"] = int(env["TRACE_MAX_BODY_BYTES"])

@@ -201,6 +201,8 @@ from trace.api import (  # noqa: E402,F401
     compliance,
     events,
     exports,
+    feedback,
+    labels,
     lineage,
     log,
     openapi,

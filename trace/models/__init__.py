@@ -5,6 +5,8 @@ from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, Product
 from trace.models.compliance import ComplianceFinding
 from trace.models.event import Event, EventBatch
+from trace.models.feedback import Feedback
+from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallBatch
@@ -19,6 +21,8 @@ __all__ = [
     "ComplianceFinding",
     "Event",
     "EventBatch",
+    "Feedback",
+    "LabelRun",
     "LogEntry",
     "LogHead",
     "LogTile",
@@ -27,5 +31,6 @@ __all__ = [
     "Recall",
     "RecallBatch",
     "SigningKey",
+    "UnitCode",
     "User",
 ]

@@ -1,0 +1,105 @@
+"""Feedback from the lookup page: a plain HTML form, signed token, same-origin check, tight rate limit."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, redirect, request
+from marshmallow import EXCLUDE
+from marshmallow import ValidationError as SchemaValidationError
+
+from trace.app import limiter
+from trace.db import db, writing
+from trace.lookup import lookup
+from trace.lookup.forms import FormTokenError, form_token, open_form_token
+from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, translator
+from trace.lookup.views import Target, parse_code, resolve_code
+from trace.schemas.feedback import FeedbackForm
+from trace.services import lookup as lookup_svc
+from trace.services.feedback import submit_feedback
+from trace.services.labels import peek_unit
+
+
+def _field_message(name: str, form: dict[str, str]) -> str:
+    """Return the message key shown next to a refused field."""
+    if name == "rating":
+        return "err_rating"
+    if name == "text" and not form.get("text", "").strip():
+        return "err_text"
+    return "err_invalid"
+
+
+def _secret() -> str:
+    return str(current_app.secret_key or "")
+
+
+def _same_origin() -> bool:
+    """Tell whether the form was sent from our own pages (browsers send Origin with every POST)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # old browsers; the signed token still has to match
+    ours = {f"{request.scheme}://{request.host}", _origin_of(config().public_url)}
+    return origin in ours
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _form_page(target: Target, status: int, *, notice: str | None = None, form: dict[str, Any] | None = None,
+               errors: dict[str, str] | None = None, sent: bool = False) -> Response:
+    t = translator()
+    batch = lookup_svc.find_batch_by_id(db.session, target.batch_id)
+    assert batch is not None
+    name = (batch.product.name_en or batch.product.name) if t.lang == "en" else batch.product.name
+    response = render_page(
+        "lookup/message.html", status=status, title=t("feedback"), detail=notice, product=name, code=target.code,
+        sent=sent, feedback_form=True, token=form_token(_secret(), target.code), form=form or {},
+        errors=errors or {},
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@lookup.post("/t/<code>/feedback")
+@lookup.post("/T/<code>/feedback")
+@limiter.limit(feedback_limit)
+def send_feedback(code: str) -> Response:
+    t = translator()
+    target = resolve_code(parse_code(code))
+    if not _same_origin():
+        raise PageError(403, "forbidden", "feedback_foreign", "error_title")
+    form = request.form.to_dict()
+    try:
+        nonce = open_form_token(_secret(), form.get("token", ""), target.code)
+    except FormTokenError:
+        return _form_page(target, 400, notice=t("feedback_expired"), form=form)
+    try:
+        fields = FeedbackForm(unknown=EXCLUDE).load(form)
+    except SchemaValidationError as exc:
+        messages = exc.normalized_messages()
+        errors = {name: t(_field_message(name, form)) for name in messages}
+        return _form_page(target, 422, notice=t("feedback_check"), form=form, errors=errors)
+    unit_id = None
+    if target.serial is not None:
+        unit = peek_unit(db.session, target.serial)
+        unit_id = unit.id if unit else None
+    batch = lookup_svc.find_batch_by_id(db.session, target.batch_id)
+    assert batch is not None
+    db.session.rollback()  # end the read transaction: the write begins its own
+    with writing():
+        submit_feedback(db.session, batch, unit_id, fields, nonce=nonce, lang=t.lang)
+        db.session.commit()
+    return redirect(f"/T/{target.code}/feedback?sent=1&lang={t.lang}", 303)  # type: ignore[return-value]
+
+
+@lookup.get("/t/<code>/feedback")
+@lookup.get("/T/<code>/feedback")
+@limiter.limit(public_limit)
+def feedback_page(code: str) -> Response:
+    """The feedback form on its own page; after sending, with a thank-you above it."""
+    target = resolve_code(parse_code(code))
+    sent = request.args.get("sent") == "1"
+    return _form_page(target, 200, notice=translator()("feedback_thanks") if sent else None, sent=sent)

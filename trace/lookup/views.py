@@ -1,0 +1,273 @@
+"""The lookup page of a trace code or unit serial, by /t/<code>, /T/<code> or a GS1 Digital Link path."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from flask import Response, current_app, jsonify, redirect, request
+
+from trace.app import limiter
+from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
+from trace.codes.gtin import GtinError, normalize_gtin
+from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
+from trace.db import db, writing
+from trace.lookup import lookup
+from trace.lookup.forms import form_token
+from trace.lookup.pages import (
+    VARY,
+    PageError,
+    config,
+    html_response,
+    public_limit,
+    render_html,
+    render_page,
+    translator,
+    verification_cache,
+    view_cache,
+    wanted_format,
+)
+from trace.lookup.present import present_batch, with_target
+from trace.lookup.resolver import (
+    LINKSET_MIME,
+    LINKSET_TYPES,
+    identifier_uri,
+    link_header,
+    link_type_name,
+    links,
+    linkset,
+    page_path,
+)
+from trace.models import Batch
+from trace.services import lookup as svc
+from trace.services.keys import LedgerConfig
+from trace.services.labels import UnitScan, count_scan, peek_unit
+from trace.services.log import audit_bundle
+
+LOOKUP_PATHS = ("/t/", "/T/", "/01/")
+# Stands for the per-request form token in cached page HTML (NUL never occurs in rendered text).
+TOKEN_SLOT = "\x00form-token\x00"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a URL names: a batch, or one unit (serial) of it; ``code`` is what the page is about."""
+
+    batch_id: int
+    code: str
+    serial: str | None = None
+
+
+def parse_code(text: str) -> str:
+    """Return the canonical code, or a 400 page telling the kind of typo."""
+    try:
+        return parse_trace_code(text)
+    except TraceCodeError as exc:
+        shown = normalize(text)[:40]
+        if exc.reason == "length":
+            raise PageError(400, "mistyped-code", "typo_length", "typo_title", n=len(shown), code=shown) from exc
+        if exc.reason == "charset":
+            bad = "".join(sorted({c for c in shown if c not in ALPHABET}))
+            raise PageError(400, "mistyped-code", "typo_charset", "typo_title", chars=bad, code=shown) from exc
+        raise PageError(400, "mistyped-code", "typo_check", "typo_title", code=shown) from exc
+
+
+def resolve_code(code: str) -> Target:
+    """Return what a trace code or unit serial names, or a 404 page.
+
+    A trace code names its batch for good, so batch codes are remembered per process.
+    """
+    known = view_cache().get(("code", code))
+    if known is not None:
+        return Target(known, code)
+    batch_id = db.session.scalar(db.select(Batch.id).where(Batch.trace_code == code))
+    if batch_id is not None:
+        view_cache().put(("code", code), batch_id)
+        return Target(batch_id, code)
+    unit = peek_unit(db.session, code)
+    if unit is None:
+        raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=code)
+    return Target(unit.batch_id, code, serial=code)
+
+
+@lookup.get("/t/<code>")
+@lookup.get("/T/<code>")
+@limiter.limit(public_limit)
+def by_code(code: str) -> Response:
+    return respond(resolve_code(parse_code(code)))
+
+
+@lookup.get("/t")
+@lookup.get("/T")
+@limiter.limit(public_limit)
+def search() -> Response:
+    typed = request.args.get("code", "").strip()
+    if typed:
+        canonical = normalize(typed)[:40] or typed[:40]
+        return redirect(f"/T/{quote(canonical, safe='')}" + _lang_query(), 303)  # type: ignore[return-value]
+    t = translator()
+    return render_page("lookup/message.html", title=t("lookup_title"), detail=t("lookup_prompt"), show_search=True)
+
+
+def _raw_path() -> str:
+    """Return the request path still percent-encoded (a lot may hold an encoded "/")."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    path = urlsplit(raw).path if raw else quote(request.path, safe="/%")
+    root = request.script_root
+    return path[len(root):] if root and path.startswith(root) else path
+
+
+def _digital_link_key(path: str) -> DigitalLinkPath:
+    try:
+        return parse_digital_link_path(path)
+    except DigitalLinkError as exc:
+        segments = path.split("/")
+        if exc.reason == CHECK_DIGIT:
+            raise PageError(400, "bad-check-digit", "link_check_digit", "link_title", gtin=segments[2]) from exc
+        if len(segments) == 3 and segments[1] == "01":
+            try:
+                normalize_gtin(segments[2])
+            except GtinError:
+                pass
+            else:
+                raise PageError(404, "not-found", "link_product_only", "link_title") from exc
+        raise PageError(400, "malformed-link", "link_malformed", "link_title", detail=str(exc)) from exc
+
+
+@lookup.get("/01/<path:_rest>")
+@limiter.limit(public_limit)
+def digital_link(_rest: str) -> Response:
+    key = _digital_link_key(_raw_path())
+    batch = svc.find_batch_by_gtin(db.session, key.gtin, key.lot)
+    if batch is None:
+        raise PageError(404, "not-found", "link_unknown", "link_title", gtin=key.gtin, lot=key.lot)
+    if key.serial is None:
+        return respond(Target(batch.id, batch.trace_code))
+    serial = normalize(key.serial)
+    unit = peek_unit(db.session, serial, batch_id=batch.id)
+    if unit is None:
+        raise PageError(404, "not-found", "link_unknown_serial", "link_title", serial=key.serial)
+    return respond(Target(batch.id, serial, serial=serial))
+
+
+def _lang_query(**more: str) -> str:
+    params = {k: v for k, v in {"lang": request.args.get("lang", ""), **more}.items() if v}
+    return "?" + urlencode(params) if params else ""
+
+
+def _internal_navigation() -> bool:
+    """Tell whether the request follows a link on one of our lookup pages (the language switch, say)."""
+    referrer = request.referrer
+    if not referrer:
+        return False
+    parts = urlsplit(referrer)
+    return parts.netloc == request.host and parts.path.startswith(LOOKUP_PATHS)
+
+
+def count_lookup(target: Target) -> UnitScan | None:
+    """Count a lookup of a unit serial (not HEAD, not in-site navigation) and return its counts."""
+    assert target.serial is not None
+    if request.method == "HEAD" or _internal_navigation():
+        return peek_unit(db.session, target.serial, batch_id=target.batch_id)
+    db.session.rollback()  # end the read transaction: the count begins its own, as a writer
+    with writing():
+        scan = count_scan(db.session, target.serial, batch_id=target.batch_id)
+        db.session.commit()
+    return scan
+
+
+def _ledger() -> LedgerConfig:
+    return current_app.extensions["trace.ledger"]  # type: ignore[no-any-return]
+
+
+def page_content(target: Target, unit: UnitScan | None, state: tuple[int, bytes] | None) -> dict[str, Any]:
+    """Return the page content; the batch's part is cached per language and log state (pages change by appends).
+
+    Everything on a page but a unit's counts changes only with a signed, logged record; products,
+    categories and organizations are not edited in place.
+    """
+    cfg, t = config(), translator()
+    key = ("view", target.batch_id, t.lang, *state) if state else None  # an empty log caches nothing
+    base = view_cache().get(key) if key else None
+    if base is None:
+        batch = svc.find_batch_by_id(db.session, target.batch_id)
+        assert batch is not None
+        base = present_batch(svc.public_record(db.session, _ledger(), batch, None, verification_cache()), t)
+        if key:
+            view_cache().put(key, base)
+    return with_target(base, code=target.code, unit=unit, threshold=cfg.counterfeit_threshold,
+                       links=links(cfg.public_url, target.code, t))
+
+
+def _resolver(target: Target) -> Response | None:
+    """Answer ``?linkType=`` and linkset requests (GS1 resolver behaviour); None for the page itself."""
+    asked = request.args.get("linkType")
+    fmt = wanted_format()
+    if fmt != "linkset" and asked is None:
+        return None
+    cfg, t = config(), translator()
+    batch = svc.find_batch_by_id(db.session, target.batch_id)
+    assert batch is not None
+    anchor = identifier_uri(cfg.public_url, target.code, batch.product.gtin, batch.lot, target.serial)
+    items = links(cfg.public_url, target.code, t)
+    headers = {"Link": link_header(anchor, items), "Vary": VARY, "Cache-Control": "no-cache"}
+    if fmt == "linkset" or (asked is not None and asked.lower() in LINKSET_TYPES):
+        body = json.dumps(linkset(anchor, items), ensure_ascii=False)
+        return Response(body, mimetype=LINKSET_MIME, headers=headers)
+    path, _, fragment = page_path(target.code, link_type_name(asked or "")).partition("#")
+    response = redirect(path + _lang_query() + (f"#{fragment}" if fragment else ""), 307)
+    response.headers.update(headers)
+    return response  # type: ignore[return-value]
+
+
+def _page_html(target: Target, view: dict[str, Any], unit: UnitScan | None,
+               state: tuple[int, bytes] | None) -> str:
+    """Return the page's HTML; a batch page is rendered once per language and log state, its form token fresh."""
+    key = ("html", target.batch_id, translator().lang, *state) if state and unit is None else None
+    html = view_cache().get(key) if key else None
+    if html is None:
+        html = render_html("lookup/page.html", v=view, token=TOKEN_SLOT, form={}, errors={})
+        if key:
+            view_cache().put(key, html)
+    return html.replace(TOKEN_SLOT, form_token(current_app.secret_key or "", target.code))  # type: ignore[arg-type]
+
+
+def respond(target: Target) -> Response:
+    """Answer a lookup: linkset, link-type redirect, JSON or the HTML page."""
+    resolved = _resolver(target)
+    if resolved is not None:
+        return resolved
+    unit = None
+    if target.serial is not None:
+        unit = count_lookup(target)
+        if unit is None:
+            raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=target.code)
+    state = svc.log_state(db.session)
+    view = page_content(target, unit, state)
+    cfg = config()
+    anchor = identifier_uri(cfg.public_url, target.code, view["product"]["gtin"], view["batch"]["lot"],
+                            target.serial)
+    headers = {"Link": link_header(anchor, view["links"]), "Vary": VARY,
+               "Cache-Control": "no-store" if unit else "no-cache"}
+    if wanted_format() == "json":
+        response = jsonify(view)
+    else:
+        response = html_response(_page_html(target, view, unit, state))
+    response.headers.update(headers)
+    return response
+
+
+@lookup.get("/t/<code>/proof")
+@lookup.get("/T/<code>/proof")
+@limiter.limit(public_limit)
+def proof(code: str) -> Response:
+    """The batch's proof bundle (records, signatures, keys, inclusion proofs, checkpoint) to verify offline."""
+    target = resolve_code(parse_code(code))
+    batch = svc.find_batch_by_id(db.session, target.batch_id)
+    assert batch is not None
+    bundle = audit_bundle(db.session, _ledger(), batch)
+    return Response(json.dumps(bundle, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="proof-{batch.trace_code}.json"',
+                             "Cache-Control": "no-cache"})

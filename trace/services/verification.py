@@ -1,0 +1,156 @@
+"""The verified mark on the public lookup page: a batch's records are signed, unaltered and in the signed log.
+
+A batch is verified when the latest checkpoint's note verifies under a log key with this
+deployment's origin, and every event touching the batch has a log entry whose leaf
+
+- parses, and holds a record equal to the event row (so the page shows what was signed),
+- carries a valid signature by the recording organization's key, not revoked before the record
+  was made (and any device signature verifies too),
+- is included, by its inclusion proof from the stored tiles, in the checkpoint's tree.
+
+Results are cached per batch and checkpoint (size and root): the log only grows, so the next
+entry appended anywhere refreshes every batch's result.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from trace import ledger
+from trace.cache import LruCache
+from trace.models import Batch, Checkpoint, Event, LogEntry, SigningKey
+from trace.services.compliance_rules import parse_time
+from trace.services.keys import LedgerConfig
+from trace.services.log import DbTileStore, event_record
+
+# Problem kinds, in the order a reader would want to hear about them.
+NO_CHECKPOINT, CHECKPOINT, MISSING, LEAF, RECORD, SIGNATURE, INCLUSION = (
+    "no-checkpoint", "checkpoint", "missing", "leaf", "record", "signature", "inclusion")
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    event_id: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the verified mark says, and why not when it is not."""
+
+    records: int
+    checkpoint_size: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def verified(self) -> bool:
+        return self.records > 0 and not self.problems
+
+
+class VerificationCache(LruCache[Verification]):
+    """Verification results keyed by batch and checkpoint."""
+
+
+def verify_batch(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
+                 cache: VerificationCache | None = None) -> Verification:
+    """Return whether a batch's events are signed, unaltered and included in the latest signed checkpoint.
+
+    ``events`` are the batch's events with their batches loaded (``services.batches.batch_events``).
+    """
+    checkpoint = session.scalar(sa.select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1))
+    if checkpoint is None:
+        return Verification(len(events), 0, (Problem(NO_CHECKPOINT, None, "the log has no checkpoint yet"),))
+    key = (batch.trace_code, checkpoint.size, checkpoint.root_hash)
+    if cache is not None and (hit := cache.get(key)) is not None:
+        return hit
+    result = _verify(session, cfg, checkpoint, events)
+    if cache is not None:
+        cache.put(key, result)
+    return result
+
+
+def _open_checkpoint(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint) -> ledger.Checkpoint | Problem:
+    """Return the checkpoint as signed by a log key (rotated ones included), or the problem with it."""
+    log_keys = session.scalars(sa.select(SigningKey).where(SigningKey.role == "log"))
+    verifiers = [ledger.parse_vkey(ledger.vkey(k.name, k.public_key)) for k in log_keys]
+    try:
+        text, _ = ledger.open_note(checkpoint.note, verifiers)
+        opened = ledger.parse_checkpoint(text)
+    except ledger.LedgerError as exc:
+        return Problem(CHECKPOINT, None, f"the latest checkpoint does not verify: {exc}")
+    if opened.origin != cfg.origin:
+        return Problem(CHECKPOINT, None, f"the checkpoint is for log {opened.origin!r}, not {cfg.origin!r}")
+    return opened
+
+
+def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, events: Sequence[Event]) -> Verification:
+    opened = _open_checkpoint(session, cfg, checkpoint)
+    if isinstance(opened, Problem):
+        return Verification(len(events), checkpoint.size, (opened,))
+    entries = {e.event_id: e for e in session.scalars(
+        sa.select(LogEntry).where(LogEntry.event_id.in_([event.id for event in events])))} if events else {}
+    parsed: dict[str, tuple[dict[str, Any], list[dict[str, str]]]] = {}
+    problems: list[Problem] = []
+    for event in events:
+        entry = entries.get(event.id)
+        if entry is None:
+            problems.append(Problem(MISSING, event.id, "the event has no log entry"))
+            continue
+        try:
+            parsed[event.id] = ledger.parse_leaf(entry.leaf)
+        except ledger.LedgerError as exc:
+            problems.append(Problem(LEAF, event.id, f"log entry {entry.index} cannot be read: {exc}"))
+    key_ids = {sig["keyId"] for _, sigs in parsed.values() for sig in sigs}
+    keys = {k.key_id: k for k in session.scalars(sa.select(SigningKey).where(SigningKey.key_id.in_(key_ids)))} \
+        if key_ids else {}
+    node = ledger.tile_node_reader(DbTileStore(session))
+    for event in events:
+        if event.id not in parsed:
+            continue
+        entry = entries[event.id]
+        record, signatures = parsed[event.id]
+        signed = {k: v for k, v in record.items() if k != "prev"}
+        if signed != json.loads(json.dumps(event_record(event))):
+            problems.append(Problem(RECORD, event.id, f"the event row differs from signed entry {entry.index}"))
+        why = _signature_problem(record, signatures, keys, event.organization_id)
+        if why:
+            problems.append(Problem(SIGNATURE, event.id, f"entry {entry.index}: {why}"))
+        try:
+            proof = ledger.inclusion_proof(entry.index, opened.size, node)
+            ledger.verify_inclusion(ledger.leaf_hash(entry.leaf), entry.index, opened.size, proof, opened.root_hash)
+        except ledger.LedgerError as exc:
+            problems.append(Problem(INCLUSION, event.id, f"entry {entry.index} is not in checkpoint "
+                                                         f"{opened.size}: {exc}"))
+    return Verification(len(events), opened.size, tuple(problems))
+
+
+def _signature_problem(record: dict[str, Any], signatures: list[dict[str, str]], keys: dict[str, SigningKey],
+                       organization_id: int) -> str | None:
+    """Return why the record's signatures fail, or None when the organization's (and any device's) verify."""
+    by_org = False
+    for sig in signatures:
+        key = keys.get(sig["keyId"])
+        if key is None:
+            return f"signed by an unknown key {sig['keyId'][:16]}…"
+        try:
+            raw = base64.b64decode(sig["sig"], validate=True)
+        except (binascii.Error, ValueError):
+            return "a signature is not base64"
+        made = parse_time(record.get("recordedAt"))
+        if key.revoked_at is not None and (made is None or key.revoked_at <= made):
+            return f"key {key.name} was revoked before the record was made"
+        message = ledger.device_view(record) if key.role == "device" else record
+        if not ledger.verify_record(key.public_key, message, raw):
+            return f"the signature by {key.name} does not verify"
+        if key.role == "organization" and key.organization_id == organization_id:
+            by_org = True
+    return None if by_org else "no signature by the recording organization's key"
