@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Response, current_app, jsonify, redirect, request
+from flask import Response, current_app, get_template_attribute, jsonify, redirect, request
+from markupsafe import Markup
 
 from trace.app import limiter
 from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
@@ -47,8 +48,8 @@ from trace.services.labels import UnitScan, count_scan, peek_unit
 from trace.services.log import audit_bundle
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
-# Stands for the per-request form token in cached page HTML (NUL never occurs in rendered text).
-TOKEN_SLOT = "\x00form-token\x00"
+# Stand for what differs between requests in cached page HTML (NUL never occurs in rendered text).
+SLOTS = {name: f"\x00{name}\x00" for name in ("token", "code", "warning", "serial", "scans")}
 
 
 @dataclass(frozen=True)
@@ -77,18 +78,20 @@ def parse_code(text: str) -> str:
 def resolve_code(code: str) -> Target:
     """Return what a trace code or unit serial names, or a 404 page.
 
-    A trace code names its batch for good, so batch codes are remembered per process.
+    A code names its batch (or unit) for good, so what each code names is remembered per process.
     """
     known = view_cache().get(("code", code))
     if known is not None:
-        return Target(known, code)
+        batch_id, is_unit = known
+        return Target(batch_id, code, serial=code if is_unit else None)
     batch_id = db.session.scalar(db.select(Batch.id).where(Batch.trace_code == code))
     if batch_id is not None:
-        view_cache().put(("code", code), batch_id)
+        view_cache().put(("code", code), (batch_id, False))
         return Target(batch_id, code)
     unit = peek_unit(db.session, code)
     if unit is None:
         raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=code)
+    view_cache().put(("code", code), (unit.batch_id, True))
     return Target(unit.batch_id, code, serial=code)
 
 
@@ -222,16 +225,23 @@ def _resolver(target: Target) -> Response | None:
     return response  # type: ignore[return-value]
 
 
-def _page_html(target: Target, view: dict[str, Any], unit: UnitScan | None,
-               state: tuple[int, bytes] | None) -> str:
-    """Return the page's HTML; a batch page is rendered once per language and log state, its form token fresh."""
-    key = ("html", target.batch_id, translator().lang, *state) if state and unit is None else None
+def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | None) -> str:
+    """Return the page's HTML: rendered once per batch, language and log state, then its slots filled."""
+    t = translator()
+    key = ("html", target.batch_id, t.lang, *state) if state else None
     html = view_cache().get(key) if key else None
     if html is None:
-        html = render_html("lookup/page.html", v=view, token=TOKEN_SLOT, form={}, errors={})
+        html = render_html("lookup/page.html", v=view, slots={k: Markup(v) for k, v in SLOTS.items()}, form={},
+                           errors={})
         if key:
             view_cache().put(key, html)
-    return html.replace(TOKEN_SLOT, form_token(current_app.secret_key or "", target.code))  # type: ignore[arg-type]
+    fill = {"token": form_token(current_app.secret_key or "", target.code),  # type: ignore[arg-type]
+            "code": target.code}
+    for name in ("warning", "serial", "scans"):
+        fill[name] = str(get_template_attribute("lookup/_unit.html", name)(view["unit"], t))
+    for name, value in fill.items():
+        html = html.replace(SLOTS[name], value)
+    return html
 
 
 def respond(target: Target) -> Response:
@@ -254,7 +264,7 @@ def respond(target: Target) -> Response:
     if wanted_format() == "json":
         response = jsonify(view)
     else:
-        response = html_response(_page_html(target, view, unit, state))
+        response = html_response(_page_html(target, view, state))
     response.headers.update(headers)
     return response
 
