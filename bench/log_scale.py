@@ -138,6 +138,9 @@ def build(app, entries: int) -> None:
         pool.close()
         s.execute(sa.delete(LogTile))
         s.execute(sa.insert(LogTile), [{"level": lv, "index": ix, "hashes": h} for (lv, ix), h in store.tiles.items()])
+        s.execute(sa.update(Batch).where(Batch.id == sa.bindparam("b_id")).values(log_tip=sa.bindparam("tip"))
+                  .execution_options(synchronize_session=False),
+                  [{"b_id": batch_ids[b], "tip": bytes.fromhex(h)} for b, h in last.items() if h])
         head = s.get(LogHead, HEAD_ID)
         head.size, head.root_hash = size, ledger.root_from_nodes(size, ledger.tile_node_reader(store))
         s.commit()

@@ -33,6 +33,9 @@ class Batch(db.Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     disposition: Mapped[str] = mapped_column(sa.String(32), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The leaf hash of the batch's latest log entry: what its next record's prev names. Kept by
+    # services/log.append under the log lock; the audit rebuilds the chain from the log instead.
+    log_tip: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
 
     product: Mapped[Product] = relationship()
     organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])

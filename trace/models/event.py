@@ -42,8 +42,9 @@ class EventBatch(db.Model):
     __tablename__ = "event_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(sa.ForeignKey("events.id"), index=True)
-    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    # Both looked up through the composite indexes below (event first, batch first).
+    event_id: Mapped[str] = mapped_column(sa.ForeignKey("events.id"))
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"))
     role: Mapped[str] = mapped_column(sa.String(8))
     quantity: Mapped[Decimal | None] = mapped_column(Quantity)
     uom: Mapped[str | None] = mapped_column(sa.String(3))

@@ -111,23 +111,6 @@ def _lock_head(session: Session) -> LogHead:
     return head
 
 
-def _latest_leaf_hashes(session: Session, batch_ids: set[int]) -> dict[int, bytes]:
-    """Return each batch's latest leaf hash in the log."""
-    if not batch_ids:
-        return {}
-    latest = (
-        sa.select(EventBatch.batch_id, sa.func.max(LogEntry.index).label("idx"))
-        .join(LogEntry, LogEntry.event_id == EventBatch.event_id)
-        .where(EventBatch.batch_id.in_(batch_ids))
-        .group_by(EventBatch.batch_id)
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(latest.c.batch_id, LogEntry.leaf_hash).join(LogEntry, LogEntry.index == latest.c.idx)
-    )
-    return {batch_id: leaf_hash for batch_id, leaf_hash in rows}
-
-
 def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]) -> list[dict[str, Any]]:
     """Link, sign and append records in order; issue a checkpoint for the new size.
 
@@ -136,11 +119,14 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
     signer_key = log_key(session, cfg) if pending else None  # created (and logged) before the lock
     head = _lock_head(session)
     all_batches = {b for p in pending for b in p.batch_ids}
-    last = _latest_leaf_hashes(session, all_batches)
     codes: dict[int, str] = {}
+    last: dict[int, bytes] = {}  # each batch's latest leaf hash
     if all_batches:
-        rows = session.execute(sa.select(Batch.id, Batch.trace_code).where(Batch.id.in_(all_batches)))
-        codes = {row.id: row.trace_code for row in rows}
+        for row in session.execute(sa.select(Batch.id, Batch.trace_code, Batch.log_tip)
+                                   .where(Batch.id.in_(all_batches))):
+            codes[row.id] = row.trace_code
+            if row.log_tip is not None:
+                last[row.id] = bytes(row.log_tip)
     entries: list[dict[str, Any]] = []
     hashes: list[bytes] = []
     now = utcnow()
@@ -160,6 +146,10 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
         hashes.append(digest)
     if entries:  # one executemany: entries are written once and never changed
         session.execute(sa.insert(LogEntry.__table__), entries)
+    if all_batches:
+        batches = Batch.__table__
+        session.execute(batches.update().where(batches.c.id == sa.bindparam("batch")),
+                        [{"batch": b, "log_tip": last[b]} for b in all_batches])
     store = DbTileStore(session)
     ledger.append_leaves(store, head.size, hashes)
     head.size += len(entries)
