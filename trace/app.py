@@ -50,6 +50,8 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(config.sqlalchemy_url),
         MAX_CONTENT_LENGTH=config.max_body_bytes,
         RATELIMIT_STORAGE_URI=config.rate_limit_storage,
+        # Always set: the limiter is a module global and would keep the previous app's setting.
+        RATELIMIT_ENABLED=config.rate_limit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )

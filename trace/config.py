@@ -30,6 +30,8 @@ class Config:
     feedback_rate_limit: str = "5/minute;30/hour"
     # A unit serial looked up more often than this shows a counterfeit warning on its page.
     counterfeit_threshold: int = 5
+    # Off only for load benchmarks on a private instance (TRACE_RATE_LIMIT_ENABLED=0).
+    rate_limit_enabled: bool = True
     bulk_limit: int = 1000
     # Sensor readings: mqtt://[user:password@]host[:port] or mqtts://... (TLS).
     mqtt_url: str = "mqtt://127.0.0.1:1883"
@@ -75,6 +77,8 @@ class Config:
         ):
             if env.get(name):
                 values[key] = env[name]
+        if env.get("TRACE_RATE_LIMIT_ENABLED"):
+            values["rate_limit_enabled"] = _flag(env["TRACE_RATE_LIMIT_ENABLED"], "TRACE_RATE_LIMIT_ENABLED")
         if env.get("TRACE_COUNTERFEIT_THRESHOLD"):
             try:
                 values["counterfeit_threshold"] = int(env["TRACE_COUNTERFEIT_THRESHOLD"])
@@ -90,3 +94,13 @@ class Config:
     def with_(self, **changes: Any) -> Config:
         """Return a copy with some settings changed."""
         return replace(self, **changes)
+
+
+def _flag(value: str, name: str) -> bool:
+    """Return a yes/no setting; anything but the usual spellings is an error, not a silent default."""
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {value!r}")

@@ -105,9 +105,22 @@ def test_text_is_in_the_pdf(sheet: tuple[str, list[LabelInfo], bytes]) -> None:
         text = page_text(document[0])
     for label in labels[: LAYOUTS[layout].per_page]:
         assert label.trace_code in text  # whole, never ellipsized: people type it
+        assert label.serial is None or label.serial in text  # a unit's serial too
         assert label.date in text
     assert "五常大米" in text
     assert "…" in text  # long names were cut to fit
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_the_widest_serial_stays_whole(layout: str) -> None:
+    serial = "W" * 12 + check_character("W" * 12)  # W is the widest character a code can have
+    url = qr_friendly_url(digital_link_url(BASE, "6901234567892", "2024-09-A", serial))
+    (label,) = make_labels(1)
+    with open_pdf(labels_pdf([replace(label, url=url, serial=serial)], layout)) as document:
+        (found,) = decode(render(document[0]))
+        text = page_text(document[0])
+    assert found.text == url
+    assert serial in text and label.trace_code in text
 
 
 def test_no_text_crosses_a_label_edge_or_the_qr_code(sheet: tuple[str, list[LabelInfo], bytes]) -> None:

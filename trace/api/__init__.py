@@ -207,4 +207,5 @@ from trace.api import (  # noqa: E402,F401
     log,
     openapi,
     organizations,
+    printing,
 )

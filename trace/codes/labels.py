@@ -137,12 +137,12 @@ def _draw_text(
     pdf.set_font_size(spec.title_pt)
     entries = [(spec.title_pt, True, line) for line in fit_lines(pdf, label.product_name, width, 2)]
     pdf.set_font_size(spec.text_pt)
-    entries.append(_code_line(pdf, spec.text_pt, label.trace_code, width))
-    body = [f"批号 {label.lot}"] if label.lot else []
-    if label.serial:
-        body.append(f"序列号 {label.serial}")
-    body.append(f"日期 {label.date}")
-    lines = [line for text in body for line in fit_lines(pdf, text, width)]
+    entries.append(_code_line(pdf, spec.text_pt, "追溯码", label.trace_code, width))
+    if label.lot:
+        entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"批号 {label.lot}", width)]
+    if label.serial:  # a unit's identity: whole, like the trace code
+        entries.append(_code_line(pdf, spec.text_pt, "序列号", label.serial, width))
+    lines = fit_lines(pdf, f"日期 {label.date}", width)
     lines += fit_lines(pdf, label.producer_name, width, max_lines=2)
     entries += [(spec.text_pt, False, line) for line in lines]
 
@@ -165,9 +165,9 @@ def _draw_text(
             pdf.text(left, baseline, line)
 
 
-def _code_line(pdf: FPDF, size: float, code: str, width: float) -> tuple[float, bool, str]:
-    """Return the trace code line: it must stay whole, so drop the caption, then shrink."""
-    for text in (f"追溯码 {code}", code):
+def _code_line(pdf: FPDF, size: float, caption: str, code: str, width: float) -> tuple[float, bool, str]:
+    """Return a code's line (trace code, serial): it must stay whole, so drop the caption, then shrink."""
+    for text in (f"{caption} {code}", code):
         if text_width(pdf, text) <= width:
             return size, False, text
     smaller = max(_MIN_CODE_PT, size * width / text_width(pdf, code))
