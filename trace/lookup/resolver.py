@@ -7,6 +7,7 @@ unknown type to the default link), ``linkType=linkset`` (or ``all``) and
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
@@ -39,6 +40,7 @@ def link_type_name(value: str) -> str | None:
     return _BY_LOWER.get(text.lower())
 
 
+@lru_cache(maxsize=4096)
 def identifier_uri(public_url: str, code: str, gtin: str | None, lot: str, serial: str | None) -> str:
     """Return the URI that names the looked-up item: its Digital Link when the product has a GTIN."""
     if gtin:
