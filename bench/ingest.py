@@ -34,14 +34,24 @@ def free_port() -> int:
 
 
 def flask(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout
 
 
 def request(conn: http.client.HTTPConnection, method: str, path: str, token: str, body: object) -> dict:
-    conn.request(method, path, body=json.dumps(body), headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    conn.request(
+        method,
+        path,
+        body=json.dumps(body),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
     response = conn.getresponse()
     data = response.read()
     if response.status >= 300:
@@ -74,8 +84,19 @@ def main() -> None:
         admin = flask(env, "trace", "token", "--role", "admin", "--name", "bench").split()[-1]
         port = free_port()
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env)
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "-w",
+                "1",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             for _ in range(100):
@@ -86,21 +107,42 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-            org = request(conn, "POST", "/api/v1/organizations", admin, {
-                "kind": "cooperative", "name": "基准合作社", "region": {"province": "浙江省", "county": "松阳县"}})
-            user = request(conn, "POST", f"/api/v1/organizations/{org['id']}/members", admin,
-                           {"name": "p", "role": "producer"})
-            token = request(conn, "POST", f"/api/v1/organizations/{org['id']}/members/{user['id']}/tokens", admin,
-                            {"name": "bench"})["token"]
+            org = request(
+                conn,
+                "POST",
+                "/api/v1/organizations",
+                admin,
+                {"kind": "cooperative", "name": "基准合作社", "region": {"province": "浙江省", "county": "松阳县"}},
+            )
+            user = request(
+                conn, "POST", f"/api/v1/organizations/{org['id']}/members", admin, {"name": "p", "role": "producer"}
+            )
+            token = request(
+                conn, "POST", f"/api/v1/organizations/{org['id']}/members/{user['id']}/tokens", admin, {"name": "bench"}
+            )["token"]
             product = request(conn, "POST", "/api/v1/products", token, {"category": "vegetables", "name": "番茄"})
-            codes = [request(conn, "POST", "/api/v1/batches", token, {
-                "product": product["id"], "lot": f"B{i}", "quantity": "1000", "uom": "KGM"})["code"] for i in range(100)]
+            codes = [
+                request(
+                    conn,
+                    "POST",
+                    "/api/v1/batches",
+                    token,
+                    {"product": product["id"], "lot": f"B{i}", "quantity": "1000", "uom": "KGM"},
+                )["code"]
+                for i in range(100)
+            ]
             when = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
-            events = [{"id": str(uuid.uuid4()), "stage": "storage", "batches": [codes[i % len(codes)]],
-                       "occurredAt": when,
-                       "data": {"warehouse": "1号冷库", "temperatures": [{"time": when, "celsius": "3.5"}]}}
-                      for i in range(args.events)]
-            bodies = [{"events": events[i:i + args.bulk]} for i in range(0, len(events), args.bulk)]
+            events = [
+                {
+                    "id": str(uuid.uuid4()),
+                    "stage": "storage",
+                    "batches": [codes[i % len(codes)]],
+                    "occurredAt": when,
+                    "data": {"warehouse": "1号冷库", "temperatures": [{"time": when, "celsius": "3.5"}]},
+                }
+                for i in range(args.events)
+            ]
+            bodies = [{"events": events[i : i + args.bulk]} for i in range(0, len(events), args.bulk)]
             request(conn, "POST", "/api/v1/events/bulk", token, bodies[0])  # warm-up: keys, caches
             started = time.perf_counter()
             for body in bodies[1:]:
@@ -118,8 +160,10 @@ def main() -> None:
     record, _ = ledger.parse_leaf(base64.b64decode(sample_leaf))
     raw = raw_sign_rate([record] * 200)
     rate = ingested / elapsed
-    print(f"ingest through POST /api/v1/events/bulk (SQLite, gunicorn 1 worker, {args.bulk}/request): "
-          f"{ingested} records in {elapsed:.2f} s = {rate:,.0f} records/s (budget ≥ 2,000)")
+    print(
+        f"ingest through POST /api/v1/events/bulk (SQLite, gunicorn 1 worker, {args.bulk}/request): "
+        f"{ingested} records in {elapsed:.2f} s = {rate:,.0f} records/s (budget ≥ 2,000)"
+    )
     print(f"raw JCS + Ed25519 signing, same run, one core: {raw:,.0f} records/s")
     print(f"ratio ingest / raw signing: {rate / raw:.2f}")
 

@@ -70,24 +70,39 @@ def verify_rate(seconds: float = 3.0) -> float:
 def build(app, entries: int) -> None:
     from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile
     from trace.services import keys as key_svc
-    from trace.services.log import HEAD_ID, build_record, log_size
-    from trace.services.organizations import create_organization
     from trace.services.catalog import create_product
-    from trace.services.organizations import add_member
+    from trace.services.log import HEAD_ID, build_record, log_size
+    from trace.services.organizations import add_member, create_organization
 
     with app.app_context():
         cfg = app.extensions["trace.ledger"]
         s = db.session
-        org = create_organization(s, None, {"kind": "cooperative", "name": "规模合作社",
-                                            "region": {"province": "浙江省", "county": "松阳县"}})
+        org = create_organization(
+            s, None, {"kind": "cooperative", "name": "规模合作社", "region": {"province": "浙江省", "county": "松阳县"}}
+        )
         user = add_member(s, None, org, "p", "producer")
         product = create_product(s, user, {"category": "vegetables", "name": "番茄"})
         now = dt.datetime.now(dt.UTC)
-        s.execute(sa.insert(Batch), [
-            {"trace_code": f"B{i:012d}", "product_id": product.id, "organization_id": org.id, "custodian_id": org.id,
-             "lot": f"L{i}", "quantity": 1000, "available": 1000, "uom": "KGM", "status": "active",
-             "disposition": "active", "created_at": now} for i in range(BATCHES)])
-        batch_ids = [b for b, in s.execute(sa.select(Batch.id).order_by(Batch.id))]
+        s.execute(
+            sa.insert(Batch),
+            [
+                {
+                    "trace_code": f"B{i:012d}",
+                    "product_id": product.id,
+                    "organization_id": org.id,
+                    "custodian_id": org.id,
+                    "lot": f"L{i}",
+                    "quantity": 1000,
+                    "available": 1000,
+                    "uom": "KGM",
+                    "status": "active",
+                    "disposition": "active",
+                    "created_at": now,
+                }
+                for i in range(BATCHES)
+            ],
+        )
+        batch_ids = [b for (b,) in s.execute(sa.select(Batch.id).order_by(Batch.id))]
         org_key = key_svc.organization_key(s, cfg, org.id)
         log_key = key_svc.log_key(s, cfg)
         s.commit()
@@ -107,12 +122,23 @@ def build(app, entries: int) -> None:
             rows, lines, records = [], [], []
             for i in range(start, min(start + chunk, entries)):
                 b = i % BATCHES
-                row = {"id": str(uuid.UUID(int=random.getrandbits(128), version=4)), "stage": "storage",
-                       "biz_step": "https://ref.gs1.org/cbv/BizStep-storing", "organization_id": org.id,
-                       "actor": f"user:{user.id}", "occurred_at": when, "recorded_at": now,
-                       "location": None, "data": {"warehouse": "1号冷库", "temperatures": [
-                           {"time": "2026-11-22T08:00:00+00:00", "celsius": f"{3 + i % 5}.5"}]},
-                       "sensors": None, "attachments": [], "request_hash": hashlib.sha256(str(i).encode()).hexdigest()}
+                row = {
+                    "id": str(uuid.UUID(int=random.getrandbits(128), version=4)),
+                    "stage": "storage",
+                    "biz_step": "https://ref.gs1.org/cbv/BizStep-storing",
+                    "organization_id": org.id,
+                    "actor": f"user:{user.id}",
+                    "occurred_at": when,
+                    "recorded_at": now,
+                    "location": None,
+                    "data": {
+                        "warehouse": "1号冷库",
+                        "temperatures": [{"time": "2026-11-22T08:00:00+00:00", "celsius": f"{3 + i % 5}.5"}],
+                    },
+                    "sensors": None,
+                    "attachments": [],
+                    "request_hash": hashlib.sha256(str(i).encode()).hexdigest(),
+                }
                 record = build_record(SimpleNamespace(**row), [("subject", f"B{b:012d}", None, None)])
                 record["prev"] = {f"B{b:012d}": last.get(b)}
                 rows.append(row)
@@ -122,9 +148,21 @@ def build(app, entries: int) -> None:
             signed = [x for part in pool.map(_sign, [records[:half], records[half:]]) for x in part]
             s.execute(sa.insert(Event), rows)
             s.execute(sa.insert(EventBatch), lines)
-            s.execute(sa.insert(LogEntry), [
-                {"index": size + k, "event_id": row["id"], "record_id": row["id"], "kind": "record", "leaf": leaf,
-                 "leaf_hash": digest, "created_at": now} for k, (row, (leaf, digest)) in enumerate(zip(rows, signed))])
+            s.execute(
+                sa.insert(LogEntry),
+                [
+                    {
+                        "index": size + k,
+                        "event_id": row["id"],
+                        "record_id": row["id"],
+                        "kind": "record",
+                        "leaf": leaf,
+                        "leaf_hash": digest,
+                        "created_at": now,
+                    }
+                    for k, (row, (leaf, digest)) in enumerate(zip(rows, signed, strict=True))
+                ],
+            )
             for k, (_, digest) in enumerate(signed):
                 last[(start + k) % BATCHES] = digest.hex()
             ledger.append_leaves(store, size, [d for _, d in signed])
@@ -138,9 +176,13 @@ def build(app, entries: int) -> None:
         pool.close()
         s.execute(sa.delete(LogTile))
         s.execute(sa.insert(LogTile), [{"level": lv, "index": ix, "hashes": h} for (lv, ix), h in store.tiles.items()])
-        s.execute(sa.update(Batch).where(Batch.id == sa.bindparam("b_id")).values(log_tip=sa.bindparam("tip"))
-                  .execution_options(synchronize_session=False),
-                  [{"b_id": batch_ids[b], "tip": bytes.fromhex(h)} for b, h in last.items() if h])
+        s.execute(
+            sa.update(Batch)
+            .where(Batch.id == sa.bindparam("b_id"))
+            .values(log_tip=sa.bindparam("tip"))
+            .execution_options(synchronize_session=False),
+            [{"b_id": batch_ids[b], "tip": bytes.fromhex(h)} for b, h in last.items() if h],
+        )
         head = s.get(LogHead, HEAD_ID)
         head.size, head.root_hash = size, ledger.root_from_nodes(size, ledger.tile_node_reader(store))
         s.commit()
@@ -165,10 +207,14 @@ def measure(app, entries: int) -> None:
             ctimes.append((time.perf_counter() - t) * 1000)
             s.expire_all()  # each proof reads its tiles from the database
         q = statistics.quantiles
-        print(f"inclusion proof at {size:,} entries (SQLite tiles): median {statistics.median(times):.2f} ms, "
-              f"p99 {q(times, n=100)[98]:.2f} ms (budget ≤ 5 ms)")
-        print(f"consistency proof to {size:,}: median {statistics.median(ctimes):.2f} ms, "
-              f"p99 {q(ctimes, n=100)[98]:.2f} ms")
+        print(
+            f"inclusion proof at {size:,} entries (SQLite tiles): median {statistics.median(times):.2f} ms, "
+            f"p99 {q(times, n=100)[98]:.2f} ms (budget ≤ 5 ms)"
+        )
+        print(
+            f"consistency proof to {size:,}: median {statistics.median(ctimes):.2f} ms, "
+            f"p99 {q(ctimes, n=100)[98]:.2f} ms"
+        )
         cores = os.cpu_count() or 1
         raw = verify_rate()
         t = time.perf_counter()
@@ -176,10 +222,14 @@ def measure(app, entries: int) -> None:
         elapsed = time.perf_counter() - t
         assert report.ok, [str(f) for f in report.findings[:5]]
         rate = report.entries / elapsed
-        print(f"audit of {report.entries:,} entries and {report.checkpoints:,} checkpoints, {cores} workers: "
-              f"{elapsed:.1f} s = {rate:,.0f} entries/s")
-        print(f"raw Ed25519 verify: {raw:,.0f}/s per core × {cores} cores = {raw * cores:,.0f}/s; "
-              f"audit / raw = {rate / (raw * cores):.0%} (budget ≥ 80%)")
+        print(
+            f"audit of {report.entries:,} entries and {report.checkpoints:,} checkpoints, {cores} workers: "
+            f"{elapsed:.1f} s = {rate:,.0f} entries/s"
+        )
+        print(
+            f"raw Ed25519 verify: {raw:,.0f}/s per core × {cores} cores = {raw * cores:,.0f}/s; "
+            f"audit / raw = {rate / (raw * cores):.0%} (budget ≥ 80%)"
+        )
 
 
 def main() -> None:

@@ -53,35 +53,67 @@ class Factory:
 
     def org(self, kind: str = "cooperative", name: str | None = None, township: str = "新兴镇") -> Organization:
         n = next(_serial)
-        return self._keep(create_organization(self.session, None, {
-            "kind": kind, "name": name or f"测试合作社{n}",
-            "region": {"province": "浙江省", "county": "松阳县", "township": township},
-            "contact": {"name": "王五", "phone": "0578-8000000"},
-        }))
+        return self._keep(
+            create_organization(
+                self.session,
+                None,
+                {
+                    "kind": kind,
+                    "name": name or f"测试合作社{n}",
+                    "region": {"province": "浙江省", "county": "松阳县", "township": township},
+                    "contact": {"name": "王五", "phone": "0578-8000000"},
+                },
+            )
+        )
 
     def actor(self, role: str = "producer", org: Organization | None = None) -> Actor:
-        org = org or self.org("authority" if role == "admin" else "inspection_agency" if role == "inspector" else "cooperative")
+        org = org or self.org(
+            "authority" if role == "admin" else "inspection_agency" if role == "inspector" else "cooperative"
+        )
         user = add_member(self.session, None, org, f"user{next(_serial)}", role)
         _, secret = issue_token(self.session, None, user, "test")
         return self._keep(Actor(user, secret))
 
-    def product(self, actor: Actor, category: str = "vegetables", gtin: str | None = None, name: str = "番茄") -> Product:
+    def product(
+        self, actor: Actor, category: str = "vegetables", gtin: str | None = None, name: str = "番茄"
+    ) -> Product:
         fields = {"category": category, "name": name, "gtin": gtin}
         return self._keep(create_product(self.session, actor.user, fields))
 
-    def batch(self, actor: Actor, product: Product | None = None, quantity: str = "100", uom: str = "KGM",
-              lot: str | None = None) -> Batch:
+    def batch(
+        self,
+        actor: Actor,
+        product: Product | None = None,
+        quantity: str = "100",
+        uom: str = "KGM",
+        lot: str | None = None,
+    ) -> Batch:
         product = product or self.product(actor)
-        return self._keep(register_batch(self.session, actor.user, {
-            "product": product.id, "lot": lot or f"L{next(_serial)}", "quantity": Decimal(quantity), "uom": uom,
-            "origin": {"name": "3号地块", "latitude": Decimal("28.45"), "longitude": Decimal("119.48")},
-        }))
+        return self._keep(
+            register_batch(
+                self.session,
+                actor.user,
+                {
+                    "product": product.id,
+                    "lot": lot or f"L{next(_serial)}",
+                    "quantity": Decimal(quantity),
+                    "uom": uom,
+                    "origin": {"name": "3号地块", "latitude": Decimal("28.45"), "longitude": Decimal("119.48")},
+                },
+            )
+        )
 
 
 def event_body(stage: str, batches: list[Batch], data: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     """Return a valid POST /events body."""
-    return {"id": str(uuid.uuid4()), "stage": stage, "batches": [b.trace_code for b in batches],
-            "occurredAt": ago(hours=1), "data": data or {}, **extra}
+    return {
+        "id": str(uuid.uuid4()),
+        "stage": stage,
+        "batches": [b.trace_code for b in batches],
+        "occurredAt": ago(hours=1),
+        "data": data or {},
+        **extra,
+    }
 
 
 @pytest.fixture()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -52,8 +51,9 @@ def test_checkpoint_and_inclusion_proofs_verify(client, alice, batch):
         leaf = base64.b64decode(entry["leaf"])
         assert base64.b64decode(entry["leafHash"]) == ledger.leaf_hash(leaf)
         proof = client.get(f"/api/v1/log/proof/inclusion?index={index}&size={checkpoint.size}").json
-        ledger.verify_inclusion(ledger.leaf_hash(leaf), index, checkpoint.size, b64(proof["proof"]),
-                                checkpoint.root_hash)
+        ledger.verify_inclusion(
+            ledger.leaf_hash(leaf), index, checkpoint.size, b64(proof["proof"]), checkpoint.root_hash
+        )
     page = client.get(f"/api/v1/log/entries?start=0&limit={checkpoint.size}").json
     assert [e["index"] for e in page["items"]] == list(range(checkpoint.size))
 
@@ -97,7 +97,10 @@ def test_records_are_signed_by_the_organization_and_linked_by_prev(client, sessi
     second = event_body("harvest", [batch], {"quantity": "12.50", "uom": "KGM"})
     record(client, alice, first)
     record(client, alice, second)
-    rows = {e.event_id: e for e in session.scalars(sa.select(LogEntry).where(LogEntry.event_id.in_([first["id"], second["id"]])))}
+    rows = {
+        e.event_id: e
+        for e in session.scalars(sa.select(LogEntry).where(LogEntry.event_id.in_([first["id"], second["id"]])))
+    }
     rec1, sigs1 = ledger.parse_leaf(rows[first["id"]].leaf)
     rec2, _ = ledger.parse_leaf(rows[second["id"]].leaf)
     assert rec1["prev"] == {batch.trace_code: None}
@@ -128,21 +131,32 @@ def test_audit_bundle_verifies_offline_across_a_key_rotation(client, make, alice
 def device(client, actor, name="scanner-1"):
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    r = client.post("/api/v1/devices", json={"name": name, "publicKey": base64.b64encode(public).decode()},
-                    headers=actor.headers)
+    r = client.post(
+        "/api/v1/devices", json={"name": name, "publicKey": base64.b64encode(public).decode()}, headers=actor.headers
+    )
     assert r.status_code == 201, r.json
     return private, r.json
 
 
 def device_signed(private, key, actor, body):
     """Sign an event as a scanner does: the record without recordedAt and prev."""
-    from trace.services.keys import rfc3339
     import datetime as dt
 
+    from trace.services.keys import rfc3339
+
     occurred = dt.datetime.fromisoformat(body["occurredAt"])
-    view = {"v": 1, "id": body["id"], "stage": body["stage"], "bizStep": "https://ref.gs1.org/cbv/BizStep-receiving",
-            "batches": body["batches"], "occurredAt": rfc3339(occurred), "org": str(actor.org.id),
-            "actor": f"device:{key['name']}", "data": body["data"], "attachments": []}
+    view = {
+        "v": 1,
+        "id": body["id"],
+        "stage": body["stage"],
+        "bizStep": "https://ref.gs1.org/cbv/BizStep-receiving",
+        "batches": body["batches"],
+        "occurredAt": rfc3339(occurred),
+        "org": str(actor.org.id),
+        "actor": f"device:{key['name']}",
+        "data": body["data"],
+        "attachments": [],
+    }
     sig = private.sign(ledger.RECORD_PREFIX + ledger.canonical(view))
     return {**body, "deviceSignature": {"keyId": key["keyId"], "sig": base64.b64encode(sig).decode()}}
 
@@ -159,8 +173,9 @@ def test_device_signed_record_is_accepted_and_both_signatures_are_in_the_leaf(cl
 
 def count(session):
     """Return (events, log entries not about keys)."""
-    return session.scalar(sa.select(sa.func.count()).select_from(Event)), \
-        session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(LogEntry.kind == "record"))
+    return session.scalar(sa.select(sa.func.count()).select_from(Event)), session.scalar(
+        sa.select(sa.func.count()).select_from(LogEntry).where(LogEntry.kind == "record")
+    )
 
 
 def test_forged_device_signature_is_rejected_and_nothing_stored(client, session, alice, batch):
@@ -183,22 +198,30 @@ def test_revoked_device_key_is_rejected_after_revocation(client, session, make, 
     assert r.status_code == 422 and "revoked" in r.json["detail"]
     assert count(session) == before
     other = make.actor()
-    assert client.post(f"/api/v1/log/keys/{key['keyId']}/revoke", json={"reason": "x"},
-                       headers=other.headers).status_code == 403
+    assert (
+        client.post(f"/api/v1/log/keys/{key['keyId']}/revoke", json={"reason": "x"}, headers=other.headers).status_code
+        == 403
+    )
 
 
 def test_organization_signatures_cannot_be_supplied(client, session, alice, batch):
     record(client, alice, event_body("planting", [batch], {"plot": "1", "variety": "v"}))
     org_key = [k for k in client.get("/api/v1/log/keys").json if k["role"] == "organization"][0]
-    body = event_body("harvest", [batch], {"quantity": "1", "uom": "KGM"},
-                      deviceSignature={"keyId": org_key["keyId"], "sig": base64.b64encode(b"x" * 64).decode()})
+    body = event_body(
+        "harvest",
+        [batch],
+        {"quantity": "1", "uom": "KGM"},
+        deviceSignature={"keyId": org_key["keyId"], "sig": base64.b64encode(b"x" * 64).decode()},
+    )
     r = client.post("/api/v1/events", json=body, headers=alice.headers)
     assert r.status_code == 422 and "Organization keys sign on the server" in r.json["detail"]
 
 
 def test_bulk_capture_is_all_or_nothing(client, session, alice, batch):
-    good = [event_body("planting", [batch], {"plot": "1", "variety": "v"}),
-            event_body("harvest", [batch], {"quantity": "1", "uom": "KGM"})]
+    good = [
+        event_body("planting", [batch], {"plot": "1", "variety": "v"}),
+        event_body("harvest", [batch], {"quantity": "1", "uom": "KGM"}),
+    ]
     bad = event_body("harvest", [batch], {"quantity": "-1", "uom": "KGM"})
     before = count(session)
     r = client.post("/api/v1/events/bulk", json={"events": [*good, bad]}, headers=alice.headers)

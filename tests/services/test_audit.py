@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from tests.factories import event_body
 from trace.models import LogEntry
-from trace.services.audit import audit_log
 from trace.services.attachments import attachment_path
+from trace.services.audit import audit_log
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -30,8 +30,12 @@ def logged(client, make, app):
         event_body("planting", [a], {"plot": "1号", "variety": "浙粉"}),
         event_body("planting", [b], {"plot": "2号", "variety": "浙粉"}),
         event_body("harvest", [a], {"quantity": "100", "uom": "KGM"}),
-        event_body("inspection", [a], {"items": [{"item": "毒死蜱", "result": "pass"}], "result": "pass", "lab": "站"},
-                   attachments=[up.json]),
+        event_body(
+            "inspection",
+            [a],
+            {"items": [{"item": "毒死蜱", "result": "pass"}], "result": "pass", "lab": "站"},
+            attachments=[up.json],
+        ),
         event_body("harvest", [b], {"quantity": "100", "uom": "KGM"}),
         event_body("packing", [a, b], {"packageType": "箱"}),
     ]
@@ -63,8 +67,10 @@ def test_a_clean_log_audits_clean_with_worker_processes(session, app, logged):
 
 def test_changed_event_data_is_named(session, app, logged):
     event_id = ids(logged, "harvest")[0]
-    session.execute(sa.text("UPDATE events SET data = :d WHERE id = :id"),
-                    {"d": json.dumps({"quantity": "900", "uom": "KGM"}), "id": event_id})
+    session.execute(
+        sa.text("UPDATE events SET data = :d WHERE id = :id"),
+        {"d": json.dumps({"quantity": "900", "uom": "KGM"}), "id": event_id},
+    )
     report = audit(session, app, workers=1)
     assert report.indexes() == {index_of(session, event_id)}
     assert {f.kind for f in report.findings} == {"event-row"}
@@ -126,8 +132,10 @@ def test_replaced_signature_is_named(session, app, logged):
     from trace import ledger
 
     forged = ledger.leaf_bytes(doc["record"], doc["signatures"])
-    session.execute(sa.text('UPDATE log_entries SET leaf = :l, leaf_hash = :h WHERE "index" = :i'),
-                    {"l": forged, "h": ledger.leaf_hash(forged), "i": index})
+    session.execute(
+        sa.text('UPDATE log_entries SET leaf = :l, leaf_hash = :h WHERE "index" = :i'),
+        {"l": forged, "h": ledger.leaf_hash(forged), "i": index},
+    )
     report = audit(session, app, workers=1)
     assert report.indexes() == {index}
     assert "signature" in {f.kind for f in report.findings}

@@ -19,22 +19,36 @@ def _root() -> Path:
     return Path(current_app.instance_path)
 
 
-@route("/attachments", "POST", "Upload an inspection report or photo (raw body; Content-Type pdf, jpeg, png or "
-       "webp; ≤ 10 MB; ?name=); returns what a record cites", TAG, status=201, errors=(401, 403, 413, 415, 422))
+@route(
+    "/attachments",
+    "POST",
+    "Upload an inspection report or photo (raw body; Content-Type pdf, jpeg, png or "
+    "webp; ≤ 10 MB; ?name=); returns what a record cites",
+    TAG,
+    status=201,
+    errors=(401, 403, 413, 415, 422),
+)
 def upload_attachment() -> Any:
     user = current_user()
     request.max_content_length = svc.MAX_ATTACHMENT_BYTES
     content = request.get_data(cache=False)
     if not content:
         raise MalformedRequestError("Send the file as the request body.")
-    attachment = svc.store_attachment(db.session, _root(), user, request.args.get("name", ""), request.mimetype, content)
-    return created({"sha256": attachment.sha256, "name": attachment.name, "mime": attachment.mime,
-                    "size": attachment.size}, Location=f"/api/v1/attachments/{attachment.sha256}")
+    attachment = svc.store_attachment(
+        db.session, _root(), user, request.args.get("name", ""), request.mimetype, content
+    )
+    return created(
+        {"sha256": attachment.sha256, "name": attachment.name, "mime": attachment.mime, "size": attachment.size},
+        Location=f"/api/v1/attachments/{attachment.sha256}",
+    )
 
 
 @route("/attachments/<sha256>", "GET", "Download an attachment", TAG, errors=(401, 404))
 def download_attachment(sha256: str) -> Any:
     current_user()
     attachment, content = svc.read_attachment(db.session, _root(), sha256)
-    return Response(content, mimetype=attachment.mime, headers={
-        "Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content,
+        mimetype=attachment.mime,
+        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"},
+    )

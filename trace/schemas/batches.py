@@ -11,15 +11,21 @@ from trace.schemas.common import OffsetDateTime, PageQuery, PastDateTime, Quanti
 
 class OriginPlot(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    latitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=Decimal(-90), max=Decimal(90)))
-    longitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=Decimal(-180), max=Decimal(180)))
+    latitude = fields.Decimal(
+        as_string=True, allow_nan=False, validate=validate.Range(min=Decimal(-90), max=Decimal(90))
+    )
+    longitude = fields.Decimal(
+        as_string=True, allow_nan=False, validate=validate.Range(min=Decimal(-180), max=Decimal(180))
+    )
     area = Quantity()
     area_unit = fields.String(data_key="areaUnit", validate=validate.OneOf(["MU", "HAR", "MTK"]))
 
 
 class BatchIn(Schema):
     product = RowId(required=True)
-    lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}$", error="A lot is 1–20 printable ASCII characters."))
+    lot = fields.String(
+        required=True, validate=validate.Regexp(r"^[!-~]{1,20}$", error="A lot is 1–20 printable ASCII characters.")
+    )
     quantity = Quantity(required=True)
     uom = Unit(required=True)
     origin = fields.Nested(OriginPlot, allow_none=True)

@@ -101,7 +101,7 @@ def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, bytes | None, list[
         return None, None, [], str(exc)
     # The signed bytes are the record's JCS, which sits verbatim inside the canonical leaf.
     cut = leaf.rfind(_LEAF_SIGS)
-    signed = leaf[len(_LEAF_HEAD):cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
+    signed = leaf[len(_LEAF_HEAD) : cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
     message = ledger.RECORD_PREFIX + signed if signed is not None else None
     device_message = None
     results = []
@@ -118,8 +118,9 @@ def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, bytes | None, list[
     return record, signed, results, None
 
 
-def _compare_event(record: dict[str, Any], signed: bytes | None, row: dict[str, Any] | None,
-                   lines: list[Any]) -> str | None:
+def _compare_event(
+    record: dict[str, Any], signed: bytes | None, row: dict[str, Any] | None, lines: list[Any]
+) -> str | None:
     """Return why an event row differs from the record signed for it, or None."""
     if row is None:
         return f"event {record.get('id')} is missing from the events table"
@@ -168,8 +169,13 @@ class _Auditor:
         self.root = attachments_root
         self.report = AuditReport()
         self.keys = {
-            k.key_id: _Key(k.name, k.role, None if k.organization_id is None else str(k.organization_id),
-                           k.public_key, k.created_at)
+            k.key_id: _Key(
+                k.name,
+                k.role,
+                None if k.organization_id is None else str(k.organization_id),
+                k.public_key,
+                k.created_at,
+            )
             for k in session.scalars(sa.select(SigningKey))
         }
         self.table_revoked = {k.key_id: k.revoked_at for k in session.scalars(sa.select(SigningKey))}
@@ -201,12 +207,19 @@ class _Auditor:
             for i in range(len(tile.hashes) // 32):
                 index = tile.index * 256 + i
                 if index not in self.committed:
-                    h = tile.hashes[i * 32:(i + 1) * 32]
+                    h = tile.hashes[i * 32 : (i + 1) * 32]
                     self.committed[index] = h
                     self.committed_index[h] = index
 
-    def entry(self, index: int, leaf_hash: bytes, stored_hash: bytes, record: dict[str, Any] | None,
-              sigs: list[tuple[str, bool]], error: str | None) -> None:
+    def entry(
+        self,
+        index: int,
+        leaf_hash: bytes,
+        stored_hash: bytes,
+        record: dict[str, Any] | None,
+        sigs: list[tuple[str, bool]],
+        error: str | None,
+    ) -> None:
         if index != self.expected:
             for gone in range(self.expected, index):
                 self.missing.add(gone)
@@ -287,10 +300,13 @@ class _Auditor:
                 self.find(index, "attachment", f"attachment {item.get('name')} ({item.get('sha256')}) is missing")
                 continue
             if digest != item.get("sha256"):
-                self.find(index, "attachment", f"attachment {item.get('name')} was swapped: its content hashes to {digest}")
+                self.find(
+                    index, "attachment", f"attachment {item.get('name')} was swapped: its content hashes to {digest}"
+                )
 
-    def finish(self, checkpoints: Sequence[tuple[int, bytes, str]], log_verifiers: list[ledger.Verifier],
-               origin: str) -> None:
+    def finish(
+        self, checkpoints: Sequence[tuple[int, bytes, str]], log_verifiers: list[ledger.Verifier], origin: str
+    ) -> None:
         self.grow()
         reader = ledger.tile_node_reader(self.tree)
         for size, root, note in checkpoints:
@@ -306,11 +322,13 @@ class _Auditor:
                 for gone in range(self.expected, size):
                     if gone not in self.missing:
                         self.missing.add(gone)
-                        self.find(gone, "rolled-back", f"checkpoint {size} was issued, but the log ends at {self.expected}")
+                        self.find(
+                            gone, "rolled-back", f"checkpoint {size} was issued, but the log ends at {self.expected}"
+                        )
                 continue
             if ledger.root_from_nodes(size, reader) != root:
                 self.find(None, "checkpoint", f"the recomputed tree of size {size} does not match its checkpoint")
-        for key_id, revoked in self.logged_revoked.items():
+        for key_id in self.logged_revoked:
             if self.table_revoked.get(key_id) is None:
                 self.find(None, "key", f"key {key_id[:16]}… is revoked in the log but valid in the key table")
         for key_id in self.keys.keys() - self.logged_keys:
@@ -344,9 +362,17 @@ def _chunks(session: Session) -> Iterator[list[_Row]]:
 
     def emit() -> list[_Row]:
         rows, lines = _event_rows(session, [r[3] for r in raw if r[3] is not None])
-        return [(index, leaf, stored, rows.get(event_id) if event_id else None,
-                 lines.get(event_id, []) if event_id else [], event_id is not None)
-                for index, leaf, stored, event_id in raw]
+        return [
+            (
+                index,
+                leaf,
+                stored,
+                rows.get(event_id) if event_id else None,
+                lines.get(event_id, []) if event_id else [],
+                event_id is not None,
+            )
+            for index, leaf, stored, event_id in raw
+        ]
 
     for row in session.execute(query.execution_options(yield_per=CHUNK)):
         raw.append((row.index, bytes(row.leaf), bytes(row.leaf_hash), row.event_id))
@@ -371,9 +397,15 @@ def _checked_chunks(session: Session, pool: Any, workers: int) -> Iterator[list[
         yield in_flight.popleft().get()
 
 
-def audit_log(session: Session, origin: str, *, attachments_root: Path | None = None, workers: int = 2,
-              progress: Callable[[int], None] | None = None,
-              external_checkpoints: Sequence[str] = ()) -> AuditReport:
+def audit_log(
+    session: Session,
+    origin: str,
+    *,
+    attachments_root: Path | None = None,
+    workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+    external_checkpoints: Sequence[str] = (),
+) -> AuditReport:
     """Audit every entry and checkpoint of the log; return the findings."""
     auditor = _Auditor(session, attachments_root)
     keys = {key_id: (k.public, k.role) for key_id, k in auditor.keys.items()}
@@ -404,7 +436,9 @@ def audit_log(session: Session, origin: str, *, attachments_root: Path | None = 
     for event_id in unlogged:
         auditor.find(None, "unlogged-event", f"event {event_id} has no log entry")
     log_keys = [ledger.parse_vkey(ledger.vkey(k.name, k.public)) for k in auditor.keys.values() if k.role == "log"]
-    stored = [(c.size, bytes(c.root_hash), c.note) for c in session.scalars(sa.select(Checkpoint).order_by(Checkpoint.size))]
+    stored = [
+        (c.size, bytes(c.root_hash), c.note) for c in session.scalars(sa.select(Checkpoint).order_by(Checkpoint.size))
+    ]
     external = []
     for note in external_checkpoints:
         try:

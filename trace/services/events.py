@@ -43,15 +43,21 @@ class Prefetched:
 
     def __init__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
         ids = [str(p["id"]) for p in payloads]
-        self.events: dict[str, Event | EventRow] = {e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))}
+        self.events: dict[str, Event | EventRow] = {
+            e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))
+        }
         codes = {c for p in payloads if "inputs" not in p for c in p["batches"]}
-        query = sa.select(Batch).where(Batch.trace_code.in_(codes)).options(
-            joinedload(Batch.product).joinedload(Product.category))
+        query = (
+            sa.select(Batch)
+            .where(Batch.trace_code.in_(codes))
+            .options(joinedload(Batch.product).joinedload(Product.category))
+        )
         self.batches: dict[str, Batch] = {b.trace_code: b for b in session.scalars(query)} if codes else {}
 
 
-def _replay(session: Session, actor: User, event_id: str, digest: str,
-            prefetched: Prefetched | None = None) -> Event | None:
+def _replay(
+    session: Session, actor: User, event_id: str, digest: str, prefetched: Prefetched | None = None
+) -> Event | None:
     """Return the stored event for a retried id, or raise if the id was used for another body.
 
     A retry comes from the organization that recorded the event; the same body from anyone
@@ -67,8 +73,9 @@ def _replay(session: Session, actor: User, event_id: str, digest: str,
     return event
 
 
-def _batches_by_code(session: Session, codes: list[str], field: str, *, lock: bool = False,
-                     prefetched: Prefetched | None = None) -> dict[str, Batch]:
+def _batches_by_code(
+    session: Session, codes: list[str], field: str, *, lock: bool = False, prefetched: Prefetched | None = None
+) -> dict[str, Batch]:
     found = {c: prefetched.batches[c] for c in codes if c in prefetched.batches} if prefetched else {}
     unread = [c for c in codes if c not in found]  # with prefetching: made earlier in the same request
     if unread:
@@ -196,8 +203,15 @@ def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in location.items()}
 
 
-def _event_rows(session: Session, actor: User, payload: dict[str, Any], digest: str,
-                *, authorized: bool = False, prefetched: Prefetched | None = None) -> tuple[Any, bool]:
+def _event_rows(
+    session: Session,
+    actor: User,
+    payload: dict[str, Any],
+    digest: str,
+    *,
+    authorized: bool = False,
+    prefetched: Prefetched | None = None,
+) -> tuple[Any, bool]:
     """Validate and store one event (not yet in the log); return it and whether it is new.
 
     ``authorized``: the caller has already checked the actor may record it on these batches.
@@ -214,8 +228,10 @@ def _event_rows(session: Session, actor: User, payload: dict[str, Any], digest: 
             errors={"stage": ["Use /api/v1/transformations."]},
         )
     if stage == "recall" and not authorized and {"action", "recallId"} & payload["data"].keys():
-        raise ValidationError("Recalls are opened and closed through /api/v1/batches/<code>/recalls.",
-                              errors={"data": {"recallId": ["Set by the recall service."]}})
+        raise ValidationError(
+            "Recalls are opened and closed through /api/v1/batches/<code>/recalls.",
+            errors={"data": {"recallId": ["Set by the recall service."]}},
+        )
     found = _batches_by_code(session, payload["batches"], "batches", prefetched=prefetched)
     batches = [found[c] for c in payload["batches"]]
     for batch in batches:
@@ -225,8 +241,10 @@ def _event_rows(session: Session, actor: User, payload: dict[str, Any], digest: 
     check_cited(session, payload.get("attachments") or [])
     _apply_stage(session, stage, data, batches)
     if prefetched is not None:  # written with the request's other events by _insert_events, then checked
-        row = EventRow(**_event_fields(actor, payload, payload["data"], digest),
-                       batches=[BatchLine(b.id, "subject", b) for b in batches])
+        row = EventRow(
+            **_event_fields(actor, payload, payload["data"], digest),
+            batches=[BatchLine(b.id, "subject", b) for b in batches],
+        )
         prefetched.events[row.id] = row
         return row, True
     event = _new_event(actor, payload, payload["data"], digest)
@@ -242,10 +260,14 @@ def _insert_events(session: Session, events: list[EventRow]) -> None:
     if not events:
         return
     session.execute(sa.insert(Event.__table__), [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in events])
-    session.execute(sa.insert(EventBatch.__table__), [
-        {"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
-        for e in events for eb in e.batches
-    ])
+    session.execute(
+        sa.insert(EventBatch.__table__),
+        [
+            {"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
+            for e in events
+            for eb in e.batches
+        ],
+    )
 
 
 def record_event(
@@ -282,7 +304,9 @@ def _transformation_rows(session: Session, actor: User, payload: dict[str, Any],
         if line["uom"] != batch.uom:
             errors[i] = {"uom": [f"Batch {batch.trace_code} is counted in {batch.uom}."]}
         elif line["quantity"] > batch.available:
-            errors[i] = {"quantity": [f"Only {batch.available.normalize():f} {batch.uom} of {batch.trace_code} is available."]}
+            errors[i] = {
+                "quantity": [f"Only {batch.available.normalize():f} {batch.uom} of {batch.trace_code} is available."]
+            }
         elif batch.status in ("recalled", "destroyed"):
             errors[i] = {"batch": [f"Batch {batch.trace_code} is {batch.status}."]}
     if errors:
@@ -295,8 +319,17 @@ def _transformation_rows(session: Session, actor: User, payload: dict[str, Any],
         if product is None:
             raise ValidationError("Unknown product.", errors={"outputs": {i: {"product": ["No such product."]}}})
         outputs.append(
-            new_batch(session, actor, product, line["lot"], line["quantity"], line["uom"],
-                      line.get("origin"), payload["occurred_at"], trace_code=line.get("code"))
+            new_batch(
+                session,
+                actor,
+                product,
+                line["lot"],
+                line["quantity"],
+                line["uom"],
+                line.get("origin"),
+                payload["occurred_at"],
+                trace_code=line.get("code"),
+            )
         )
     event = _new_event(actor, {**payload, "batches": []}, data, digest)
     event.batches = [
@@ -311,8 +344,11 @@ def _transformation_rows(session: Session, actor: User, payload: dict[str, Any],
         if batch.available == 0:
             batch.status = "consumed"
         for out, share in zip(outputs, allocate(line["quantity"], [out.quantity for out in outputs]), strict=True):
-            session.add(BatchLink(event_id=event.id, input_batch_id=batch.id, output_batch_id=out.id,
-                                  quantity=share, uom=line["uom"]))
+            session.add(
+                BatchLink(
+                    event_id=event.id, input_batch_id=batch.id, output_batch_id=out.id, quantity=share, uom=line["uom"]
+                )
+            )
     session.flush()
     check_event(session, event)
     return event, True
@@ -377,8 +413,9 @@ def record_bulk(
     indexes = {row["event_id"]: row["index"] for row in append(session, ledger, pending)}
     replayed = [event.id for event, new in results if not new]
     if replayed:
-        indexes.update(session.execute(
-            sa.select(LogEntry.event_id, LogEntry.index).where(LogEntry.event_id.in_(replayed))).all())
+        indexes.update(
+            session.execute(sa.select(LogEntry.event_id, LogEntry.index).where(LogEntry.event_id.in_(replayed))).all()
+        )
     return [(event, new, indexes.get(event.id)) for event, new in results]
 
 

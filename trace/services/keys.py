@@ -101,15 +101,20 @@ def key_view(key: SigningKey) -> dict[str, Any]:
     }
 
 
-def _new_key(session: Session, cfg: LedgerConfig, role: str, name: str, organization_id: int | None,
-             public: bytes | None = None) -> tuple[SigningKey, Ed25519PrivateKey | None]:
+def _new_key(
+    session: Session, cfg: LedgerConfig, role: str, name: str, organization_id: int | None, public: bytes | None = None
+) -> tuple[SigningKey, Ed25519PrivateKey | None]:
     priv = None
     if public is None:
         priv = ledger.generate_private_key()
         public = ledger.public_raw(priv)
     key = SigningKey(
-        key_id=ledger.key_id(name, public), name=name, role=role, organization_id=organization_id,
-        public_key=public, sealed_private_key=ledger.seal_private_key(priv, cfg.master_key) if priv else None,
+        key_id=ledger.key_id(name, public),
+        name=name,
+        role=role,
+        organization_id=organization_id,
+        public_key=public,
+        sealed_private_key=ledger.seal_private_key(priv, cfg.master_key) if priv else None,
         created_at=utcnow(),
     )
     session.add(key)
@@ -121,8 +126,16 @@ def _new_key(session: Session, cfg: LedgerConfig, role: str, name: str, organiza
 
 def _key_record(action: str, key: SigningKey, **extra: Any) -> dict[str, Any]:
     return {
-        "v": 1, "id": str(uuid.uuid4()), "stage": "key", "action": action, "key": key_view(key),
-        "recordedAt": rfc3339(utcnow()), "org": _org(key.organization_id), "actor": "server", "prev": {}, **extra,
+        "v": 1,
+        "id": str(uuid.uuid4()),
+        "stage": "key",
+        "action": action,
+        "key": key_view(key),
+        "recordedAt": rfc3339(utcnow()),
+        "org": _org(key.organization_id),
+        "actor": "server",
+        "prev": {},
+        **extra,
     }
 
 
@@ -144,8 +157,10 @@ def organization_key(session: Session, cfg: LedgerConfig, organization_id: int) 
         return cache[organization_id]  # type: ignore[no-any-return]
     key = session.scalar(
         sa.select(SigningKey).where(
-            SigningKey.role == "organization", SigningKey.organization_id == organization_id,
-            SigningKey.retired_at.is_(None), SigningKey.revoked_at.is_(None),
+            SigningKey.role == "organization",
+            SigningKey.organization_id == organization_id,
+            SigningKey.retired_at.is_(None),
+            SigningKey.revoked_at.is_(None),
         )
     )
     if key is None:
@@ -155,7 +170,9 @@ def organization_key(session: Session, cfg: LedgerConfig, organization_id: int) 
 
 
 def _create_organization_key(session: Session, cfg: LedgerConfig, organization_id: int, **extra: Any) -> SigningKey:
-    key, _ = _new_key(session, cfg, "organization", f"suyuan-org{organization_id}-{secrets.token_hex(4)}", organization_id)
+    key, _ = _new_key(
+        session, cfg, "organization", f"suyuan-org{organization_id}-{secrets.token_hex(4)}", organization_id
+    )
     from trace.services.log import append_key_record
 
     append_key_record(session, cfg, _key_record("create", key, **extra))
@@ -171,7 +188,9 @@ def rotate_organization_key(session: Session, cfg: LedgerConfig, organization_id
     return _create_organization_key(session, cfg, organization_id, replaces=old.key_id)
 
 
-def enroll_device_key(session: Session, cfg: LedgerConfig, organization_id: int, name: str, public: bytes) -> SigningKey:
+def enroll_device_key(
+    session: Session, cfg: LedgerConfig, organization_id: int, name: str, public: bytes
+) -> SigningKey:
     """Publish a scanner device's public key for an organization."""
     if len(public) != 32:
         raise ValidationError("An Ed25519 public key is 32 bytes.", errors={"publicKey": ["Not 32 bytes."]})
