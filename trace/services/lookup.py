@@ -73,8 +73,9 @@ def gtin_known(session: Session, gtin: str) -> bool:
 
 def log_state(session: Session) -> tuple[int, bytes] | None:
     """Return the latest checkpoint's size and root (what every public page depends on), or None if none yet."""
-    row = session.execute(sa.select(Checkpoint.size, Checkpoint.root_hash).order_by(Checkpoint.size.desc())
-                          .limit(1)).one_or_none()
+    # On the hot path of every page: Core, without the ORM's per-statement work.
+    row = session.connection().execute(sa.select(Checkpoint.size, Checkpoint.root_hash)
+                                       .order_by(Checkpoint.size.desc()).limit(1)).one_or_none()
     return None if row is None else (int(row.size), bytes(row.root_hash))
 
 
