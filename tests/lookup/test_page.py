@@ -165,7 +165,8 @@ def test_a_batch_made_from_a_recalled_batch_shows_the_banner(client, gen, make, 
     session.commit()
     _, html = page(client, f"/T/{oil.trace_code}")
     assert 'role="alert"' not in html and f'href="/t/{seeds.trace_code}"' in html
-    assert "加工 · " in text_of(html) and f"原料：{seeds.trace_code} 100 千克；产出：{oil.trace_code} 40 千克" in text_of(html)
+    text = text_of(html)
+    assert "加工 · " in text and f"原料：{seeds.trace_code} 100 千克；产出：{oil.trace_code} 40 千克" in text
     open_recall(session, gen.producer.user, seeds, "原料霉变", ledger=ledger)
     session.commit()
     _, html = page(client, f"/T/{oil.trace_code}")
