@@ -86,6 +86,7 @@ def make_config(engine: str, instance: Path) -> Config:
         testing=True,
         secret_key="test",
         rate_limit_storage="memory://",
+        lookup_state_max_age=0.0,  # pages reflect each change at once
     )
 
 

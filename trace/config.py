@@ -30,6 +30,9 @@ class Config:
     feedback_rate_limit: str = "5/minute;30/hour"
     # A unit serial looked up more often than this shows a counterfeit warning on its page.
     counterfeit_threshold: int = 5
+    # Seconds a worker may answer lookups from the log state it last read (a checkpoint's size and
+    # root): new records and recalls show on pages at most this late; 0 reads it on every request.
+    lookup_state_max_age: float = 1.0
     # Off only for load benchmarks on a private instance (TRACE_RATE_LIMIT_ENABLED=0).
     rate_limit_enabled: bool = True
     bulk_limit: int = 1000
@@ -84,6 +87,11 @@ class Config:
                 values["counterfeit_threshold"] = int(env["TRACE_COUNTERFEIT_THRESHOLD"])
             except ValueError as exc:
                 raise ConfigError("TRACE_COUNTERFEIT_THRESHOLD must be an integer") from exc
+        if env.get("TRACE_LOOKUP_STATE_MAX_AGE"):
+            try:
+                values["lookup_state_max_age"] = float(env["TRACE_LOOKUP_STATE_MAX_AGE"])
+            except ValueError as exc:
+                raise ConfigError("TRACE_LOOKUP_STATE_MAX_AGE must be a number of seconds") from exc
         if env.get("TRACE_MAX_BODY_BYTES"):
             try:
                 values["max_body_bytes"] = int(env["TRACE_MAX_BODY_BYTES"])

@@ -255,9 +255,9 @@ def respond(target: Target) -> Response:
         unit = count_lookup(target)
         if unit is None:
             raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=target.code)
-    state = svc.log_state(db.session)
-    view = page_content(target, unit, state)
     cfg = config()
+    state = svc.log_state(db.session, cfg.lookup_state_max_age)
+    view = page_content(target, unit, state)
     anchor = identifier_uri(cfg.public_url, target.code, view["product"]["gtin"], view["batch"]["lot"],
                             target.serial)
     headers = {"Link": link_header(anchor, view["links"]), "Vary": VARY,

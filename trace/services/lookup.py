@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -71,12 +72,27 @@ def gtin_known(session: Session, gtin: str) -> bool:
     return session.scalar(sa.select(Product.id).where(Product.gtin == gtin)) is not None
 
 
-def log_state(session: Session) -> tuple[int, bytes] | None:
-    """Return the latest checkpoint's size and root (what every public page depends on), or None if none yet."""
-    # On the hot path of every page: Core, without the ORM's per-statement work.
-    row = session.connection().execute(sa.select(Checkpoint.size, Checkpoint.root_hash)
-                                       .order_by(Checkpoint.size.desc()).limit(1)).one_or_none()
-    return None if row is None else (int(row.size), bytes(row.root_hash))
+_LATEST_CHECKPOINT = sa.select(Checkpoint.size, Checkpoint.root_hash).order_by(Checkpoint.size.desc()).limit(1)
+# The log state each database was last read at, per process: (monotonic time, state).
+_read_states: dict[str, tuple[float, tuple[int, bytes] | None]] = {}
+
+
+def log_state(session: Session, max_age: float = 0.0) -> tuple[int, bytes] | None:
+    """Return the latest checkpoint's size and root (what every public page depends on), or None if none yet.
+
+    With ``max_age``, a state read less than that many seconds ago is reused: a page served from
+    cache then needs no database at all, and appends show at most ``max_age`` late.
+    """
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    if max_age > 0:
+        read = _read_states.get(key)
+        if read is not None and now - read[0] < max_age:
+            return read[1]
+    row = session.connection().execute(_LATEST_CHECKPOINT).one_or_none()
+    state = None if row is None else (int(row.size), bytes(row.root_hash))
+    _read_states[key] = (now, state)
+    return state
 
 
 def _recalls(session: Session, batch: Batch) -> list[RecallNotice]:
