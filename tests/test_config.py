@@ -21,3 +21,11 @@ def test_rate_limiting_switch(value: str, enabled: bool) -> None:
 def test_an_unreadable_switch_is_an_error_not_a_default(value: str) -> None:
     with pytest.raises(ConfigError, match="TRACE_RATE_LIMIT_ENABLED"):
         Config.from_env({"TRACE_RATE_LIMIT_ENABLED": value})
+
+
+def test_lookup_state_max_age_defaults_to_a_second_and_reads_seconds() -> None:
+    assert Config.from_env({}).lookup_state_max_age == 1.0
+    assert Config.from_env({"TRACE_LOOKUP_STATE_MAX_AGE": "0"}).lookup_state_max_age == 0.0
+    assert Config.from_env({"TRACE_LOOKUP_STATE_MAX_AGE": "2.5"}).lookup_state_max_age == 2.5
+    with pytest.raises(ConfigError, match="TRACE_LOOKUP_STATE_MAX_AGE"):
+        Config.from_env({"TRACE_LOOKUP_STATE_MAX_AGE": "soon"})
