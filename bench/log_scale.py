@@ -176,11 +176,9 @@ def build(app, entries: int) -> None:
         pool.close()
         s.execute(sa.delete(LogTile))
         s.execute(sa.insert(LogTile), [{"level": lv, "index": ix, "hashes": h} for (lv, ix), h in store.tiles.items()])
+        batches = Batch.__table__  # each batch's tip, as services/log.append keeps it
         s.execute(
-            sa.update(Batch)
-            .where(Batch.id == sa.bindparam("b_id"))
-            .values(log_tip=sa.bindparam("tip"))
-            .execution_options(synchronize_session=False),
+            batches.update().where(batches.c.id == sa.bindparam("b_id")).values(log_tip=sa.bindparam("tip")),
             [{"b_id": batch_ids[b], "tip": bytes.fromhex(h)} for b, h in last.items() if h],
         )
         head = s.get(LogHead, HEAD_ID)
