@@ -20,22 +20,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
-import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = ROOT / ".venv/bin/gunicorn"
+sys.path.insert(0, str(ROOT))
+
+from server import GUNICORN, api, call, serve  # noqa: E402  (bench/server.py)
+
 GUNICORN_VERSION = "27.0.1"
 RATIO_BUDGET, P99_BUDGET_MS, HTML_BUDGET = 0.6, 50.0, 30 * 1024
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8", "Accept-Language": "zh-CN,zh;q=0.9"}
@@ -47,53 +45,6 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     non_2xx: int
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "wsgi", *args], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True)
-    return out.stdout
-
-
-def call(port: int, method: str, path: str, token: str | None = None, body: object = None,
-         headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    sent = dict(headers or {})
-    if token:
-        sent["Authorization"] = f"Bearer {token}"
-    if body is not None:
-        sent["Content-Type"] = "application/json"
-    conn.request(method, path, body=None if body is None else json.dumps(body), headers=sent)
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    return response.status, data
-
-
-def api(port: int, method: str, path: str, token: str, body: object = None) -> dict:
-    status, data = call(port, method, path, token, body)
-    if status >= 300:
-        raise SystemExit(f"{method} {path}: {status} {data[:300]!r}")
-    return json.loads(data)
-
-
-def wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            if call(port, "GET", "/healthz")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("gunicorn did not answer /healthz within 20 s")
 
 
 def thirty_events(code: str, when: dt.datetime) -> list[dict]:
@@ -183,36 +134,22 @@ def main() -> int:
         print(f"expected gunicorn {GUNICORN_VERSION} in .venv, found {version.strip() or 'none'}", file=sys.stderr)
         return 1
 
-    with tempfile.TemporaryDirectory(prefix="suyuan-bench-lookup-") as tmp:
-        env = {**os.environ, "TRACE_INSTANCE_PATH": tmp, "TRACE_MASTER_KEY": "11" * 32,
-               "TRACE_RATE_LIMIT_ENABLED": "0"}
-        env.pop("TRACE_DATABASE_URL", None)
-        flask(env, "db", "upgrade", "heads")
-        flask(env, "trace", "seed")
-        admin = flask(env, "trace", "token", "--role", "admin", "--name", "bench").split()[-1]
-        port = free_port()
-        server = subprocess.Popen(
-            [str(GUNICORN), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env)
-        try:
-            wait_ready(port, server)
-            code, token = seed(port, admin)
-            status, page = call(port, "GET", f"/t/{code}", headers=BROWSER)
-            if status == 200:
-                target, headers, what = f"/t/{code}", BROWSER, "lookup page /t/<code>"
-            else:
-                target, headers = f"/api/v1/batches/{code}", {"Authorization": f"Bearer {token}"}
-                what = f"GET /api/v1/batches/<code> (stand-in: /t/<code> answered {status})"
-                page = call(port, "GET", target, token)[1]
-            base = f"http://127.0.0.1:{port}"
-            warm = max(2, args.seconds // 5)
-            wrk(f"{base}/healthz", warm, args.connections, args.threads, {})
-            wrk(base + target, warm, args.connections, args.threads, headers)
-            trivial = wrk(f"{base}/healthz", args.seconds, args.connections, args.threads, {})
-            lookup = wrk(base + target, args.seconds, args.connections, args.threads, headers)
-        finally:
-            server.terminate()
-            server.wait()
+    with serve(workers=args.workers, TRACE_RATE_LIMIT_ENABLED="0") as instance:
+        port = instance.port
+        code, token = seed(port, instance.admin)
+        status, page = call(port, "GET", f"/t/{code}", headers=BROWSER)
+        if status == 200:
+            target, headers, what = f"/t/{code}", BROWSER, "lookup page /t/<code>"
+        else:
+            target, headers = f"/api/v1/batches/{code}", {"Authorization": f"Bearer {token}"}
+            what = f"GET /api/v1/batches/<code> (stand-in: /t/<code> answered {status})"
+            page = call(port, "GET", target, token)[1]
+        base = f"http://127.0.0.1:{port}"
+        warm = max(2, args.seconds // 5)
+        wrk(f"{base}/healthz", warm, args.connections, args.threads, {})
+        wrk(base + target, warm, args.connections, args.threads, headers)
+        trivial = wrk(f"{base}/healthz", args.seconds, args.connections, args.threads, {})
+        lookup = wrk(base + target, args.seconds, args.connections, args.threads, headers)
 
     ratio = lookup.requests_per_s / trivial.requests_per_s
     print(f"gunicorn {GUNICORN_VERSION}, {args.workers} workers, SQLite; wrk {args.threads} threads, "
