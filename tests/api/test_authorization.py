@@ -104,6 +104,38 @@ def _transformation(stage: str, category: str) -> Callable[[World], Request]:
     return build
 
 
+def _bulk(w: World) -> Request:
+    batch = w.make.batch(w.producer)
+    return "POST", "/api/v1/events/bulk", {"events": [event_body("storage", [batch], {"warehouse": "库"}),
+                                                      event_body("harvest", [batch], {"quantity": "1", "uom": "KGM"})]}
+
+
+def _on_batch(path: str, body: dict[str, Any]) -> Callable[[World], Request]:
+    def build(w: World) -> Request:
+        return "POST", f"/api/v1/batches/{w.make.batch(w.producer).trace_code}/{path}", body
+
+    return build
+
+
+def _rotate(w: World) -> Request:
+    return "POST", f"/api/v1/organizations/{w.producer.org.id}/keys/rotate", None
+
+
+def _device(w: World) -> Request:
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return "POST", "/api/v1/devices", {"name": f"scanner-{uuid.uuid4().hex[:8]}",
+                                       "publicKey": base64.b64encode(public).decode()}
+
+
+def _compliance_run(w: World) -> Request:
+    return "POST", "/api/v1/compliance/run", {"batch": w.make.batch(w.producer).trace_code}
+
+
 # action: (request builder, expected status for anonymous, stranger, producer, inspector, admin)
 MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, int]]] = {
     "create-organization": (_org, (401, 403, 403, 403, 201)),
@@ -120,6 +152,13 @@ MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, in
     "event-receiving": (_receiving, (401, 403, 201, 403, 403)),
     "transformation-processing": (_transformation("processing", "tea"), (401, 403, 201, 403, 403)),
     "transformation-sorting": (_transformation("sorting", "vegetables"), (401, 403, 201, 403, 403)),
+    "bulk-events": (_bulk, (401, 403, 201, 403, 403)),
+    "issue-labels": (_on_batch("labels", {"count": 3}), (401, 403, 201, 403, 201)),
+    "issue-certificate": (_on_batch("certificate", {"basis": ["self_test"]}), (401, 403, 201, 403, 201)),
+    "open-recall": (_on_batch("recalls", {"reason": "农残超标"}), (401, 403, 201, 201, 403)),
+    "rotate-key": (_rotate, (401, 403, 201, 403, 201)),
+    "enroll-device": (_device, (401, 201, 201, 403, 403)),
+    "run-compliance": (_compliance_run, (401, 403, 403, 200, 200)),
 }
 CELLS = [
     pytest.param(action, actor, status, id=f"{action}-{actor}-{status}")
@@ -130,7 +169,10 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/members"),
            ("POST", "/organizations/<id:org_id>/members/<id:user_id>/tokens"),
            ("DELETE", "/tokens/<id:token_id>"), ("POST", "/categories"), ("POST", "/products"),
-           ("POST", "/batches"), ("POST", "/events"), ("POST", "/transformations")}
+           ("POST", "/batches"), ("POST", "/events"), ("POST", "/transformations"), ("POST", "/events/bulk"),
+           ("POST", "/batches/<code>/labels"), ("POST", "/batches/<code>/certificate"),
+           ("POST", "/batches/<code>/recalls"), ("POST", "/organizations/<id:org_id>/keys/rotate"),
+           ("POST", "/devices"), ("POST", "/compliance/run")}
 
 
 @pytest.fixture()
