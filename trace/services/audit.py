@@ -6,31 +6,25 @@ run in worker processes; the main process streams rows and checks order-dependen
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import json
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from trace import ledger
 from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile, SigningKey
 from trace.services.attachments import attachment_path
-from trace.services.log import HEAD_ID, build_record
+from trace.services.audit_worker import JSON_COLUMNS, Checked, Row, check_chunk, init_worker
+from trace.services.log import HEAD_ID
 
 CHUNK = 2000
-_LEAF_HEAD = b'{"record":'
-_LEAF_SIGS = b',"signatures":'
 
 
 @dataclass(frozen=True)
@@ -66,90 +60,6 @@ class _Key:
     org: str | None
     public: bytes
     created_at: dt.datetime
-
-
-# --- worker side: parse leaves and verify signatures -------------------------------------------
-
-_worker_keys: dict[str, tuple[Ed25519PublicKey | None, str]] = {}
-
-
-def _init_worker(keys: dict[str, tuple[bytes, str]]) -> None:
-    global _worker_keys
-    _worker_keys = {}
-    for key_id, (public, role) in keys.items():
-        try:
-            _worker_keys[key_id] = (Ed25519PublicKey.from_public_bytes(public), role)
-        except ValueError:
-            _worker_keys[key_id] = (None, role)
-
-
-def _verify(public: Ed25519PublicKey | None, message: bytes | None, signature: bytes) -> bool:
-    if public is None or message is None:
-        return False
-    try:
-        public.verify(signature, message)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, bytes | None, list[tuple[str, bool]], str | None]:
-    """Return the record, its signed bytes, each signature's (key id, valid), or an error."""
-    try:
-        record, signatures = ledger.parse_leaf_fast(leaf)
-    except ledger.LedgerError as exc:
-        return None, None, [], str(exc)
-    # The signed bytes are the record's JCS, which sits verbatim inside the canonical leaf.
-    cut = leaf.rfind(_LEAF_SIGS)
-    signed = leaf[len(_LEAF_HEAD) : cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
-    message = ledger.RECORD_PREFIX + signed if signed is not None else None
-    device_message = None
-    results = []
-    for sig in signatures:
-        public, role = _worker_keys.get(sig["keyId"], (None, ""))
-        raw = base64.b64decode(sig["sig"])
-        if role == "device":
-            if device_message is None:
-                device_message = ledger.RECORD_PREFIX + ledger.canonical(ledger.device_view(record))
-            ok = _verify(public, device_message, raw)
-        else:
-            ok = _verify(public, message, raw)
-        results.append((sig["keyId"], ok))
-    return record, signed, results, None
-
-
-def _compare_event(
-    record: dict[str, Any], signed: bytes | None, row: dict[str, Any] | None, lines: list[Any]
-) -> str | None:
-    """Return why an event row differs from the record signed for it, or None."""
-    if row is None:
-        return f"event {record.get('id')} is missing from the events table"
-    row = {k: json.loads(v) if k in _JSON_COLUMNS and v is not None else v for k, v in row.items()}
-    built = build_record(SimpleNamespace(**row), lines)
-    if signed is not None and ledger.matches_canonical({**built, "prev": record.get("prev")}, signed):
-        return None  # the row rebuilds the signed bytes exactly: the common case, one C-speed encode
-    signed_view = {k: v for k, v in record.items() if k != "prev"}
-    actual = json.loads(json.dumps(built))
-    diff = sorted(k for k in signed_view.keys() | actual.keys() if signed_view.get(k) != actual.get(k))
-    return f"event {row['id']} differs from its signed record in {', '.join(diff)}" if diff else None
-
-
-_JSON_COLUMNS = frozenset({"location", "data", "sensors", "attachments"})
-# What the main side needs of a record (the rest stays in the worker: smaller messages).
-_SUMMARY = ("org", "stage", "recordedAt", "prev", "key", "action", "attachments")
-_Row = tuple[int, bytes, bytes, "dict[str, Any] | None", list[Any], bool]
-_Checked = tuple[int, bytes, bytes, Any, list[tuple[str, bool]], "str | None", "str | None"]
-
-
-def _check_chunk(chunk: list[_Row]) -> list[_Checked]:
-    """Check leaves (and the event rows they were made from): signatures, parse, row equality."""
-    out = []
-    for index, leaf, stored, row, lines, has_event in chunk:
-        record, signed, sigs, error = _check_leaf(leaf)
-        differs = _compare_event(record, signed, row, lines) if has_event and record is not None else None
-        summary = None if record is None else {k: record[k] for k in _SUMMARY if k in record}
-        out.append((index, stored, ledger.leaf_hash(leaf), summary, sigs, error, differs))
-    return out
 
 
 # --- main side ---------------------------------------------------------------------------------
@@ -341,7 +251,7 @@ def _event_rows(session: Session, event_ids: list[str]) -> tuple[dict[str, dict[
         return {}, {}
     events = Event.__table__
     # JSON columns come as text, decoded by the workers: decoding here would serialize the audit.
-    columns = [sa.cast(c, sa.Text).label(c.key) if c.key in _JSON_COLUMNS else c for c in events.columns]
+    columns = [sa.cast(c, sa.Text).label(c.key) if c.key in JSON_COLUMNS else c for c in events.columns]
     rows = {r.id: dict(r._mapping) for r in session.execute(sa.select(*columns).where(events.c.id.in_(event_ids)))}
     lines: dict[str, list[Any]] = {}
     query = (
@@ -355,12 +265,12 @@ def _event_rows(session: Session, event_ids: list[str]) -> tuple[dict[str, dict[
     return rows, lines
 
 
-def _chunks(session: Session) -> Iterator[list[_Row]]:
+def _chunks(session: Session) -> Iterator[list[Row]]:
     """Yield the log in chunks of rows for the workers, each with its event row and batch lines."""
     query = sa.select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.event_id).order_by(LogEntry.index)
     raw: list[Any] = []
 
-    def emit() -> list[_Row]:
+    def emit() -> list[Row]:
         rows, lines = _event_rows(session, [r[3] for r in raw if r[3] is not None])
         return [
             (
@@ -383,14 +293,14 @@ def _chunks(session: Session) -> Iterator[list[_Row]]:
         yield emit()
 
 
-def _checked_chunks(session: Session, pool: Any, workers: int) -> Iterator[list[_Checked]]:
+def _checked_chunks(session: Session, pool: Any, workers: int) -> Iterator[list[Checked]]:
     """Read chunks in this process while the workers check earlier ones; yield results in log order."""
     if pool is None:
-        yield from map(_check_chunk, _chunks(session))
+        yield from map(check_chunk, _chunks(session))
         return
     in_flight: deque[Any] = deque()
     for chunk in _chunks(session):
-        in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
+        in_flight.append(pool.apply_async(check_chunk, (chunk,)))
         while in_flight and (len(in_flight) > 2 * workers or in_flight[0].ready()):
             yield in_flight.popleft().get()
     while in_flight:
@@ -413,8 +323,8 @@ def audit_log(
     if size is not None:
         auditor.load_committed(0, size + 256)
     ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(workers, initializer=_init_worker, initargs=(keys,)) if workers > 1 else None
-    _init_worker(keys)
+    pool = ctx.Pool(workers, initializer=init_worker, initargs=(keys,)) if workers > 1 else None
+    init_worker(keys)
     try:
         for checked in _checked_chunks(session, pool, workers):
             for index, stored, digest, record, sigs, error, differs in checked:

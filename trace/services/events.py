@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import ValidationError as SchemaValidationError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from trace.db import utcnow
 from trace.errors import (
@@ -26,6 +24,7 @@ from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Organiza
 from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, stage_schema
 from trace.services.attachments import check_cited
 from trace.services.batches import new_batch
+from trace.services.bulk_rows import BatchLine, EventRow, Prefetched, insert_events
 from trace.services.compliance import check_event
 from trace.services.keys import LedgerConfig
 from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
@@ -36,23 +35,6 @@ def request_digest(payload: Any) -> str:
     """Return a digest of a parsed request body that ignores key order and whitespace."""
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-class Prefetched:
-    """What a bulk request reads once for all its items: stored events by id, batches by code."""
-
-    def __init__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
-        ids = [str(p["id"]) for p in payloads]
-        self.events: dict[str, Event | EventRow] = {
-            e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))
-        }
-        codes = {c for p in payloads if "inputs" not in p for c in p["batches"]}
-        query = (
-            sa.select(Batch)
-            .where(Batch.trace_code.in_(codes))
-            .options(joinedload(Batch.product).joinedload(Product.category))
-        )
-        self.batches: dict[str, Batch] = {b.trace_code: b for b in session.scalars(query)} if codes else {}
 
 
 def _replay(
@@ -139,42 +121,6 @@ def _apply_stage(session: Session, stage: str, data: dict[str, Any], batches: li
             batch.status, batch.disposition, batch.available = "destroyed", "destroyed", Decimal(0)
 
 
-@dataclass(slots=True)
-class BatchLine:
-    """A batch line of an ``EventRow``."""
-
-    batch_id: int
-    role: str
-    batch: Batch
-    quantity: Decimal | None = None
-    uom: str | None = None
-
-
-@dataclass(slots=True)
-class EventRow:
-    """A new event on the bulk path: ``Event``'s columns, written with the request's others in one INSERT.
-
-    Building an ORM instance and its batch lines cost about as much as validating the event.
-    """
-
-    id: str
-    stage: str
-    biz_step: str
-    organization_id: int
-    actor: str
-    occurred_at: dt.datetime
-    recorded_at: dt.datetime
-    location: dict[str, Any] | None
-    data: dict[str, Any]
-    sensors: list[dict[str, Any]] | None
-    attachments: list[dict[str, Any]]
-    request_hash: str
-    batches: list[BatchLine] = field(default_factory=list)
-
-
-EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
-
-
 def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> dict[str, Any]:
     stage = STAGES[payload["stage"]]
     return {
@@ -253,21 +199,6 @@ def _event_rows(
     session.flush()
     check_event(session, event)
     return event, True
-
-
-def _insert_events(session: Session, events: list[EventRow]) -> None:
-    """Write new events and their batch lines in one statement each."""
-    if not events:
-        return
-    session.execute(sa.insert(Event.__table__), [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in events])
-    session.execute(
-        sa.insert(EventBatch.__table__),
-        [
-            {"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
-            for e in events
-            for eb in e.batches
-        ],
-    )
 
 
 def record_event(
@@ -421,7 +352,7 @@ def record_bulk(
 
 def _write_and_check(session: Session, events: list[EventRow]) -> None:
     """Insert the bulk path's new events, run the compliance hook on each, and forget them."""
-    _insert_events(session, events)
+    insert_events(session, events)
     for event in events:
         check_event(session, event)  # type: ignore[arg-type]  (reads the same fields as an Event's)
     events.clear()
