@@ -16,7 +16,7 @@ from tests.api.helpers import assert_problem
 from tests.services.genealogy import day
 from trace.interop.kde import HEADER
 
-SCHEMA = json.loads(Path("/work/shared/standards/epcis/EPCIS-JSON-Schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "standards/epcis/EPCIS-JSON-Schema.json").read_text())
 
 
 @pytest.fixture()

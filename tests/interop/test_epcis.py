@@ -24,7 +24,7 @@ from trace.services.demo import load_demo
 from trace.services.exports import epcis_document
 from trace.services.organizations import add_member, create_organization
 
-STANDARDS = Path("/work/shared/standards/epcis")
+STANDARDS = Path(__file__).resolve().parents[1] / "standards" / "epcis"
 SCHEMA = json.loads((STANDARDS / "EPCIS-JSON-Schema.json").read_text())
 PUBLIC = "https://trace.example.cn"
 ALL_TIME = {"start": dt.datetime(2000, 1, 1, tzinfo=dt.UTC), "end": dt.datetime(2100, 1, 1, tzinfo=dt.UTC)}

@@ -12,7 +12,7 @@ import pytest
 from trace.ledger import ProofError, consistency_proof, hash_leaf, inclusion_proof, verify_consistency, verify_inclusion
 from trace.ledger.tiles import tile_node_reader, tiles_for_leaves
 
-VECTORS = Path(__file__).resolve().parents[3] / "shared" / "standards" / "merkle-vectors"
+VECTORS = Path(__file__).resolve().parents[1] / "standards" / "merkle-vectors"
 INCLUSION = sorted((VECTORS / "inclusion").rglob("*.json"))
 CONSISTENCY = sorted((VECTORS / "consistency").rglob("*.json"))
 
