@@ -10,10 +10,11 @@ from trace.api import created, current_user, json_body, ledger_config, load, loa
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.models.organization import Role
-from trace.schemas.lineage import RecallCloseIn, RecallIn, RecallQuery, TraceQuery
+from trace.schemas.lineage import RecallCloseIn, RecallIn, RecallQuery, TraceGraphQuery, TraceQuery
 from trace.services import recalls as recall_svc
 from trace.services.batches import read_batch
 from trace.services.lineage import build_lineage, lineage_view, restrict_to_readable
+from trace.services.lineage_svg import lineage_svg
 
 TAG = "Lineage and recalls"
 
@@ -22,13 +23,27 @@ TAG = "Lineage and recalls"
        "organizations that received them) or both, through processing, splits and merges", TAG,
        query=TraceQuery, errors=(401, 403, 404, 422))
 def trace_batch(code: str) -> Any:
-    user = current_user()
     query = load_query(TraceQuery())
+    return jsonify(_lineage(code, query["direction"]))
+
+
+def _lineage(code: str, direction: str) -> dict[str, Any]:
+    """Return the lineage view of a batch as the current user may see it."""
+    user = current_user()
     batch = read_batch(db.session, user, parse_code(code))
-    lineage = build_lineage(db.session, batch, query["direction"])
+    lineage = build_lineage(db.session, batch, direction)
     if user.role == Role.PRODUCER:
         lineage = restrict_to_readable(lineage, user)
-    return jsonify(lineage_view(lineage))
+    return lineage_view(lineage)
+
+
+@route("/batches/<code>/trace.svg", "GET", "The trace as a graph for inspectors (SVG): sources, the batch and what "
+       "was made from it, with the quantity along each link and recalled batches in red (?direction=, ?lang=zh|en)",
+       TAG, query=TraceGraphQuery, produces="image/svg+xml", errors=(401, 403, 404, 422))
+def trace_graph(code: str) -> Any:
+    query = load_query(TraceGraphQuery())
+    svg = lineage_svg(_lineage(code, query["direction"]), query["lang"])
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-cache"})
 
 
 @route("/batches/<code>/recalls", "POST", "Recall a batch and every batch made from it (inspector, or the "

@@ -46,6 +46,10 @@ class TraceQuery(Schema):
     direction = fields.String(load_default="both", validate=validate.OneOf(["backward", "forward", "both"]))
 
 
+class TraceGraphQuery(TraceQuery):
+    lang = fields.String(load_default="zh", validate=validate.OneOf(["zh", "en"]))
+
+
 class RecallIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
