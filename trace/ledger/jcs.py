@@ -24,17 +24,26 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", 
 
 
 def _plain(value: Any) -> bool:
-    """Tell whether json.dumps writes the value exactly as JCS does."""
-    kind = type(value)
-    if kind is str or value is None or kind is bool:
-        return True
-    if kind is int:
-        return -_MAX_SAFE <= value <= _MAX_SAFE
-    if kind is dict:
-        return all(type(k) is str and (k.isascii() or max(k) < "\ud800") and _plain(v) for k, v in value.items())
-    if kind is list:
-        return all(_plain(v) for v in value)
-    return False
+    """Tell whether json.dumps writes the value exactly as JCS does (a loop, not recursion: it runs per record)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_MAX_SAFE <= item <= _MAX_SAFE:
+                return False
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) < "\ud800"):
+                    return False
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        else:
+            return False
+    return True
 
 
 def matches_canonical(obj: Any, text: bytes) -> bool:
