@@ -109,15 +109,16 @@ MAX_JSON_DEPTH = 32
 
 
 def _too_deep(value: Any, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is None:
-            continue
+    """Tell whether objects and arrays nest deeper than ``limit`` (walked level by level; scalars skipped)."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        below = []
+        for node in level:
+            below.extend(c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, dict | list))
+        level, depth = below, depth + 1
     return False
 
 
