@@ -39,7 +39,7 @@ test: install-dev
 	$(BIN)/python -m pytest
 
 lint: install-dev
-	$(BIN)/ruff check trace scanner_client tests bench
+	$(BIN)/ruff check $(wildcard trace scanner_client tests bench)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
