@@ -110,3 +110,21 @@ def test_a_bad_reading_names_its_index_and_field_and_stores_nothing(client, make
     assert set(errors) == {"1", "2"}
     assert set(errors["1"]) == {"celsius", "humidity"} and set(errors["2"]) == {"time", "celsius"}
     assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == count
+
+
+def test_many_batches_are_read_in_chunks(client, make, session, monkeypatch):
+    from trace.services import bulk_rows, log
+
+    monkeypatch.setattr(bulk_rows, "IN_CHUNK", 2)
+    monkeypatch.setattr(log, "IN_CHUNK", 2)
+    alice = make.actor()
+    batches = [make.batch(alice) for _ in range(5)]
+    events = [event_body("storage", batches[:3], {"warehouse": "库"}), event_body("storage", batches[2:], {})]
+    r = bulk(client, alice, events)
+    assert r.status_code == 201 and r.json["created"] == 2, r.json
+    entries = session.scalars(
+        sa.select(LogEntry).where(LogEntry.event_id.in_([e["id"] for e in events])).order_by(LogEntry.index)).all()
+    leaves = [ledger.parse_leaf(e.leaf)[0] for e in entries]
+    assert set(leaves[0]["prev"]) == {b.trace_code for b in batches[:3]}
+    assert leaves[1]["prev"][batches[2].trace_code] == entries[0].leaf_hash.hex()  # chained to the first event
+    assert set(leaves[1]["batches"]) == {b.trace_code for b in batches[2:]}

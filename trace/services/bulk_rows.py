@@ -50,6 +50,9 @@ class EventRow:
 EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
 
 
+IN_CHUNK = 5000  # ids in one IN list: well under SQLite's 32,766 bound parameters
+
+
 class Prefetched:
     """What a bulk request reads once for all its items: stored events by id, batches by code."""
 
@@ -58,13 +61,15 @@ class Prefetched:
         self.events: dict[str, Event | EventRow] = {
             e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))
         }
-        codes = {c for p in payloads if "inputs" not in p for c in p["batches"]}
-        query = (
-            sa.select(Batch)
-            .where(Batch.trace_code.in_(codes))
-            .options(joinedload(Batch.product).joinedload(Product.category))
-        )
-        self.batches: dict[str, Batch] = {b.trace_code: b for b in session.scalars(query)} if codes else {}
+        codes = sorted({c for p in payloads if "inputs" not in p for c in p["batches"]})
+        self.batches: dict[str, Batch] = {}
+        for start in range(0, len(codes), IN_CHUNK):  # 1,000 events may name 100,000 batches
+            query = (
+                sa.select(Batch)
+                .where(Batch.trace_code.in_(codes[start : start + IN_CHUNK]))
+                .options(joinedload(Batch.product).joinedload(Product.category))
+            )
+            self.batches.update((b.trace_code, b) for b in session.scalars(query))
 
 
 def insert_events(session: Session, events: list[EventRow]) -> None:

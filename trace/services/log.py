@@ -44,6 +44,9 @@ class DbTileStore:
                 tile.hashes = hashes
 
 
+IN_CHUNK = 5000  # ids in one IN list: well under SQLite's 32,766 bound parameters
+
+
 @dataclass(frozen=True)
 class PendingRecord:
     """A record to append: unsigned, without ``prev``; who signs it; the event it belongs to."""
@@ -121,9 +124,10 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
     all_batches = {b for p in pending for b in p.batch_ids}
     codes: dict[int, str] = {}
     last: dict[int, bytes] = {}  # each batch's latest leaf hash
-    if all_batches:
-        for row in session.execute(sa.select(Batch.id, Batch.trace_code, Batch.log_tip)
-                                   .where(Batch.id.in_(all_batches))):
+    ordered = sorted(all_batches)
+    for start in range(0, len(ordered), IN_CHUNK):  # a bulk request may touch 100,000 batches
+        chunk = ordered[start : start + IN_CHUNK]
+        for row in session.execute(sa.select(Batch.id, Batch.trace_code, Batch.log_tip).where(Batch.id.in_(chunk))):
             codes[row.id] = row.trace_code
             if row.log_tip is not None:
                 last[row.id] = bytes(row.log_tip)
