@@ -237,8 +237,8 @@ def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | 
             view_cache().put(key, html)
     fill = {"token": form_token(current_app.secret_key or "", target.code),  # type: ignore[arg-type]
             "code": target.code}
+    unit = view["unit"]
     for name in ("warning", "serial", "scans"):
-        unit = view["unit"]
         fill[name] = str(get_template_attribute("lookup/_unit.html", name)(unit, t)) if unit else ""
     for name, value in fill.items():
         html = html.replace(SLOTS[name], value)

@@ -285,9 +285,3 @@ def stage_schema(stage: str) -> Schema:
     """Return the stage's schema instance: schemas keep no state between loads, and building one is slow."""
     return STAGES[stage].schema()
 
-
-def load_stage_data(stage: str, data: dict[str, Any]) -> dict[str, Any]:
-    """Validate a stage's data and return it in its canonical JSON form."""
-    schema = stage_schema(stage)
-    loaded = schema.load(data)
-    return schema.dump(loaded)

@@ -157,12 +157,12 @@ def _event_rows(
     *,
     authorized: bool = False,
     prefetched: Prefetched | None = None,
-) -> tuple[Any, bool]:
+) -> tuple[Event | EventRow, bool]:
     """Validate and store one event (not yet in the log); return it and whether it is new.
 
     ``authorized``: the caller has already checked the actor may record it on these batches.
-    ``prefetched``: a bulk request's events and batches, read once; the rows are then flushed
-    with the others (or by the next query that needs them) instead of one by one.
+    ``prefetched``: a bulk request's events and batches, read once; the new event is then an
+    ``EventRow`` that ``record_bulk`` writes with the others and checks afterwards.
     """
     replayed = _replay(session, actor, str(payload["id"]), digest, prefetched)
     if replayed is not None:
@@ -186,7 +186,7 @@ def _event_rows(
     data = _stage_data(stage, payload["data"], batches, canonical=False)
     check_cited(session, payload.get("attachments") or [])
     _apply_stage(session, stage, data, batches)
-    if prefetched is not None:  # written with the request's other events by _insert_events, then checked
+    if prefetched is not None:
         row = EventRow(
             **_event_fields(actor, payload, payload["data"], digest),
             batches=[BatchLine(b.id, "subject", b) for b in batches],

@@ -51,13 +51,8 @@ def _with_product(query: sa.Select[tuple[Batch]]) -> sa.Select[tuple[Batch]]:
     return query.options(joinedload(Batch.product).joinedload(Product.category), joinedload(Batch.organization))
 
 
-def find_batch_by_code(session: Session, code: str) -> Batch | None:
-    """Return the batch with a trace code, with its product, category and organization, or None."""
-    return session.scalar(_with_product(sa.select(Batch).where(Batch.trace_code == code)))
-
-
 def find_batch_by_id(session: Session, batch_id: int) -> Batch | None:
-    """Return a batch by id, loaded like ``find_batch_by_code``."""
+    """Return a batch by id with its product, category and organization, or None."""
     return session.scalar(_with_product(sa.select(Batch).where(Batch.id == batch_id)))
 
 
