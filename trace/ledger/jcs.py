@@ -12,6 +12,7 @@ the reference implementation.
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import rfc8785
@@ -23,7 +24,17 @@ _encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", 
                            check_circular=True).encode
 
 
-def _plain(value: Any) -> bool:
+def _no_default(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+# For values is_plain accepts (no floats, no cycles: they come from JSON text or from records),
+# the C encoder called directly; JSONEncoder.encode rebuilds it on every call.
+_c_encode = (c_make_encoder(None, _no_default, encode_basestring, None, ":", ",", True, False, False)
+             if c_make_encoder is not None else None)
+
+
+def is_plain(value: Any) -> bool:
     """Tell whether json.dumps writes the value exactly as JCS does (a loop, not recursion: it runs per record)."""
     pending = [value]
     while pending:
@@ -44,6 +55,19 @@ def _plain(value: Any) -> bool:
         else:
             return False
     return True
+
+
+def plain_text(obj: Any) -> str:
+    """Return the canonical text of a value ``is_plain`` accepts (it is not checked here)."""
+    return "".join(_c_encode(obj, 0)) if _c_encode is not None else _encode(obj)
+
+
+def plain_canonical_text(obj: Any) -> str | None:
+    """Return the canonical text of a value that json.dumps writes as JCS does, else None (ask canonical())."""
+    try:
+        return plain_text(obj) if is_plain(obj) else None
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def matches_canonical(obj: Any, text: bytes) -> bool:
@@ -73,8 +97,8 @@ def reference_canonical(obj: Any) -> bytes:
 def canonical(obj: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
     try:
-        if _plain(obj):
-            return _encode(obj).encode("utf-8", "surrogatepass")
+        if is_plain(obj):
+            return plain_text(obj).encode("utf-8", "surrogatepass")
     except RecursionError:
         pass
     return reference_canonical(obj)

@@ -1,16 +1,17 @@
 """Audit the whole log: recompute the tree, check every signature, prev link and checkpoint.
 
-Findings name the log index of each bad entry and why. Signature checks, the expensive part,
-run in worker processes; the main process streams rows and checks order-dependent facts.
+Findings name the log index of each bad entry and why. The log is cut into index ranges that
+worker processes read and check on their own connections (``services/audit_worker.py``); this
+side joins their results in order: the tree, prev links across ranges, checkpoints, keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from trace import ledger
-from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile, SigningKey
-from trace.services.attachments import attachment_path
-from trace.services.audit_worker import JSON_COLUMNS, Checked, Row, check_chunk, init_worker
+from trace.models import Checkpoint, Event, LogEntry, LogHead, LogTile, SigningKey
+from trace.services.audit_worker import (
+    Checker,
+    RangeResult,
+    check_range,
+    init_worker,
+    link_broken,
+    parse_time,
+)
 from trace.services.log import HEAD_ID
 
-CHUNK = 2000
+CHUNK = 2048  # entries per range: a multiple of 256, so each range reads whole hash tiles
 
 
 @dataclass(frozen=True)
@@ -65,18 +72,11 @@ class _Key:
 # --- main side ---------------------------------------------------------------------------------
 
 
-def _parse_time(text: Any) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else None
-
-
 class _Auditor:
-    def __init__(self, session: Session, attachments_root: Path | None) -> None:
+    """Joins the ranges' results in log order: the tree, prev links across ranges, missing entries."""
+
+    def __init__(self, session: Session) -> None:
         self.session = session
-        self.root = attachments_root
         self.report = AuditReport()
         self.keys = {
             k.key_id: _Key(
@@ -92,152 +92,81 @@ class _Auditor:
         self.logged_revoked: dict[str, dt.datetime] = {}
         self.logged_keys: set[str] = set()
         self.tree = ledger.MemoryTileStore()
-        self.size = 0
-        self.expected = 0
+        self.size = 0  # leaves in the recomputed tree
+        self.expected = 0  # one past the highest index audited
         self.missing: set[int] = set()
-        self.committed: dict[int, bytes] = {}
-        self.committed_index: dict[bytes, int] = {}
-        self.last: dict[str, set[bytes]] = {}
-        self.hashes: list[bytes] = []  # leaf hashes not yet in the tree
-
-    def grow(self) -> None:
-        """Add the leaf hashes seen since the last call to the recomputed tree."""
-        ledger.append_leaves(self.tree, self.size, self.hashes)
-        self.size += len(self.hashes)
-        self.hashes = []
+        self.last: dict[str, tuple[bytes, ...]] = {}
+        self.broken: list[tuple[int, str, bytes | None, bool]] = []
+        self.moved: list[tuple[int, bytes]] = []
+        self.key_records: list[tuple[int, dict[str, Any]]] = []
 
     def find(self, index: int | None, kind: str, message: str) -> None:
         self.report.findings.append(Finding(index, kind, message))
 
-    def load_committed(self, start: int, end: int) -> None:
-        """Read the level-0 tiles: the leaf hashes the log committed to when appending."""
-        for tile in self.session.scalars(
-            sa.select(LogTile).where(LogTile.level == 0, LogTile.index >= start // 256, LogTile.index <= end // 256)
-        ):
-            for i in range(len(tile.hashes) // 32):
-                index = tile.index * 256 + i
-                if index not in self.committed:
-                    h = tile.hashes[i * 32 : (i + 1) * 32]
-                    self.committed[index] = h
-                    self.committed_index[h] = index
+    def merge(self, result: RangeResult) -> None:
+        """Add one range's result; ranges arrive in index order."""
+        for gone in result.missing:
+            self.missing.add(gone)
+            self.find(gone, "missing", "the entry is gone from the log table")
+        self.report.findings.extend(Finding(*f) for f in result.findings)
+        for code, (index, named) in result.heads.items():
+            expected = self.last.get(code)
+            if link_broken(named, expected):
+                self.broken.append((index, code, named, expected is None))
+        self.last.update(result.tails)
+        self.broken.extend(result.broken)
+        self.moved.extend(result.moved)
+        self.key_records.extend(result.keys)
+        blob = result.hashes
+        ledger.append_leaves(self.tree, self.size, [blob[i : i + 32] for i in range(0, len(blob), 32)])
+        self.size += result.count
+        self.expected = result.hi
+        self.report.entries += result.count
 
-    def entry(
-        self,
-        index: int,
-        leaf_hash: bytes,
-        stored_hash: bytes,
-        record: dict[str, Any] | None,
-        sigs: list[tuple[str, bool]],
-        error: str | None,
-    ) -> None:
-        if index != self.expected:
-            for gone in range(self.expected, index):
-                self.missing.add(gone)
-                self.find(gone, "missing", "the entry is gone from the log table")
-        self.expected = index + 1
-        committed = self.committed.get(index)
-        if leaf_hash != stored_hash:
-            self.find(index, "leaf-hash", "the leaf bytes do not hash to the stored leaf hash (the leaf was altered)")
-        if committed is None:
-            self.find(index, "uncommitted", "the log's hash tiles do not cover this entry")
-        elif committed != leaf_hash:
-            moved = self.committed_index.get(leaf_hash)
+    def resolve(self) -> None:
+        """Name what needed the whole log: moved leaves and broken prev links (not those into missing entries)."""
+        committed_index: dict[bytes, int] = {}
+        if self.broken or self.moved:
+            for tile in self.session.scalars(sa.select(LogTile).where(LogTile.level == 0)):
+                for i in range(len(tile.hashes) // 32):
+                    committed_index.setdefault(tile.hashes[i * 32 : (i + 1) * 32], tile.index * 256 + i)
+        for index, leaf_hash in self.moved:
+            moved = committed_index.get(leaf_hash)
             why = f"it was committed at index {moved} (entries reordered)" if moved is not None else "it was altered"
             self.find(index, "not-committed", f"the leaf differs from the hash the log committed to: {why}")
-        self.hashes.append(leaf_hash)
-        if record is None:
-            self.find(index, "leaf", f"unreadable leaf: {error}")
+        for index, code, named, first in self.broken:
+            gone = committed_index.get(named) if named else None
+            if gone is None or gone not in self.missing:
+                want = "null" if first else "the batch's previous entry"
+                self.find(index, "prev-chain", f"prev[{code}] should name {want}")
+        for _, record in sorted(self.key_records, key=lambda item: item[0]):
+            key = record.get("key") or {}
+            self.logged_keys.add(key.get("keyId"))
+            if record.get("action") == "revoke":
+                moment = parse_time(key.get("revokedAt")) or parse_time(record.get("recordedAt"))
+                if moment is not None:
+                    self.logged_revoked[key.get("keyId")] = moment
+
+    def checkpoint(self, size: int, root: bytes, note: str, log_verifiers: list[ledger.Verifier], origin: str) -> None:
+        """Check one checkpoint: its signature, then its root against the recomputed tree (once it is that big)."""
+        self.report.checkpoints += 1
+        try:
+            cp = ledger.open_checkpoint(note, log_verifiers[0], origin) if log_verifiers else None
+        except ledger.LedgerError as exc:
+            self.find(None, "checkpoint", f"checkpoint {size} does not verify: {exc}")
             return
-        self.signatures(index, record, sigs)
-        self.chain(index, record, {leaf_hash, committed or leaf_hash})
-        if record.get("stage") == "key":
-            self.key_record(index, record)
-        self.attachments(index, record)
-
-    def signatures(self, index: int, record: dict[str, Any], sigs: list[tuple[str, bool]]) -> None:
-        recorded = _parse_time(record.get("recordedAt"))
-        vouched = False
-        for key_id, ok in sigs:
-            key = self.keys.get(key_id)
-            if key is None:
-                self.find(index, "unknown-key", f"signed by an unpublished key {key_id[:16]}…")
-                continue
-            if not ok:
-                self.find(index, "signature", f"the {key.role} signature by {key.name} does not verify")
-                continue
-            revoked = self.logged_revoked.get(key_id)
-            if revoked is not None and recorded is not None and recorded >= revoked:
-                self.find(index, "revoked-key", f"signed by {key.name} after its revocation at {revoked.isoformat()}")
-                continue
-            if key.role == "log" or (key.role == "organization" and key.org == record.get("org")):
-                vouched = True
-        if not vouched:
-            self.find(index, "missing-signature", "no valid signature by the log key or the record's organization")
-
-    def chain(self, index: int, record: dict[str, Any], own_hashes: set[bytes]) -> None:
-        """Check prev links; an entry is known by its leaf hash and by the hash committed at its index."""
-        prev = record.get("prev")
-        if not isinstance(prev, dict):
-            self.find(index, "prev-chain", "the record has no prev object")
+        if cp is not None and (cp.size != size or cp.root_hash != root):
+            self.find(None, "checkpoint", f"checkpoint row {size} differs from its signed note")
+        if size > self.size + len(self.missing & set(range(self.size, size))):
+            for gone in range(self.expected, size):
+                if gone not in self.missing:
+                    self.missing.add(gone)
+                    self.find(gone, "rolled-back", f"checkpoint {size} was issued, but the log ends at {self.expected}")
             return
-        for code, link in sorted(prev.items()):
-            expected = self.last.get(code)
-            named = bytes.fromhex(link) if isinstance(link, str) else None
-            if (named is None and expected is not None) or (named is not None and named not in (expected or ())):
-                gone = self.committed_index.get(named) if named is not None else None
-                if gone is None or gone not in self.missing:
-                    want = "null" if expected is None else "the batch's previous entry"
-                    self.find(index, "prev-chain", f"prev[{code}] should name {want}")
-            self.last[code] = own_hashes
+        if ledger.root_from_nodes(size, ledger.tile_node_reader(self.tree)) != root:
+            self.find(None, "checkpoint", f"the recomputed tree of size {size} does not match its checkpoint")
 
-    def key_record(self, index: int, record: dict[str, Any]) -> None:
-        key = record.get("key") or {}
-        key_id = key.get("keyId")
-        self.logged_keys.add(key_id)
-        if record.get("action") == "revoke":
-            moment = _parse_time(key.get("revokedAt")) or _parse_time(record.get("recordedAt"))
-            if moment is not None:
-                self.logged_revoked[key_id] = moment
-
-    def attachments(self, index: int, record: dict[str, Any]) -> None:
-        if self.root is None:
-            return
-        for item in record.get("attachments") or []:
-            path = attachment_path(self.root, str(item.get("sha256")))
-            try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                self.find(index, "attachment", f"attachment {item.get('name')} ({item.get('sha256')}) is missing")
-                continue
-            if digest != item.get("sha256"):
-                self.find(
-                    index, "attachment", f"attachment {item.get('name')} was swapped: its content hashes to {digest}"
-                )
-
-    def finish(
-        self, checkpoints: Sequence[tuple[int, bytes, str]], log_verifiers: list[ledger.Verifier], origin: str
-    ) -> None:
-        self.grow()
-        reader = ledger.tile_node_reader(self.tree)
-        for size, root, note in checkpoints:
-            self.report.checkpoints += 1
-            try:
-                cp = ledger.open_checkpoint(note, log_verifiers[0], origin) if log_verifiers else None
-            except ledger.LedgerError as exc:
-                self.find(None, "checkpoint", f"checkpoint {size} does not verify: {exc}")
-                continue
-            if cp is not None and (cp.size != size or cp.root_hash != root):
-                self.find(None, "checkpoint", f"checkpoint row {size} differs from its signed note")
-            if size > self.size + len(self.missing & set(range(self.size, size))):
-                for gone in range(self.expected, size):
-                    if gone not in self.missing:
-                        self.missing.add(gone)
-                        self.find(
-                            gone, "rolled-back", f"checkpoint {size} was issued, but the log ends at {self.expected}"
-                        )
-                continue
-            if ledger.root_from_nodes(size, reader) != root:
-                self.find(None, "checkpoint", f"the recomputed tree of size {size} does not match its checkpoint")
+    def finish(self) -> None:
         for key_id in self.logged_revoked:
             if self.table_revoked.get(key_id) is None:
                 self.find(None, "key", f"key {key_id[:16]}… is revoked in the log but valid in the key table")
@@ -245,66 +174,50 @@ class _Auditor:
             self.find(None, "key", f"key {self.keys[key_id].name} is published but its creation is not in the log")
 
 
-def _event_rows(session: Session, event_ids: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, list[Any]]]:
-    """Return the chunk's event rows and their batch lines, read with Core (no ORM objects)."""
-    if not event_ids:
-        return {}, {}
-    events = Event.__table__
-    # JSON columns come as text, decoded by the workers: decoding here would serialize the audit.
-    columns = [sa.cast(c, sa.Text).label(c.key) if c.key in JSON_COLUMNS else c for c in events.columns]
-    rows = {r.id: dict(r._mapping) for r in session.execute(sa.select(*columns).where(events.c.id.in_(event_ids)))}
-    lines: dict[str, list[Any]] = {}
-    query = (
-        sa.select(EventBatch.event_id, EventBatch.role, Batch.trace_code, EventBatch.quantity, EventBatch.uom)
-        .join(Batch, Batch.id == EventBatch.batch_id)
-        .where(EventBatch.event_id.in_(event_ids))
-        .order_by(EventBatch.id)
-    )
-    for event_id, role, code, quantity, uom in session.execute(query):
-        lines.setdefault(event_id, []).append((role, code, quantity, uom))
-    return rows, lines
+def _logged_revocations(session: Session, below: int) -> dict[str, dt.datetime]:
+    """Read the revocations in the log before the workers start (key records have no event row)."""
+    revoked: dict[str, dt.datetime] = {}
+    query = sa.select(LogEntry.leaf).where(LogEntry.event_id.is_(None), LogEntry.index < below).order_by(LogEntry.index)
+    for (leaf,) in session.execute(query):
+        try:
+            record, _ = ledger.parse_leaf_fast(bytes(leaf))
+        except ledger.LedgerError:
+            continue  # the worker that reads this entry names it
+        key = record.get("key") or {}
+        if record.get("stage") == "key" and record.get("action") == "revoke":
+            moment = parse_time(key.get("revokedAt")) or parse_time(record.get("recordedAt"))
+            if moment is not None:
+                revoked[key.get("keyId")] = moment
+    return revoked
 
 
-def _chunks(session: Session) -> Iterator[list[Row]]:
-    """Yield the log in chunks of rows for the workers, each with its event row and batch lines."""
-    query = sa.select(LogEntry.index, LogEntry.leaf, LogEntry.leaf_hash, LogEntry.event_id).order_by(LogEntry.index)
-    raw: list[Any] = []
-
-    def emit() -> list[Row]:
-        rows, lines = _event_rows(session, [r[3] for r in raw if r[3] is not None])
-        return [
-            (
-                index,
-                leaf,
-                stored,
-                rows.get(event_id) if event_id else None,
-                lines.get(event_id, []) if event_id else [],
-                event_id is not None,
-            )
-            for index, leaf, stored, event_id in raw
-        ]
-
-    for row in session.execute(query.execution_options(yield_per=CHUNK)):
-        raw.append((row.index, bytes(row.leaf), bytes(row.leaf_hash), row.event_id))
-        if len(raw) == CHUNK:
-            yield emit()
-            raw = []
-    if raw:
-        yield emit()
+def _worker_url(session: Session) -> str | None:
+    """The database URL a worker process can open on its own, or None (an in-memory SQLite database)."""
+    url = session.get_bind().url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
 
 
-def _checked_chunks(session: Session, pool: Any, workers: int) -> Iterator[list[Checked]]:
-    """Read chunks in this process while the workers check earlier ones; yield results in log order."""
-    if pool is None:
-        yield from map(check_chunk, _chunks(session))
+@contextmanager
+def _checking(
+    session: Session, checker_args: tuple[Any, ...], ranges: list[tuple[int, int]], workers: int
+) -> Iterator[Iterator[RangeResult]]:
+    """Check the ranges in worker processes on their own connections (or here, on the session's).
+
+    The workers start at once; the results come in index order as the caller iterates.
+    """
+    url = _worker_url(session) if workers > 1 and len(ranges) > 1 else None
+    if url is None:
+        checker = Checker(session.connection(), *checker_args)
+        yield (checker.check_range(lo, hi) for lo, hi in ranges)
         return
-    in_flight: deque[Any] = deque()
-    for chunk in _chunks(session):
-        in_flight.append(pool.apply_async(check_chunk, (chunk,)))
-        while in_flight and (len(in_flight) > 2 * workers or in_flight[0].ready()):
-            yield in_flight.popleft().get()
-    while in_flight:
-        yield in_flight.popleft().get()
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=init_worker, initargs=(url, *checker_args))
+    try:
+        yield pool.imap(check_range, ranges)
+    finally:
+        pool.close()
+        pool.join()
 
 
 def audit_log(
@@ -315,50 +228,55 @@ def audit_log(
     workers: int = 2,
     progress: Callable[[int], None] | None = None,
     external_checkpoints: Sequence[str] = (),
+    chunk: int = CHUNK,
 ) -> AuditReport:
-    """Audit every entry and checkpoint of the log; return the findings."""
-    auditor = _Auditor(session, attachments_root)
-    keys = {key_id: (k.public, k.role) for key_id, k in auditor.keys.items()}
-    size = session.scalar(sa.select(sa.func.max(LogEntry.index)))
-    if size is not None:
-        auditor.load_committed(0, size + 256)
-    ctx = multiprocessing.get_context("fork")
-    pool = ctx.Pool(workers, initializer=init_worker, initargs=(keys,)) if workers > 1 else None
-    init_worker(keys)
-    try:
-        for checked in _checked_chunks(session, pool, workers):
-            for index, stored, digest, record, sigs, error, differs in checked:
-                auditor.entry(index, digest, stored, record, sigs, error)
-                if differs:
-                    auditor.find(index, "event-row", differs)
-            auditor.grow()
-            auditor.report.entries += len(checked)
-            if progress:
-                progress(len(checked))
-    finally:
-        if pool:
-            pool.close()
-            pool.join()
+    """Audit every entry and checkpoint of the log; return the findings.
+
+    With ``workers > 1`` the ranges are read by worker processes on their own connections, so
+    they see committed data only; entries appended after the audit starts are not audited.
+    """
+    auditor = _Auditor(session)
+    log_keys = [ledger.parse_vkey(ledger.vkey(k.name, k.public)) for k in auditor.keys.values() if k.role == "log"]
+    # Checkpoints and the head first, then the log's extent: a checkpoint issued meanwhile is
+    # never larger than the log audited.
+    stored = deque(
+        (c.size, bytes(c.root_hash), c.note) for c in session.scalars(sa.select(Checkpoint).order_by(Checkpoint.size))
+    )
     head = session.get(LogHead, HEAD_ID)
-    unlogged = session.scalars(
-        sa.select(Event.id).outerjoin(LogEntry, LogEntry.event_id == Event.id).where(LogEntry.index.is_(None))
-    ).all()
+    head_size = head.size if head is not None else None
+    top = session.scalar(sa.select(sa.func.max(LogEntry.index)))
+    end = 0 if top is None else top + 1
+    revoked = _logged_revocations(session, end)
+    keys = {key_id: (k.name, k.role, k.org, k.public) for key_id, k in auditor.keys.items()}
+    ranges = [(lo, min(lo + chunk, end)) for lo in range(0, end, chunk)]
+    with _checking(session, (keys, revoked, attachments_root), ranges, workers) as results:
+        # While the workers read: the events that have no log entry.
+        unlogged = session.scalars(
+            sa.select(Event.id).outerjoin(LogEntry, LogEntry.event_id == Event.id).where(LogEntry.index.is_(None))
+        ).all()
+        for result in results:
+            auditor.merge(result)
+            while stored and stored[0][0] <= auditor.size:  # the tree is big enough for these
+                auditor.checkpoint(*stored.popleft(), log_keys, origin)
+            if progress:
+                progress(result.count)
+    auditor.resolve()
+    if auditor.logged_revoked != revoked:
+        auditor.find(None, "key", "a key revocation is in an entry linked to an event row; signatures were "
+                                  "checked without it")
     for event_id in unlogged:
         auditor.find(None, "unlogged-event", f"event {event_id} has no log entry")
-    log_keys = [ledger.parse_vkey(ledger.vkey(k.name, k.public)) for k in auditor.keys.values() if k.role == "log"]
-    stored = [
-        (c.size, bytes(c.root_hash), c.note) for c in session.scalars(sa.select(Checkpoint).order_by(Checkpoint.size))
-    ]
-    external = []
+    for size, root, note in stored:
+        auditor.checkpoint(size, root, note, log_keys, origin)
     for note in external_checkpoints:
         try:
             cp = ledger.open_checkpoint(note, log_keys[0], origin)
         except (ledger.LedgerError, IndexError) as exc:
             auditor.find(None, "checkpoint", f"an external checkpoint does not verify: {exc}")
             continue
-        external.append((cp.size, cp.root_hash, note))
-    auditor.finish(stored + external, log_keys, origin)
-    if head is not None and head.size != auditor.expected:
-        auditor.find(None, "head", f"the log head says {head.size} entries; the table holds {auditor.expected}")
+        auditor.checkpoint(cp.size, cp.root_hash, note, log_keys, origin)
+    auditor.finish()
+    if head_size is not None and head_size != auditor.expected:
+        auditor.find(None, "head", f"the log head says {head_size} entries; the table holds {auditor.expected}")
     auditor.report.findings.sort(key=lambda f: (-1 if f.index is None else f.index, f.kind))
     return auditor.report

@@ -1,37 +1,455 @@
-"""The audit's worker side: parse leaves, verify their signatures, compare event rows with their records.
+"""The audit's worker side: read one index range of the log and check everything in it that order allows.
 
-Runs in forked worker processes (``services/audit.py`` is the main side); everything here is
-per entry and independent of order.
+The main side (``services/audit.py``) hands out ranges. A worker reads its range on its own
+database connection (leaves, event rows, batch lines and the hashes the log committed to) and
+checks each entry: leaf hash, committed hash, canonical form, signatures, key revocation, the
+event row against its signed record, attachments, and the prev links within the range. It
+returns the leaf hashes (for the tree), its findings, and each batch's first and last link in
+the range (the main side joins the ranges' chains).
+
+The fast path, for an event whose row is intact: the record is rebuilt from the raw column
+values and encoded once; when that reproduces the signed bytes exactly (with only ``prev`` left
+to read), the row matches, the record is canonical and its fields are known without parsing the
+leaf. Anything else goes through the reference path (``parse_leaf`` and the typed ORM columns),
+so only the reference path ever reports a finding.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import gc
+import hashlib
 import json
-from types import SimpleNamespace
+from dataclasses import dataclass, field
+from decimal import Decimal
+from hashlib import sha256
+from itertools import groupby
+from json.encoder import encode_basestring as _str  # type: ignore[attr-defined]
+from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from trace import ledger
+from trace.ledger.jcs import plain_canonical_text
+from trace.models import Batch, Event, EventBatch, LogEntry, LogTile
+from trace.services.attachments import attachment_path
+from trace.services.keys import rfc3339
 from trace.services.log import build_record
 
+TILE = 256
+_INDEX = itemgetter(0)
+KeyRow = tuple[str, str, "str | None", bytes]  # name, role, organization, public key
+Finding = tuple["int | None", str, str]
 _LEAF_HEAD = b'{"record":'
-_LEAF_SIGS = b',"signatures":'
+_LEAF_SIGS = b',"signatures":['
+# A signature object in canonical form: {"keyId":"<64 hex>","sig":"<88 base64>"}.
+_SIG_OPEN, _SIG_MID, _SIG_CLOSE = b'{"keyId":"', b'","sig":"', b'"}'
+_SIG_LEN = 10 + 64 + 9 + 88 + 2
+_NO_KEY: tuple[None, str, str, None] = (None, "", "", None)
 
 
-_worker_keys: dict[str, tuple[Ed25519PublicKey | None, str]] = {}
+@dataclass
+class RangeResult:
+    """What the main side needs of one range: all of it is small except the leaf hashes."""
+
+    lo: int
+    hi: int
+    count: int = 0
+    hashes: bytes = b""  # the leaf hashes of the entries present, in index order
+    missing: list[int] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    heads: dict[str, tuple[int, bytes | None]] = field(default_factory=dict)  # first link per batch
+    tails: dict[str, tuple[bytes, ...]] = field(default_factory=dict)  # last entry's hashes per batch
+    broken: list[tuple[int, str, bytes | None, bool]] = field(default_factory=list)  # prev links to resolve
+    moved: list[tuple[int, bytes]] = field(default_factory=list)  # leaves committed elsewhere
+    keys: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # key records seen
 
 
-def init_worker(keys: dict[str, tuple[bytes, str]]) -> None:
-    global _worker_keys
-    _worker_keys = {}
-    for key_id, (public, role) in keys.items():
+def link_broken(named: bytes | None, expected: tuple[bytes, ...] | None) -> bool:
+    """Tell whether a prev link fails to name the batch's previous entry (known by either of its hashes)."""
+    if named is None:
+        return expected is not None
+    return named not in (expected or ())
+
+
+def _named(link: Any) -> bytes | None:
+    if not isinstance(link, str):
+        return None
+    try:
+        return bytes.fromhex(link)
+    except ValueError:
+        return b""  # names nothing
+
+
+class Checker:
+    """Checks ranges on one connection with the published keys and the logged revocations."""
+
+    def __init__(
+        self,
+        connection: sa.Connection,
+        keys: dict[str, KeyRow],
+        revoked: dict[str, dt.datetime],
+        attachments_root: Path | None,
+    ) -> None:
+        self.connection = connection
+        self.keys: dict[str, tuple[Ed25519PublicKey | None, str, str, str | None]] = {}
+        for key_id, (name, role, org, public) in keys.items():
+            try:
+                verifier: Ed25519PublicKey | None = Ed25519PublicKey.from_public_bytes(public)
+            except ValueError:
+                verifier = None
+            self.keys[key_id] = (verifier, name, role, org)
+        self.revoked = revoked
+        self.root = attachments_root
+        self.entries_query = _entries_query().compile(dialect=connection.dialect)
+        self.tiles_query = _tiles_query().compile(dialect=connection.dialect)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def _read(self, query: sa.Compiled, params: dict[str, int]) -> list[Any]:
+        """Run a query compiled for this driver; rows come back as the driver gives them (no type processing)."""
+        values = query.construct_params(params)
+        args: Any = tuple(values[name] for name in query.positiontup or ()) if query.positional else values
+        return self.connection.exec_driver_sql(str(query), args).all()
+
+    def _committed(self, lo: int, hi: int) -> dict[int, bytes]:
+        committed: dict[int, bytes] = {}
+        for tile_index, hashes in self._read(self.tiles_query, {"lo": lo // TILE, "hi": (hi - 1) // TILE}):
+            hashes = bytes(hashes)
+            for i in range(len(hashes) // 32):
+                committed[tile_index * TILE + i] = hashes[i * 32 : (i + 1) * 32]
+        return committed
+
+    def _reference_row(self, event_id: str) -> tuple[Any, list[Any]]:
+        """The event row and its batch lines through the ORM column types, as the service reads them."""
+        row = self.connection.execute(sa.select(Event.__table__).where(Event.id == event_id)).first()
+        lines = self.connection.execute(
+            sa.select(EventBatch.role, Batch.trace_code, EventBatch.quantity, EventBatch.uom)
+            .join(Batch, Batch.id == EventBatch.batch_id)
+            .where(EventBatch.event_id == event_id)
+            .order_by(EventBatch.id)
+        ).all()
+        return row, [tuple(line) for line in lines]
+
+    # --- checking -------------------------------------------------------------------------
+
+    def check_range(self, lo: int, hi: int) -> RangeResult:
+        """Check the entries with ``lo <= index < hi``."""
+        enabled = gc.isenabled()
+        gc.disable()  # thousands of rows and records, no cycles: collections would only rescan them
         try:
-            _worker_keys[key_id] = (Ed25519PublicKey.from_public_bytes(public), role)
+            return self._check_range(lo, hi)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _check_range(self, lo: int, hi: int) -> RangeResult:
+        out = RangeResult(lo, hi)
+        committed = self._committed(lo, hi)
+        rows = self._read(self.entries_query, {"lo": lo, "hi": hi})
+        hashes: list[bytes] = []
+        last: dict[str, tuple[bytes, ...]] = {}
+        expected = lo
+        for index, group in groupby(rows, _INDEX):
+            same = list(group)  # one row per batch line
+            row = same[0]
+            lines = [(r[15], r[16], _quantity(r[17]), r[18]) for r in same if r[15] is not None]
+            if index != expected:
+                out.missing.extend(range(expected, index))
+            expected = index + 1
+            leaf = row[1] if type(row[1]) is bytes else bytes(row[1])
+            digest = sha256(b"\x00" + leaf).digest()
+            hashes.append(digest)
+            self._entry(out, last, index, leaf, digest, bytes(row[2]), committed.get(index), row, lines)
+        out.missing.extend(range(expected, hi))
+        out.count = len(hashes)
+        out.hashes = b"".join(hashes)
+        out.tails = last
+        return out
+
+    def _entry(
+        self,
+        out: RangeResult,
+        last: dict[str, tuple[bytes, ...]],
+        index: int,
+        leaf: bytes,
+        digest: bytes,
+        stored: bytes,
+        committed: bytes | None,
+        row: Any,
+        lines: list[Any],
+    ) -> None:
+        find = out.findings.append
+        if digest != stored:
+            find((index, "leaf-hash", "the leaf bytes do not hash to the stored leaf hash (the leaf was altered)"))
+        if committed is None:
+            find((index, "uncommitted", "the log's hash tiles do not cover this entry"))
+        elif committed != digest:
+            out.moved.append((index, digest))
+        fast = _fast_record(leaf, row, lines, self.keys) if row[4] is not None else None
+        if fast is not None:
+            record, signed, sigs = fast
+        else:
+            parsed = self._reference(out, index, leaf, row[3])
+            if parsed is None:
+                return
+            record, signed, sigs, differs = parsed
+            if differs:
+                find((index, "event-row", differs))
+        self._signatures(out, index, record, signed, sigs)
+        self._chain(out, last, index, record, (digest, committed or digest))
+        if record.get("stage") == "key":
+            out.keys.append((index, record))
+        if self.root is not None and record.get("attachments"):
+            self._attachments(out, index, record)
+
+    def _reference(self, out: RangeResult, index: int, leaf: bytes, event_id: str | None) -> Any:
+        """Parse the leaf and compare its event row the reference way; None when the leaf is unreadable."""
+        try:
+            record, signatures = ledger.parse_leaf_fast(leaf)
+        except ledger.LedgerError as exc:
+            out.findings.append((index, "leaf", f"unreadable leaf: {exc}"))
+            return None
+        cut = leaf.rfind(_LEAF_SIGS)
+        signed = leaf[len(_LEAF_HEAD) : cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
+        sigs = [(s["keyId"], base64.b64decode(s["sig"])) for s in signatures]
+        differs = None
+        if event_id is not None:
+            row, lines = self._reference_row(event_id)
+            differs = _compare_event(record, signed, row, lines)
+        return record, signed, sigs, differs
+
+    def _signatures(
+        self, out: RangeResult, index: int, record: dict[str, Any], signed: bytes | None, sigs: list[Any]
+    ) -> None:
+        message = ledger.RECORD_PREFIX + signed if signed is not None else None
+        vouched = False
+        for key_id, raw in sigs:
+            verifier, name, role, org = self.keys.get(key_id, _NO_KEY)
+            if not name:
+                out.findings.append((index, "unknown-key", f"signed by an unpublished key {key_id[:16]}…"))
+                continue
+            if role == "device":
+                ok = _verify(verifier, ledger.RECORD_PREFIX + ledger.canonical(ledger.device_view(record)), raw)
+            else:
+                ok = _verify(verifier, message, raw)
+            if not ok:
+                out.findings.append((index, "signature", f"the {role} signature by {name} does not verify"))
+                continue
+            revoked = self.revoked.get(key_id)
+            if revoked is not None:
+                recorded = parse_time(record.get("recordedAt"))
+                if recorded is not None and recorded >= revoked:
+                    out.findings.append(
+                        (index, "revoked-key", f"signed by {name} after its revocation at {revoked.isoformat()}")
+                    )
+                    continue
+            if role == "log" or (role == "organization" and org == record.get("org")):
+                vouched = True
+        if not vouched:
+            out.findings.append(
+                (index, "missing-signature", "no valid signature by the log key or the record's organization")
+            )
+
+    @staticmethod
+    def _chain(
+        out: RangeResult, last: dict[str, tuple[bytes, ...]], index: int, record: dict[str, Any],
+        own: tuple[bytes, ...],
+    ) -> None:
+        """Check prev links within the range; a batch's first link here is left to the main side."""
+        prev = record.get("prev")
+        if not isinstance(prev, dict):
+            out.findings.append((index, "prev-chain", "the record has no prev object"))
+            return
+        for code, link in sorted(prev.items()):
+            named = _named(link)
+            expected = last.get(code)
+            if expected is None and code not in out.heads:
+                out.heads[code] = (index, named)
+            elif link_broken(named, expected):
+                out.broken.append((index, code, named, expected is None))
+            last[code] = own
+
+    def _attachments(self, out: RangeResult, index: int, record: dict[str, Any]) -> None:
+        assert self.root is not None
+        for item in record.get("attachments") or []:
+            path = attachment_path(self.root, str(item.get("sha256")))
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                out.findings.append(
+                    (index, "attachment", f"attachment {item.get('name')} ({item.get('sha256')}) is missing")
+                )
+                continue
+            if digest != item.get("sha256"):
+                out.findings.append(
+                    (index, "attachment", f"attachment {item.get('name')} was swapped: its content hashes to {digest}")
+                )
+
+
+# --- the fast path ------------------------------------------------------------------------------
+
+
+def _stamp(value: Any) -> str | None:
+    """RFC 3339 of a raw time column: SQLite's text (naive UTC) or the driver's datetime."""
+    if type(value) is str:
+        if len(value) == 26 and value[10] == " " and value[19] == ".":  # how SQLAlchemy writes SQLite times
+            return value[:10] + "T" + (value[11:19] if value.endswith(".000000") else value[11:]) + "Z"
+        try:
+            value = dt.datetime.fromisoformat(value)
         except ValueError:
-            _worker_keys[key_id] = (None, role)
+            return None
+    if isinstance(value, dt.datetime):
+        return rfc3339(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
+    return None
+
+
+def _json(value: Any) -> Any:
+    """A raw JSON column: text on SQLite, decoded already by the PostgreSQL driver."""
+    if type(value) is not str:
+        return value
+    if value == "[]":
+        return []
+    return None if value == "null" else json.loads(value)
+
+
+def _quantity(value: Any) -> Decimal | None:
+    """A raw quantity as the Numeric(20, 6) column type returns it."""
+    if value is None or type(value) is Decimal:
+        return value
+    return Decimal(format(value, ".6f")) if isinstance(value, float | int) else Decimal(str(value))
+
+
+def _signature_list(leaf: bytes, pos: int) -> list[tuple[str, bytes]] | None:
+    """Read the leaf's signatures from ``pos`` to its closing ``]}`` when they are in canonical form, else None."""
+    end = len(leaf) - 2
+    sigs = []
+    while True:
+        text = leaf[pos + 83 : pos + 171]
+        if (leaf[pos : pos + 10] != _SIG_OPEN or leaf[pos + 74 : pos + 83] != _SIG_MID
+                or leaf[pos + 171 : pos + _SIG_LEN] != _SIG_CLOSE):
+            return None
+        key_id = leaf[pos + 10 : pos + 74].decode("ascii", "replace")
+        raw = base64.b64decode(text)
+        if base64.b64encode(raw) != text or len(raw) != 64 or bytes.fromhex(key_id).hex() != key_id:
+            return None
+        sigs.append((key_id, raw))
+        pos += _SIG_LEN
+        if pos == end:
+            return sigs
+        if leaf[pos : pos + 1] != b",":
+            return None
+        pos += 1
+
+
+def _column_json(value: Any) -> tuple[Any, str]:
+    """A raw JSON column (text on SQLite, decoded by the PostgreSQL driver): its value and canonical text."""
+    if type(value) is str:
+        if value in _TRIVIAL:
+            return _TRIVIAL[value]
+        value = json.loads(value)
+    text = plain_canonical_text(value)
+    if text is None:
+        raise ValueError("not plain JSON")
+    return value, text
+
+
+_TRIVIAL: dict[str, tuple[Any, str]] = {"null": (None, "null"), "[]": ([], "[]"), "{}": ({}, "{}")}
+
+
+def _lines_text(lines: list[Any], role: str) -> str | None:
+    chosen = [
+        '{"batch":' + _str(code) + ',"quantity":' + _str(format(qty.normalize(), "f")) + ',"uom":'
+        + ("null" if uom is None else _str(uom)) + "}"
+        for r, code, qty, uom in lines if r == role and qty is not None
+    ]
+    return "[" + ",".join(chosen) + "]" if chosen else None
+
+
+def _record_text(row: Any, lines: list[Any]) -> tuple[str, str, dict[str, Any]]:
+    """The canonical text of an event row's record, split where ``prev`` goes, and the fields the checks use.
+
+    The same record as ``log.build_record`` (a test holds them equal), written piece by piece in
+    JCS key order instead of built as a dict and encoded with sorted keys: this runs per entry.
+    """
+    attachments, attachments_text = _column_json(row[14])
+    data_text = _column_json(row[12])[1]
+    location, location_text = _column_json(row[11])
+    sensors, sensors_text = _column_json(row[13])
+    recorded = _stamp(row[10])
+    subjects = ",".join(_str(code) for role, code, _, _ in lines if role == "subject")
+    head = ['{"actor":', _str(row[8]), ',"attachments":', attachments_text, ',"batches":[', subjects,
+            '],"bizStep":', _str(row[6]), ',"data":', data_text, ',"id":', _str(row[4])]
+    if len(lines) > 1 or (lines and lines[0][0] != "subject"):
+        inputs = _lines_text(lines, "input")
+        if inputs:
+            head += [',"inputs":', inputs]
+    if location:
+        head += [',"location":', location_text]
+    head += [',"occurredAt":', _str(_stamp(row[9])), ',"org":', _str(str(row[7]))]
+    if len(lines) > 1 or (lines and lines[0][0] != "subject"):
+        outputs = _lines_text(lines, "output")
+        if outputs:
+            head += [',"outputs":', outputs]
+    head.append(',"prev":')
+    tail = [',"recordedAt":', _str(recorded)]
+    if sensors:
+        tail += [',"sensors":', sensors_text]
+    tail += [',"stage":', _str(row[5]), ',"v":1}']
+    fields = {"org": str(row[7]), "recordedAt": recorded, "stage": row[5], "attachments": attachments}
+    return "".join(head), "".join(tail), fields
+
+
+def _fast_record(
+    leaf: bytes, row: Any, lines: list[Any], keys: dict[str, Any]
+) -> tuple[dict[str, Any], bytes, list[Any]] | None:
+    """Return (the record's fields, signed bytes, signatures) when the raw row rebuilds the leaf exactly, else None."""
+    cut = leaf.rfind(_LEAF_SIGS)
+    if cut < 0 or not leaf.startswith(_LEAF_HEAD) or not leaf.endswith(b"]}"):
+        return None
+    try:
+        sigs = _signature_list(leaf, cut + len(_LEAF_SIGS))
+        if sigs is None or any(keys.get(key_id, _NO_KEY)[2] == "device" for key_id, _ in sigs):
+            return None  # a device signs a view of the record: the reference path builds it
+        head, tail, fields = _record_text(row, lines)
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
+        return None
+    start = head.encode("utf-8", "surrogatepass")
+    end = tail.encode("utf-8", "surrogatepass")
+    signed = leaf[len(_LEAF_HEAD) : cut]
+    if len(signed) <= len(start) + len(end) or not signed.startswith(start) or not signed.endswith(end):
+        return None
+    middle = signed[len(start) : len(signed) - len(end)]
+    try:
+        prev = json.loads(middle)
+    except ValueError:
+        return None
+    again = plain_canonical_text(prev)
+    if again is None or again.encode("utf-8", "surrogatepass") != middle:
+        return None
+    fields["prev"] = prev
+    return fields, signed, sigs
+
+
+# --- the reference path -------------------------------------------------------------------------
+
+
+def _compare_event(record: dict[str, Any], signed: bytes | None, row: Any, lines: list[Any]) -> str | None:
+    """Return why an event row (typed columns) differs from the record signed for it, or None."""
+    if row is None:
+        return f"event {record.get('id')} is missing from the events table"
+    built = build_record(row, lines)
+    if signed is not None and ledger.matches_canonical({**built, "prev": record.get("prev")}, signed):
+        return None
+    signed_view = {k: v for k, v in record.items() if k != "prev"}
+    actual = json.loads(json.dumps(built))
+    diff = sorted(k for k in signed_view.keys() | actual.keys() if signed_view.get(k) != actual.get(k))
+    return f"event {row.id} differs from its signed record in {', '.join(diff)}" if diff else None
 
 
 def _verify(public: Ed25519PublicKey | None, message: bytes | None, signature: bytes) -> bool:
@@ -44,60 +462,56 @@ def _verify(public: Ed25519PublicKey | None, message: bytes | None, signature: b
     return True
 
 
-def _check_leaf(leaf: bytes) -> tuple[dict[str, Any] | None, bytes | None, list[tuple[str, bool]], str | None]:
-    """Return the record, its signed bytes, each signature's (key id, valid), or an error."""
+def parse_time(text: Any) -> dt.datetime | None:
     try:
-        record, signatures = ledger.parse_leaf_fast(leaf)
-    except ledger.LedgerError as exc:
-        return None, None, [], str(exc)
-    # The signed bytes are the record's JCS, which sits verbatim inside the canonical leaf.
-    cut = leaf.rfind(_LEAF_SIGS)
-    signed = leaf[len(_LEAF_HEAD) : cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
-    message = ledger.RECORD_PREFIX + signed if signed is not None else None
-    device_message = None
-    results = []
-    for sig in signatures:
-        public, role = _worker_keys.get(sig["keyId"], (None, ""))
-        raw = base64.b64decode(sig["sig"])
-        if role == "device":
-            if device_message is None:
-                device_message = ledger.RECORD_PREFIX + ledger.canonical(ledger.device_view(record))
-            ok = _verify(public, device_message, raw)
-        else:
-            ok = _verify(public, message, raw)
-        results.append((sig["keyId"], ok))
-    return record, signed, results, None
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else None
 
 
-def _compare_event(
-    record: dict[str, Any], signed: bytes | None, row: dict[str, Any] | None, lines: list[Any]
-) -> str | None:
-    """Return why an event row differs from the record signed for it, or None."""
-    if row is None:
-        return f"event {record.get('id')} is missing from the events table"
-    row = {k: json.loads(v) if k in JSON_COLUMNS and v is not None else v for k, v in row.items()}
-    built = build_record(SimpleNamespace(**row), lines)
-    if signed is not None and ledger.matches_canonical({**built, "prev": record.get("prev")}, signed):
-        return None  # the row rebuilds the signed bytes exactly: the common case, one C-speed encode
-    signed_view = {k: v for k, v in record.items() if k != "prev"}
-    actual = json.loads(json.dumps(built))
-    diff = sorted(k for k in signed_view.keys() | actual.keys() if signed_view.get(k) != actual.get(k))
-    return f"event {row['id']} differs from its signed record in {', '.join(diff)}" if diff else None
+# --- queries ------------------------------------------------------------------------------------
 
 
-JSON_COLUMNS = frozenset({"location", "data", "sensors", "attachments"})
-# What the main side needs of a record (the rest stays in the worker: smaller messages).
-_SUMMARY = ("org", "stage", "recordedAt", "prev", "key", "action", "attachments")
-Row = tuple[int, bytes, bytes, "dict[str, Any] | None", list[Any], bool]
-Checked = tuple[int, bytes, bytes, Any, list[tuple[str, bool]], "str | None", "str | None"]
+def _entries_query() -> sa.Select[Any]:
+    """Each entry of a range with its event row and batch lines (one row per line), raw column values."""
+    entries, events, lines, batches = (m.__table__ for m in (LogEntry, Event, EventBatch, Batch))
+    return (
+        sa.select(
+            entries.c.index, entries.c.leaf, entries.c.leaf_hash, entries.c.event_id,
+            events.c.id, events.c.stage, events.c.biz_step, events.c.organization_id, events.c.actor,
+            events.c.occurred_at, events.c.recorded_at, events.c.location, events.c.data, events.c.sensors,
+            events.c.attachments, lines.c.role, batches.c.trace_code, lines.c.quantity, lines.c.uom,
+        )
+        .select_from(
+            entries.outerjoin(events, events.c.id == entries.c.event_id)
+            .outerjoin(lines, lines.c.event_id == events.c.id)
+            .outerjoin(batches, batches.c.id == lines.c.batch_id)
+        )
+        .where(entries.c.index >= sa.bindparam("lo"), entries.c.index < sa.bindparam("hi"))
+        .order_by(entries.c.index, lines.c.id)
+    )
 
 
-def check_chunk(chunk: list[Row]) -> list[Checked]:
-    """Check leaves (and the event rows they were made from): signatures, parse, row equality."""
-    out = []
-    for index, leaf, stored, row, lines, has_event in chunk:
-        record, signed, sigs, error = _check_leaf(leaf)
-        differs = _compare_event(record, signed, row, lines) if has_event and record is not None else None
-        summary = None if record is None else {k: record[k] for k in _SUMMARY if k in record}
-        out.append((index, stored, ledger.leaf_hash(leaf), summary, sigs, error, differs))
-    return out
+def _tiles_query() -> sa.Select[Any]:
+    tiles = LogTile.__table__
+    return sa.select(tiles.c.index, tiles.c.hashes).where(
+        tiles.c.level == 0, tiles.c.index >= sa.bindparam("lo"), tiles.c.index <= sa.bindparam("hi")
+    )
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+_checker: Checker | None = None
+
+
+def init_worker(url: str, keys: dict[str, KeyRow], revoked: dict[str, dt.datetime], root: Path | None) -> None:
+    """Open this worker process's own connection (the log is append-only: a range once written stays)."""
+    global _checker
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    _checker = Checker(engine.connect(), keys, revoked, root)
+
+
+def check_range(bounds: tuple[int, int]) -> RangeResult:
+    assert _checker is not None, "init_worker runs first"
+    return _checker.check_range(*bounds)

@@ -69,11 +69,14 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def build_record(event: Any, lines: Sequence[tuple[str, str, Decimal | None, str | None]]) -> dict[str, Any]:
+def build_record(
+    event: Any, lines: Sequence[tuple[str, str, Decimal | None, str | None]], stamp: Any = rfc3339
+) -> dict[str, Any]:
     """Return the record of an event row, without ``prev`` (the part a device can sign).
 
     ``event`` has the Event columns as attributes (an ORM object or a Core row); ``lines`` are
-    its batches as ``(role, trace code, quantity, uom)`` in insertion order.
+    its batches as ``(role, trace code, quantity, uom)`` in insertion order. ``stamp`` writes
+    the two times (the audit passes times it has already written as RFC 3339).
     """
     record: dict[str, Any] = {
         "v": 1,
@@ -81,8 +84,8 @@ def build_record(event: Any, lines: Sequence[tuple[str, str, Decimal | None, str
         "stage": event.stage,
         "bizStep": event.biz_step,
         "batches": [code for role, code, _, _ in lines if role == "subject"],
-        "occurredAt": rfc3339(event.occurred_at),
-        "recordedAt": rfc3339(event.recorded_at),
+        "occurredAt": stamp(event.occurred_at),
+        "recordedAt": stamp(event.recorded_at),
         "org": str(event.organization_id),
         "actor": event.actor,
         "data": event.data,

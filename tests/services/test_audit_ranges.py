@@ -1,0 +1,175 @@
+"""The audit's two paths and its worker processes.
+
+- Every intact event entry takes the fast path (the raw row rebuilds the signed bytes), and what
+  it reads equals what parsing the leaf gives; tampered entries fall back to the reference path.
+- Worker processes reading ranges on their own connections report exactly what one process does,
+  whatever the range size, also when tampering sits on a range boundary.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import ago, event_body
+from tests.services.test_log_concurrency import live_app  # noqa: F401  (a fixture: an app with real commits)
+from trace import ledger
+from trace.db import db
+from trace.models import LogEntry
+from trace.services import audit_worker
+from trace.services.audit import audit_log
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def varied_events(client, producer, batch, other) -> list[dict]:
+    """Events of every shape a record can take: location, sensors, attachments, inputs and outputs, CJK text."""
+    up = client.post("/api/v1/attachments?name=检测报告.png", data=PNG, content_type="image/png",
+                     headers=producer.headers)
+    assert up.status_code == 201, up.json
+    sensors = [{"sensorMetadata": {"time": ago(hours=2)},
+                "sensorReport": [{"type": "gs1:MT-Temperature", "value": "3.25", "uom": "CEL"}]}]
+    bodies = [
+        event_body("harvest", [batch], {"quantity": "100", "uom": "KGM", "method": "人工采摘"},
+                   location={"name": "3号地块", "latitude": "28.45", "longitude": "119.48"}),
+        event_body("storage", [batch], {"warehouse": "1号\"冷库\"\\东"}, sensors=sensors),
+        event_body("inspection", [batch], {"items": [{"item": "毒死蜱", "result": "pass"}], "result": "pass",
+                                           "lab": "县检测站"}, attachments=[up.json]),
+        event_body("packing", [batch, other], {"packageType": "箱"}),
+    ]
+    for body in bodies:
+        r = client.post("/api/v1/events", json=body, headers=producer.headers)
+        assert r.status_code == 201, r.json
+    split = {"id": str(uuid.uuid4()), "stage": "sorting", "occurredAt": ago(minutes=30), "data": {},
+             "inputs": [{"batch": batch.trace_code, "quantity": "60.5", "uom": "KGM"}],
+             "outputs": [{"product": batch.product_id, "lot": "G1", "quantity": "40.25", "uom": "KGM"},
+                         {"product": batch.product_id, "lot": "G2", "quantity": "20.25", "uom": "KGM"}]}
+    r = client.post("/api/v1/transformations", json=split, headers=producer.headers)
+    assert r.status_code == 201, r.json.get("errors")
+    return [*bodies, split]
+
+
+def test_every_intact_event_takes_the_fast_path_and_reads_what_the_leaf_says(session, client, make, app, monkeypatch):
+    producer = make.actor("producer")
+    batch, other = make.batch(producer), make.batch(producer)
+    varied_events(client, producer, batch, other)
+    referenced: list[int] = []
+    original = audit_worker.Checker._reference
+
+    def spy(self, out, index, leaf, event_id):
+        referenced.append(index)
+        return original(self, out, index, leaf, event_id)
+
+    monkeypatch.setattr(audit_worker.Checker, "_reference", spy)
+    checker = audit_worker.Checker(session.connection(), {}, {}, None)
+    rows = checker._read(checker.entries_query, {"lo": 0, "hi": 10**9})
+    by_index: dict[int, list] = {}
+    for row in rows:
+        by_index.setdefault(row[0], []).append(row)
+    checked = 0
+    for index, same in by_index.items():
+        row = same[0]
+        if row[4] is None:
+            continue  # key records have no event row
+        lines = [(r[15], r[16], audit_worker._quantity(r[17]), r[18]) for r in same if r[15] is not None]
+        leaf = bytes(row[1])
+        fast = audit_worker._fast_record(leaf, row, lines, checker.keys)
+        assert fast is not None, f"entry {index} ({row[5]}) missed the fast path"
+        fields, signed, sigs = fast
+        record, signatures = ledger.parse_leaf(leaf)
+        assert ledger.canonical(record) == signed
+        assert {k: record.get(k) for k in fields} == fields
+        assert sigs == [(s["keyId"], base64.b64decode(s["sig"])) for s in signatures]
+        checked += 1
+    assert checked == 5  # four events and the split
+    report = audit_log(session, app.config["TRACE"].log_origin, workers=1)
+    keyless = {i for i, same in by_index.items() if same[0][4] is None}
+    assert set(referenced) == keyless, "only key records (no event row) go the reference way"
+    assert all(f.kind not in ("event-row", "leaf") for f in report.findings)
+
+
+@pytest.mark.parametrize("column, value", [
+    ("data", json.dumps({"quantity": "900", "uom": "KGM", "method": "人工采摘"})),
+    ("location", json.dumps({"name": "4号地块", "latitude": "28.45", "longitude": "119.48"})),
+    ("actor", "user:999"),
+    ("occurred_at", "2020-01-01 00:00:00.000000"),
+])
+def test_a_changed_column_falls_back_and_is_named(session, client, make, app, column, value):
+    if column == "occurred_at" and session.get_bind().dialect.name != "sqlite":
+        value = "2020-01-01T00:00:00+00:00"
+    producer = make.actor("producer")
+    batch, other = make.batch(producer), make.batch(producer)
+    bodies = varied_events(client, producer, batch, other)
+    target = bodies[0]["id"]
+    session.execute(sa.text(f"UPDATE events SET {column} = :v WHERE id = :id"), {"v": value, "id": target})
+    session.expire_all()
+    report = audit_log(session, app.config["TRACE"].log_origin, workers=1)
+    index = session.scalar(sa.select(LogEntry.index).where(LogEntry.event_id == target))
+    assert report.indexes() == {index}
+    assert [f.kind for f in report.findings] == ["event-row"]
+
+
+def _build_log(app, events: int) -> None:
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["trace", "token", "--role", "admin", "--name", "root"]).output.split()[-1]
+    admin = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    org = client.post("/api/v1/organizations", headers=admin, json={
+        "kind": "cooperative", "name": "区段合作社", "region": {"province": "浙江省", "county": "松阳县"}}).json
+    user = client.post(f"/api/v1/organizations/{org['id']}/members", headers=admin,
+                       json={"name": "p", "role": "producer"}).json
+    secret = client.post(f"/api/v1/organizations/{org['id']}/members/{user['id']}/tokens", headers=admin,
+                         json={"name": "t"}).json["token"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    product = client.post("/api/v1/products", headers=headers, json={"category": "vegetables", "name": "青菜"}).json
+    codes = []
+    for i in range(3):
+        r = client.post("/api/v1/batches", headers=headers, json={
+            "product": product["id"], "lot": f"R{i}", "quantity": "100", "uom": "KGM"})
+        assert r.status_code == 201, r.json
+        codes.append(r.json["code"])
+    items = [{"id": str(uuid.uuid4()), "stage": "storage", "batches": [codes[i % 3]], "occurredAt": ago(hours=2),
+              "data": {"warehouse": f"{i}号冷库"}} for i in range(events)]
+    r = client.post("/api/v1/events/bulk", headers=headers, json={"events": items})
+    assert r.status_code in (200, 201), r.json
+
+
+def _findings(app, **kw) -> list[tuple]:
+    with app.app_context():
+        report = audit_log(db.session, app.config["TRACE"].log_origin, attachments_root=Path(app.instance_path),
+                           **kw)
+        db.session.rollback()
+        return [(f.index, f.kind, f.message) for f in report.findings], report.entries
+
+
+def test_worker_processes_report_exactly_what_one_process_does(live_app):  # noqa: F811
+    _build_log(live_app, 40)
+    clean, entries = _findings(live_app, workers=2, chunk=8)
+    assert clean == [] and entries >= 40
+    with live_app.app_context():
+        s = db.session
+        first = s.scalar(sa.select(sa.func.min(LogEntry.index)).where(LogEntry.event_id.is_not(None)))
+        on_boundary = (first // 8 + 2) * 8  # the first entry of a range
+        s.execute(sa.text('DELETE FROM log_entries WHERE "index" = :i'), {"i": on_boundary})
+        changed = s.scalar(sa.select(LogEntry.event_id).where(LogEntry.index == on_boundary + 11))
+        forged = {"d": '{"warehouse": "假冷库"}', "id": changed}
+        s.execute(sa.text("UPDATE events SET data = :d WHERE id = :id"), forged)
+        a, b = on_boundary + 7, on_boundary + 8  # the last entry of one range and the first of the next
+        s.execute(sa.text('UPDATE log_entries SET "index" = -1 WHERE "index" = :i'), {"i": a})
+        s.execute(sa.text('UPDATE log_entries SET "index" = :a WHERE "index" = :b'), {"a": a, "b": b})
+        s.execute(sa.text('UPDATE log_entries SET "index" = :b WHERE "index" = -1'), {"b": b})
+        s.commit()
+    parallel, _ = _findings(live_app, workers=2, chunk=8)
+    assert parallel == _findings(live_app, workers=1, chunk=8)[0] == _findings(live_app, workers=1)[0]
+    named = {index for index, _, _ in parallel}
+    assert {on_boundary, on_boundary + 11, a, b} <= named
+    assert ("missing" in {k for i, k, _ in parallel if i == on_boundary})
+    assert ("event-row" in {k for i, k, _ in parallel if i == on_boundary + 11})
+    assert all("reordered" in m for i, k, m in parallel if i in (a, b) and k == "not-committed")
