@@ -156,3 +156,29 @@ def test_proofs_read_only_logarithmically_many_nodes() -> None:
     calls.clear()
     consistency_proof(299, 599, counting)
     assert 0 < len(calls) <= 3 * 10
+
+
+def _mth(leaves: list[bytes]) -> bytes:
+    """RFC 9162 section 2.1.1, written out as the recursion it states."""
+    import hashlib
+
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
+
+
+def test_the_frontier_gives_the_root_at_every_size() -> None:
+    import hashlib
+
+    from trace.ledger import Frontier
+
+    leaves = [hashlib.sha256(bytes([i % 256, i // 256])).digest() for i in range(300)]
+    frontier = Frontier()
+    assert frontier.root() == _mth([])
+    for size, leaf in enumerate(leaves, start=1):
+        frontier.push(leaf)
+        assert frontier.size == size
+        assert frontier.root() == _mth(leaves[:size]), size

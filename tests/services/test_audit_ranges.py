@@ -21,7 +21,7 @@ from tests.services.test_log_concurrency import live_app  # noqa: F401  (a fixtu
 from trace import ledger
 from trace.db import db
 from trace.models import LogEntry
-from trace.services import audit_worker
+from trace.services import audit_fast, audit_worker
 from trace.services.audit import audit_log
 
 PNG = base64.b64decode(
@@ -78,9 +78,9 @@ def test_every_intact_event_takes_the_fast_path_and_reads_what_the_leaf_says(ses
         row = same[0]
         if row[4] is None:
             continue  # key records have no event row
-        lines = [(r[15], r[16], audit_worker._quantity(r[17]), r[18]) for r in same if r[15] is not None]
+        lines = [(r[15], r[16], audit_fast.quantity(r[17]), r[18]) for r in same if r[15] is not None]
         leaf = bytes(row[1])
-        fast = audit_worker._fast_record(leaf, row, lines, checker.keys)
+        fast = audit_fast.fast_record(leaf, row, lines, checker.keys)
         assert fast is not None, f"entry {index} ({row[5]}) missed the fast path"
         fields, signed, sigs = fast
         record, signatures = ledger.parse_leaf(leaf)
@@ -173,3 +173,46 @@ def test_worker_processes_report_exactly_what_one_process_does(live_app):  # noq
     assert ("missing" in {k for i, k, _ in parallel if i == on_boundary})
     assert ("event-row" in {k for i, k, _ in parallel if i == on_boundary + 11})
     assert all("reordered" in m for i, k, m in parallel if i in (a, b) and k == "not-committed")
+
+
+def test_tampered_checkpoints_are_named_by_worker_processes_too(live_app):  # noqa: F811
+    _build_log(live_app, 5)
+    for _ in range(3):  # more checkpoints, one per request, at sizes across several ranges
+        _build_log_more(live_app)
+    with live_app.app_context():
+        s = db.session
+        sizes = [size for (size,) in s.execute(sa.text("SELECT size FROM checkpoints ORDER BY size"))]
+        assert len(sizes) >= 4
+        wrong_root, bad_note = sizes[-2], sizes[-3]
+        zeroed = {"r": b"\x00" * 32, "s": wrong_root}
+        s.execute(sa.text("UPDATE checkpoints SET root_hash = :r WHERE size = :s"), zeroed)
+        note = s.scalar(sa.text("SELECT note FROM checkpoints WHERE size = :s"), {"s": bad_note})
+        at = len(note) - 20  # inside the signature's base64, past the key hash
+        forged = note[:at] + ("A" if note[at] != "A" else "B") + note[at + 1 :]
+        s.execute(sa.text("UPDATE checkpoints SET note = :n WHERE size = :s"), {"n": forged, "s": bad_note})
+        s.commit()
+    parallel, _ = _findings(live_app, workers=2, chunk=4)
+    assert parallel == _findings(live_app, workers=1)[0]
+    messages = [m for _, kind, m in parallel if kind == "checkpoint"]
+    assert f"checkpoint row {wrong_root} differs from its signed note" in messages
+    assert f"the recomputed tree of size {wrong_root} does not match its checkpoint" in messages
+    assert any(m.startswith(f"checkpoint {bad_note} does not verify") for m in messages)
+    assert len(messages) == 3, parallel
+
+
+def _build_log_more(app) -> None:
+    with app.app_context():
+        from trace.models import Batch, User
+
+        user_id, org_id = db.session.execute(sa.select(User.id, User.organization_id).where(User.name == "p")).one()
+        code = db.session.scalar(sa.select(Batch.trace_code).limit(1))
+        db.session.rollback()
+    runner = app.test_cli_runner()
+    client = app.test_client()
+    secret = runner.invoke(args=["trace", "token", "--role", "admin", "--name", "root"]).output.split()[-1]
+    admin = {"Authorization": f"Bearer {secret}"}
+    token = client.post(f"/api/v1/organizations/{org_id}/members/{user_id}/tokens", headers=admin,
+                        json={"name": str(uuid.uuid4())[:8]}).json["token"]
+    r = client.post("/api/v1/events", headers={"Authorization": f"Bearer {token}"}, json={
+        "id": str(uuid.uuid4()), "stage": "storage", "batches": [code], "occurredAt": ago(hours=1), "data": {}})
+    assert r.status_code == 201, r.json

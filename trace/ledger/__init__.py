@@ -48,6 +48,7 @@ from trace.ledger.keys import (
 )
 from trace.ledger.merkle import (
     EMPTY_ROOT,
+    Frontier,
     consistency_proof,
     hash_children,
     hash_leaf,
@@ -93,6 +94,7 @@ __all__ = [
     "CanonicalizationError",
     "Checkpoint",
     "EntrySummary",
+    "Frontier",
     "KeyDecryptionError",
     "KeyFormatError",
     "LeafFormatError",

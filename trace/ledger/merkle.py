@@ -30,22 +30,41 @@ def hash_children(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+class Frontier:
+    """The complete subtrees of a growing tree, largest first (a compact range).
+
+    ``push`` adds a leaf hash (one interior hash on average); ``root`` is the tree head at the
+    current size (one hash per subtree, at most log2 of the size). The audit uses it to recompute
+    the root at every checkpoint's size in one pass over the leaves.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.nodes: list[bytes] = []
+
+    def push(self, leaf_hash: bytes) -> None:
+        node, carry = leaf_hash, self.size
+        while carry & 1:  # like a binary counter: equal subtrees merge
+            node = hashlib.sha256(b"\x01" + self.nodes.pop() + node).digest()
+            carry >>= 1
+        self.nodes.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.nodes:
+            return EMPTY_ROOT
+        node = self.nodes[-1]
+        for left in reversed(self.nodes[:-1]):
+            node = hash_children(left, node)
+        return node
+
+
 def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
     """Return the Merkle tree hash of a whole list of leaf hashes (O(n); for tests and audits)."""
-    if not leaf_hashes:
-        return EMPTY_ROOT
-    # Keep a stack of complete subtree roots, like a binary counter, then fold the right edge.
-    stack: list[tuple[int, bytes]] = []
+    frontier = Frontier()
     for leaf in leaf_hashes:
-        level, node = 0, leaf
-        while stack and stack[-1][0] == level:
-            node = hash_children(stack.pop()[1], node)
-            level += 1
-        stack.append((level, node))
-    node = stack.pop()[1]
-    while stack:
-        node = hash_children(stack.pop()[1], node)
-    return node
+        frontier.push(leaf)
+    return frontier.root()
 
 
 def _split(n: int) -> int:

@@ -91,14 +91,23 @@ class _Auditor:
         self.table_revoked = {k.key_id: k.revoked_at for k in session.scalars(sa.select(SigningKey))}
         self.logged_revoked: dict[str, dt.datetime] = {}
         self.logged_keys: set[str] = set()
-        self.tree = ledger.MemoryTileStore()
-        self.size = 0  # leaves in the recomputed tree
+        self.tree = ledger.Frontier()  # the recomputed tree
+        self.wanted: deque[int] = deque()  # sizes whose roots the checkpoints state, ascending
+        self.roots: dict[int, bytes] = {}
+        self.unverified: set[int] = set()
         self.expected = 0  # one past the highest index audited
         self.missing: set[int] = set()
         self.last: dict[str, tuple[bytes, ...]] = {}
         self.broken: list[tuple[int, str, bytes | None, bool]] = []
         self.moved: list[tuple[int, bytes]] = []
         self.key_records: list[tuple[int, dict[str, Any]]] = []
+
+    def want(self, sizes: Sequence[int]) -> None:
+        self.wanted = deque(sorted(set(sizes)))
+
+    def _roots_up_to_size(self) -> None:
+        while self.wanted and self.wanted[0] <= self.tree.size:
+            self.roots[self.wanted.popleft()] = self.tree.root()
 
     def find(self, index: int | None, kind: str, message: str) -> None:
         self.report.findings.append(Finding(index, kind, message))
@@ -117,14 +126,19 @@ class _Auditor:
         self.broken.extend(result.broken)
         self.moved.extend(result.moved)
         self.key_records.extend(result.keys)
-        blob = result.hashes
-        ledger.append_leaves(self.tree, self.size, [blob[i : i + 32] for i in range(0, len(blob), 32)])
-        self.size += result.count
+        self.unverified.update(result.unverified)
+        self._roots_up_to_size()
+        blob, tree, wanted = result.hashes, self.tree, self.wanted
+        for i in range(0, len(blob), 32):
+            tree.push(blob[i : i + 32])
+            while wanted and wanted[0] == tree.size:
+                self.roots[wanted.popleft()] = tree.root()
         self.expected = result.hi
         self.report.entries += result.count
 
     def resolve(self) -> None:
         """Name what needed the whole log: moved leaves and broken prev links (not those into missing entries)."""
+        self._roots_up_to_size()
         committed_index: dict[bytes, int] = {}
         if self.broken or self.moved:
             for tile in self.session.scalars(sa.select(LogTile).where(LogTile.level == 0)):
@@ -147,26 +161,36 @@ class _Auditor:
                 if moment is not None:
                     self.logged_revoked[key.get("keyId")] = moment
 
-    def checkpoint(self, size: int, root: bytes, note: str, log_verifiers: list[ledger.Verifier], origin: str) -> None:
-        """Check one checkpoint: its signature, then its root against the recomputed tree (once it is that big)."""
-        self.report.checkpoints += 1
+    @property
+    def size(self) -> int:
+        """Leaves in the recomputed tree."""
+        return self.tree.size
+
+    def open_note(self, size: int, note: str, log_verifiers: list[ledger.Verifier], origin: str) -> Any:
+        """Verify a checkpoint note here (the workers verify those inside the log); None when it fails."""
         try:
-            cp = ledger.open_checkpoint(note, log_verifiers[0], origin) if log_verifiers else None
+            return ledger.open_checkpoint(note, log_verifiers[0], origin) if log_verifiers else True
         except ledger.LedgerError as exc:
             self.find(None, "checkpoint", f"checkpoint {size} does not verify: {exc}")
+            self.unverified.add(size)
+            return None
+
+    def checkpoint(self, size: int, root: bytes) -> None:
+        """Check a checkpoint's root against the recomputed tree, or name the entries a rollback removed."""
+        self.report.checkpoints += 1
+        if size in self.unverified:
             return
-        if cp is not None and (cp.size != size or cp.root_hash != root):
-            self.find(None, "checkpoint", f"checkpoint row {size} differs from its signed note")
         if size > self.size + len(self.missing & set(range(self.size, size))):
             for gone in range(self.expected, size):
                 if gone not in self.missing:
                     self.missing.add(gone)
                     self.find(gone, "rolled-back", f"checkpoint {size} was issued, but the log ends at {self.expected}")
             return
-        if ledger.root_from_nodes(size, ledger.tile_node_reader(self.tree)) != root:
+        if self.roots.get(size) != root:
             self.find(None, "checkpoint", f"the recomputed tree of size {size} does not match its checkpoint")
 
-    def finish(self) -> None:
+    def check_keys(self) -> None:
+        """Keys: each published key created in the log, each logged revocation in the key table."""
         for key_id in self.logged_revoked:
             if self.table_revoked.get(key_id) is None:
                 self.find(None, "key", f"key {key_id[:16]}… is revoked in the log but valid in the key table")
@@ -236,28 +260,36 @@ def audit_log(
     they see committed data only; entries appended after the audit starts are not audited.
     """
     auditor = _Auditor(session)
-    log_keys = [ledger.parse_vkey(ledger.vkey(k.name, k.public)) for k in auditor.keys.values() if k.role == "log"]
+    log_keys = [ledger.vkey(k.name, k.public) for k in auditor.keys.values() if k.role == "log"]
+    log_verifiers = [ledger.parse_vkey(v) for v in log_keys]
+    external = []
+    for note in external_checkpoints:
+        try:
+            cp = ledger.open_checkpoint(note, log_verifiers[0], origin)
+        except (ledger.LedgerError, IndexError) as exc:
+            external.append((None, f"an external checkpoint does not verify: {exc}"))
+            continue
+        external.append((cp.size, cp.root_hash))
     # Checkpoints and the head first, then the log's extent: a checkpoint issued meanwhile is
     # never larger than the log audited.
-    stored = deque(
-        (c.size, bytes(c.root_hash), c.note) for c in session.scalars(sa.select(Checkpoint).order_by(Checkpoint.size))
-    )
+    stored = [(size, bytes(root)) for size, root in session.execute(
+        sa.select(Checkpoint.size, Checkpoint.root_hash).order_by(Checkpoint.size))]
     head = session.get(LogHead, HEAD_ID)
     head_size = head.size if head is not None else None
     top = session.scalar(sa.select(sa.func.max(LogEntry.index)))
     end = 0 if top is None else top + 1
+    auditor.want([size for size, _ in stored] + [size for size, _ in external if size is not None])
     revoked = _logged_revocations(session, end)
-    keys = {key_id: (k.name, k.role, k.org, k.public) for key_id, k in auditor.keys.items()}
+    rows = {key_id: (k.name, k.role, k.org, k.public) for key_id, k in auditor.keys.items()}
+    args = (rows, revoked, attachments_root, log_keys[0] if log_keys else None, origin)
     ranges = [(lo, min(lo + chunk, end)) for lo in range(0, end, chunk)]
-    with _checking(session, (keys, revoked, attachments_root), ranges, workers) as results:
+    with _checking(session, args, ranges, workers) as results:
         # While the workers read: the events that have no log entry.
         unlogged = session.scalars(
             sa.select(Event.id).outerjoin(LogEntry, LogEntry.event_id == Event.id).where(LogEntry.index.is_(None))
         ).all()
         for result in results:
             auditor.merge(result)
-            while stored and stored[0][0] <= auditor.size:  # the tree is big enough for these
-                auditor.checkpoint(*stored.popleft(), log_keys, origin)
             if progress:
                 progress(result.count)
     auditor.resolve()
@@ -266,16 +298,21 @@ def audit_log(
                                   "checked without it")
     for event_id in unlogged:
         auditor.find(None, "unlogged-event", f"event {event_id} has no log entry")
-    for size, root, note in stored:
-        auditor.checkpoint(size, root, note, log_keys, origin)
-    for note in external_checkpoints:
-        try:
-            cp = ledger.open_checkpoint(note, log_keys[0], origin)
-        except (ledger.LedgerError, IndexError) as exc:
-            auditor.find(None, "checkpoint", f"an external checkpoint does not verify: {exc}")
-            continue
-        auditor.checkpoint(cp.size, cp.root_hash, note, log_keys, origin)
-    auditor.finish()
+    # The notes of checkpoints no range covers (sizes beyond the log: a rollback) are verified here.
+    outside = sa.select(Checkpoint.size, Checkpoint.root_hash, Checkpoint.note).where(
+        sa.or_(Checkpoint.size <= 0, Checkpoint.size > end))
+    for size, root, note in session.execute(outside):
+        cp = auditor.open_note(size, note, log_verifiers, origin)
+        if cp not in (None, True) and (cp.size != size or cp.root_hash != bytes(root)):
+            auditor.find(None, "checkpoint", f"checkpoint row {size} differs from its signed note")
+    for size, root in stored:
+        auditor.checkpoint(size, root)
+    for size, root in external:
+        if size is None:
+            auditor.find(None, "checkpoint", root)
+        else:
+            auditor.checkpoint(size, root)
+    auditor.check_keys()
     if head_size is not None and head_size != auditor.expected:
         auditor.find(None, "head", f"the log head says {head_size} entries; the table holds {auditor.expected}")
     auditor.report.findings.sort(key=lambda f: (-1 if f.index is None else f.index, f.kind))

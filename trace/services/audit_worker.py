@@ -7,11 +7,10 @@ event row against its signed record, attachments, and the prev links within the 
 returns the leaf hashes (for the tree), its findings, and each batch's first and last link in
 the range (the main side joins the ranges' chains).
 
-The fast path, for an event whose row is intact: the record is rebuilt from the raw column
-values and encoded once; when that reproduces the signed bytes exactly (with only ``prev`` left
-to read), the row matches, the record is canonical and its fields are known without parsing the
-leaf. Anything else goes through the reference path (``parse_leaf`` and the typed ORM columns),
-so only the reference path ever reports a finding.
+An intact event row takes the fast path (``audit_fast``: its raw column values rebuild the
+signed bytes exactly). Anything else goes the reference way (``parse_leaf`` and the typed ORM
+columns), so only the reference path ever reports a finding about a record. Workers also verify
+the signed notes of the checkpoints whose sizes fall in their range.
 """
 
 from __future__ import annotations
@@ -22,10 +21,8 @@ import gc
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from hashlib import sha256
 from itertools import groupby
-from json.encoder import encode_basestring as _str  # type: ignore[attr-defined]
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -35,22 +32,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from trace import ledger
-from trace.ledger.jcs import plain_canonical_text
-from trace.models import Batch, Event, EventBatch, LogEntry, LogTile
+from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogTile
 from trace.services.attachments import attachment_path
-from trace.services.keys import rfc3339
+from trace.services.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_record, quantity
 from trace.services.log import build_record
 
 TILE = 256
 _INDEX = itemgetter(0)
 KeyRow = tuple[str, str, "str | None", bytes]  # name, role, organization, public key
 Finding = tuple["int | None", str, str]
-_LEAF_HEAD = b'{"record":'
-_LEAF_SIGS = b',"signatures":['
-# A signature object in canonical form: {"keyId":"<64 hex>","sig":"<88 base64>"}.
-_SIG_OPEN, _SIG_MID, _SIG_CLOSE = b'{"keyId":"', b'","sig":"', b'"}'
-_SIG_LEN = 10 + 64 + 9 + 88 + 2
-_NO_KEY: tuple[None, str, str, None] = (None, "", "", None)
 
 
 @dataclass
@@ -68,6 +58,7 @@ class RangeResult:
     broken: list[tuple[int, str, bytes | None, bool]] = field(default_factory=list)  # prev links to resolve
     moved: list[tuple[int, bytes]] = field(default_factory=list)  # leaves committed elsewhere
     keys: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # key records seen
+    unverified: list[int] = field(default_factory=list)  # checkpoint sizes whose note does not verify
 
 
 def link_broken(named: bytes | None, expected: tuple[bytes, ...] | None) -> bool:
@@ -95,8 +86,12 @@ class Checker:
         keys: dict[str, KeyRow],
         revoked: dict[str, dt.datetime],
         attachments_root: Path | None,
+        log_key: str | None = None,
+        origin: str | None = None,
     ) -> None:
         self.connection = connection
+        self.log_key = ledger.parse_vkey(log_key) if log_key else None
+        self.origin = origin
         self.keys: dict[str, tuple[Ed25519PublicKey | None, str, str, str | None]] = {}
         for key_id, (name, role, org, public) in keys.items():
             try:
@@ -108,6 +103,7 @@ class Checker:
         self.root = attachments_root
         self.entries_query = _entries_query().compile(dialect=connection.dialect)
         self.tiles_query = _tiles_query().compile(dialect=connection.dialect)
+        self.checkpoints_query = _checkpoints_query().compile(dialect=connection.dialect)
 
     # --- reading --------------------------------------------------------------------------
 
@@ -158,7 +154,7 @@ class Checker:
         for index, group in groupby(rows, _INDEX):
             same = list(group)  # one row per batch line
             row = same[0]
-            lines = [(r[15], r[16], _quantity(r[17]), r[18]) for r in same if r[15] is not None]
+            lines = [(r[15], r[16], quantity(r[17]), r[18]) for r in same if r[15] is not None]
             if index != expected:
                 out.missing.extend(range(expected, index))
             expected = index + 1
@@ -167,6 +163,7 @@ class Checker:
             hashes.append(digest)
             self._entry(out, last, index, leaf, digest, bytes(row[2]), committed.get(index), row, lines)
         out.missing.extend(range(expected, hi))
+        self._checkpoints(out, lo, hi)
         out.count = len(hashes)
         out.hashes = b"".join(hashes)
         out.tails = last
@@ -191,7 +188,7 @@ class Checker:
             find((index, "uncommitted", "the log's hash tiles do not cover this entry"))
         elif committed != digest:
             out.moved.append((index, digest))
-        fast = _fast_record(leaf, row, lines, self.keys) if row[4] is not None else None
+        fast = fast_record(leaf, row, lines, self.keys) if row[4] is not None else None
         if fast is not None:
             record, signed, sigs = fast
         else:
@@ -208,6 +205,20 @@ class Checker:
         if self.root is not None and record.get("attachments"):
             self._attachments(out, index, record)
 
+    def _checkpoints(self, out: RangeResult, lo: int, hi: int) -> None:
+        """Verify the signed notes of the checkpoints of sizes ``lo < size <= hi`` (the main side checks roots)."""
+        if self.log_key is None:
+            return
+        for size, root, note in self._read(self.checkpoints_query, {"lo": lo, "hi": hi}):
+            try:
+                cp = ledger.open_checkpoint(note, self.log_key, self.origin)
+            except ledger.LedgerError as exc:
+                out.findings.append((None, "checkpoint", f"checkpoint {size} does not verify: {exc}"))
+                out.unverified.append(size)
+                continue
+            if cp.size != size or cp.root_hash != bytes(root):
+                out.findings.append((None, "checkpoint", f"checkpoint row {size} differs from its signed note"))
+
     def _reference(self, out: RangeResult, index: int, leaf: bytes, event_id: str | None) -> Any:
         """Parse the leaf and compare its event row the reference way; None when the leaf is unreadable."""
         try:
@@ -215,8 +226,8 @@ class Checker:
         except ledger.LedgerError as exc:
             out.findings.append((index, "leaf", f"unreadable leaf: {exc}"))
             return None
-        cut = leaf.rfind(_LEAF_SIGS)
-        signed = leaf[len(_LEAF_HEAD) : cut] if leaf.startswith(_LEAF_HEAD) and cut > 0 else None
+        cut = leaf.rfind(LEAF_SIGS)
+        signed = leaf[len(LEAF_HEAD) : cut] if leaf.startswith(LEAF_HEAD) and cut > 0 else None
         sigs = [(s["keyId"], base64.b64decode(s["sig"])) for s in signatures]
         differs = None
         if event_id is not None:
@@ -230,7 +241,7 @@ class Checker:
         message = ledger.RECORD_PREFIX + signed if signed is not None else None
         vouched = False
         for key_id, raw in sigs:
-            verifier, name, role, org = self.keys.get(key_id, _NO_KEY)
+            verifier, name, role, org = self.keys.get(key_id, NO_KEY)
             if not name:
                 out.findings.append((index, "unknown-key", f"signed by an unpublished key {key_id[:16]}…"))
                 continue
@@ -292,150 +303,6 @@ class Checker:
                 )
 
 
-# --- the fast path ------------------------------------------------------------------------------
-
-
-def _stamp(value: Any) -> str | None:
-    """RFC 3339 of a raw time column: SQLite's text (naive UTC) or the driver's datetime."""
-    if type(value) is str:
-        if len(value) == 26 and value[10] == " " and value[19] == ".":  # how SQLAlchemy writes SQLite times
-            return value[:10] + "T" + (value[11:19] if value.endswith(".000000") else value[11:]) + "Z"
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if isinstance(value, dt.datetime):
-        return rfc3339(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
-    return None
-
-
-def _json(value: Any) -> Any:
-    """A raw JSON column: text on SQLite, decoded already by the PostgreSQL driver."""
-    if type(value) is not str:
-        return value
-    if value == "[]":
-        return []
-    return None if value == "null" else json.loads(value)
-
-
-def _quantity(value: Any) -> Decimal | None:
-    """A raw quantity as the Numeric(20, 6) column type returns it."""
-    if value is None or type(value) is Decimal:
-        return value
-    return Decimal(format(value, ".6f")) if isinstance(value, float | int) else Decimal(str(value))
-
-
-def _signature_list(leaf: bytes, pos: int) -> list[tuple[str, bytes]] | None:
-    """Read the leaf's signatures from ``pos`` to its closing ``]}`` when they are in canonical form, else None."""
-    end = len(leaf) - 2
-    sigs = []
-    while True:
-        text = leaf[pos + 83 : pos + 171]
-        if (leaf[pos : pos + 10] != _SIG_OPEN or leaf[pos + 74 : pos + 83] != _SIG_MID
-                or leaf[pos + 171 : pos + _SIG_LEN] != _SIG_CLOSE):
-            return None
-        key_id = leaf[pos + 10 : pos + 74].decode("ascii", "replace")
-        raw = base64.b64decode(text)
-        if base64.b64encode(raw) != text or len(raw) != 64 or bytes.fromhex(key_id).hex() != key_id:
-            return None
-        sigs.append((key_id, raw))
-        pos += _SIG_LEN
-        if pos == end:
-            return sigs
-        if leaf[pos : pos + 1] != b",":
-            return None
-        pos += 1
-
-
-def _column_json(value: Any) -> tuple[Any, str]:
-    """A raw JSON column (text on SQLite, decoded by the PostgreSQL driver): its value and canonical text."""
-    if type(value) is str:
-        if value in _TRIVIAL:
-            return _TRIVIAL[value]
-        value = json.loads(value)
-    text = plain_canonical_text(value)
-    if text is None:
-        raise ValueError("not plain JSON")
-    return value, text
-
-
-_TRIVIAL: dict[str, tuple[Any, str]] = {"null": (None, "null"), "[]": ([], "[]"), "{}": ({}, "{}")}
-
-
-def _lines_text(lines: list[Any], role: str) -> str | None:
-    chosen = [
-        '{"batch":' + _str(code) + ',"quantity":' + _str(format(qty.normalize(), "f")) + ',"uom":'
-        + ("null" if uom is None else _str(uom)) + "}"
-        for r, code, qty, uom in lines if r == role and qty is not None
-    ]
-    return "[" + ",".join(chosen) + "]" if chosen else None
-
-
-def _record_text(row: Any, lines: list[Any]) -> tuple[str, str, dict[str, Any]]:
-    """The canonical text of an event row's record, split where ``prev`` goes, and the fields the checks use.
-
-    The same record as ``log.build_record`` (a test holds them equal), written piece by piece in
-    JCS key order instead of built as a dict and encoded with sorted keys: this runs per entry.
-    """
-    attachments, attachments_text = _column_json(row[14])
-    data_text = _column_json(row[12])[1]
-    location, location_text = _column_json(row[11])
-    sensors, sensors_text = _column_json(row[13])
-    recorded = _stamp(row[10])
-    subjects = ",".join(_str(code) for role, code, _, _ in lines if role == "subject")
-    head = ['{"actor":', _str(row[8]), ',"attachments":', attachments_text, ',"batches":[', subjects,
-            '],"bizStep":', _str(row[6]), ',"data":', data_text, ',"id":', _str(row[4])]
-    if len(lines) > 1 or (lines and lines[0][0] != "subject"):
-        inputs = _lines_text(lines, "input")
-        if inputs:
-            head += [',"inputs":', inputs]
-    if location:
-        head += [',"location":', location_text]
-    head += [',"occurredAt":', _str(_stamp(row[9])), ',"org":', _str(str(row[7]))]
-    if len(lines) > 1 or (lines and lines[0][0] != "subject"):
-        outputs = _lines_text(lines, "output")
-        if outputs:
-            head += [',"outputs":', outputs]
-    head.append(',"prev":')
-    tail = [',"recordedAt":', _str(recorded)]
-    if sensors:
-        tail += [',"sensors":', sensors_text]
-    tail += [',"stage":', _str(row[5]), ',"v":1}']
-    fields = {"org": str(row[7]), "recordedAt": recorded, "stage": row[5], "attachments": attachments}
-    return "".join(head), "".join(tail), fields
-
-
-def _fast_record(
-    leaf: bytes, row: Any, lines: list[Any], keys: dict[str, Any]
-) -> tuple[dict[str, Any], bytes, list[Any]] | None:
-    """Return (the record's fields, signed bytes, signatures) when the raw row rebuilds the leaf exactly, else None."""
-    cut = leaf.rfind(_LEAF_SIGS)
-    if cut < 0 or not leaf.startswith(_LEAF_HEAD) or not leaf.endswith(b"]}"):
-        return None
-    try:
-        sigs = _signature_list(leaf, cut + len(_LEAF_SIGS))
-        if sigs is None or any(keys.get(key_id, _NO_KEY)[2] == "device" for key_id, _ in sigs):
-            return None  # a device signs a view of the record: the reference path builds it
-        head, tail, fields = _record_text(row, lines)
-    except (ValueError, TypeError, ArithmeticError, RecursionError):
-        return None
-    start = head.encode("utf-8", "surrogatepass")
-    end = tail.encode("utf-8", "surrogatepass")
-    signed = leaf[len(_LEAF_HEAD) : cut]
-    if len(signed) <= len(start) + len(end) or not signed.startswith(start) or not signed.endswith(end):
-        return None
-    middle = signed[len(start) : len(signed) - len(end)]
-    try:
-        prev = json.loads(middle)
-    except ValueError:
-        return None
-    again = plain_canonical_text(prev)
-    if again is None or again.encode("utf-8", "surrogatepass") != middle:
-        return None
-    fields["prev"] = prev
-    return fields, signed, sigs
-
-
 # --- the reference path -------------------------------------------------------------------------
 
 
@@ -493,6 +360,13 @@ def _entries_query() -> sa.Select[Any]:
     )
 
 
+def _checkpoints_query() -> sa.Select[Any]:
+    table = Checkpoint.__table__
+    return sa.select(table.c.size, table.c.root_hash, table.c.note).where(
+        table.c.size > sa.bindparam("lo"), table.c.size <= sa.bindparam("hi")
+    ).order_by(table.c.size)
+
+
 def _tiles_query() -> sa.Select[Any]:
     tiles = LogTile.__table__
     return sa.select(tiles.c.index, tiles.c.hashes).where(
@@ -505,13 +379,13 @@ def _tiles_query() -> sa.Select[Any]:
 _checker: Checker | None = None
 
 
-def init_worker(url: str, keys: dict[str, KeyRow], revoked: dict[str, dt.datetime], root: Path | None) -> None:
+def init_worker(url: str, *checker_args: Any) -> None:
     """Open this worker process's own connection (the log is append-only: a range once written stays)."""
     global _checker
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_reader)
-    _checker = Checker(engine.connect(), keys, revoked, root)
+    _checker = Checker(engine.connect(), *checker_args)
 
 
 def _sqlite_reader(dbapi_connection: Any, _record: Any) -> None:
