@@ -29,3 +29,11 @@ def test_lookup_state_max_age_defaults_to_a_second_and_reads_seconds() -> None:
     assert Config.from_env({"TRACE_LOOKUP_STATE_MAX_AGE": "2.5"}).lookup_state_max_age == 2.5
     with pytest.raises(ConfigError, match="TRACE_LOOKUP_STATE_MAX_AGE"):
         Config.from_env({"TRACE_LOOKUP_STATE_MAX_AGE": "soon"})
+
+
+def test_proxy_hops_is_a_small_number() -> None:
+    assert Config.from_env({}).proxy_hops == 0
+    assert Config.from_env({"TRACE_PROXY_HOPS": "1"}).proxy_hops == 1
+    for bad in ("many", "9", "-1"):
+        with pytest.raises(ConfigError):
+            Config.from_env({"TRACE_PROXY_HOPS": bad})

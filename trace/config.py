@@ -35,6 +35,9 @@ class Config:
     lookup_state_max_age: float = 1.0
     # Off only for load benchmarks on a private instance (TRACE_RATE_LIMIT_ENABLED=0).
     rate_limit_enabled: bool = True
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto it trusts (0: none). Rate
+    # limits key on the client address: behind a proxy without this, every client shares one.
+    proxy_hops: int = 0
     bulk_limit: int = 1000
     # Sensor readings: mqtt://[user:password@]host[:port] or mqtts://... (TLS).
     mqtt_url: str = "mqtt://127.0.0.1:1883"
@@ -87,6 +90,13 @@ class Config:
                 values["counterfeit_threshold"] = int(env["TRACE_COUNTERFEIT_THRESHOLD"])
             except ValueError as exc:
                 raise ConfigError("TRACE_COUNTERFEIT_THRESHOLD must be an integer") from exc
+        if env.get("TRACE_PROXY_HOPS"):
+            try:
+                values["proxy_hops"] = int(env["TRACE_PROXY_HOPS"])
+            except ValueError as exc:
+                raise ConfigError("TRACE_PROXY_HOPS must be the number of proxies in front of the app") from exc
+            if not 0 <= values["proxy_hops"] <= 5:
+                raise ConfigError("TRACE_PROXY_HOPS must be between 0 and 5")
         if env.get("TRACE_LOOKUP_STATE_MAX_AGE"):
             try:
                 values["lookup_state_max_age"] = float(env["TRACE_LOOKUP_STATE_MAX_AGE"])

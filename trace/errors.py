@@ -36,14 +36,6 @@ class MalformedRequestError(TraceError):
     title = "The request body cannot be read"
 
 
-class BadQueryError(TraceError):
-    """A query-string parameter outside what the endpoint offers (an unknown layout, a bad count)."""
-
-    status = 400
-    slug = "bad-query"
-    title = "The query string has invalid parameters"
-
-
 class AuthenticationError(TraceError):
     status = 401
     slug = "unauthenticated"

@@ -109,7 +109,7 @@ def test_latest_certificate_by_default_earlier_ones_by_event(client, producer, m
             assert number in page_text(document[0])
     assert_problem(client.get(path, query_string={"event": str(uuid.uuid4())}, headers=producer.headers),
                    404, "not-found")
-    assert_problem(client.get(path, query_string={"event": "42"}, headers=producer.headers), 400, "bad-query", "event")
+    assert_problem(client.get(path, query_string={"event": "42"}, headers=producer.headers), 422, "validation", "event")
     other = make.batch(producer)
     assert_problem(client.get(f"/api/v1/batches/{other.trace_code}/certificate.pdf",
                               query_string={"event": first["event"]["id"]}, headers=producer.headers), 404, "not-found")

@@ -85,10 +85,10 @@ def test_qr_etag_answers_304_and_differs_by_options(client, producer, make):
     ("svg", {"ec": "L"}, "ec"),
     ("svg", {"size": "10"}, "size"),  # an SVG has no pixel size
 ])
-def test_bad_qr_options_are_400_naming_the_parameter(client, producer, make, kind, query, field):
+def test_bad_qr_options_are_422_naming_the_parameter(client, producer, make, kind, query, field):
     batch = make.batch(producer)
     r = client.get(f"/api/v1/batches/{batch.trace_code}/qr.{kind}", query_string=query)
-    body = assert_problem(r, 400, "bad-query", field)
+    body = assert_problem(r, 422, "validation", field)
     assert "查询参数" in body["detail"]
 
 
@@ -114,6 +114,24 @@ def test_public_qr_codes_are_rate_limited_unless_configured_off():
         assert statuses == [404, 404, 429]
         assert_problem(client.get("/api/v1/batches/nonsense/qr.png"), 429, "too-many-requests")
         assert client.get("/api/v1/batches/nonsense/qr.svg").status_code == 404  # each image its own budget
+
+
+def test_behind_a_proxy_each_forwarded_client_has_its_own_budget():
+    """TRACE_PROXY_HOPS=1: the limit keys on X-Forwarded-For; without it, all clients share the proxy's."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = make_config("sqlite", Path(tmp)).with_(public_rate_limit="2/minute")
+
+        def statuses(app, forwarded_for):
+            client = app.test_client()
+            return [client.get("/api/v1/batches/nonsense/qr.png", headers={"X-Forwarded-For": forwarded_for},
+                               environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code for _ in range(3)]
+
+        direct = create_app(config)
+        assert statuses(direct, "203.0.113.7") == [404, 404, 429]
+        assert statuses(direct, "203.0.113.8") == [429] * 3  # the proxy's address, used up
+        proxied = create_app(config.with_(proxy_hops=1))
+        assert statuses(proxied, "198.51.100.7") == [404, 404, 429]
+        assert statuses(proxied, "198.51.100.8") == [404, 404, 429]
 
 
 # Label sheets -------------------------------------------------------------------------------------
@@ -173,10 +191,10 @@ def test_label_count_spans_pages(client, producer, make):
     ({"layout": "a4-3x7", "ec": "X"}, "ec"),
     ({"layout": "a4-3x7", "colour": "red"}, "colour"),
 ])
-def test_bad_label_options_are_400_naming_the_parameter(client, producer, make, query, field):
+def test_bad_label_options_are_422_naming_the_parameter(client, producer, make, query, field):
     batch = make.batch(producer)
     r = client.get(f"/api/v1/batches/{batch.trace_code}/labels.pdf", query_string=query, headers=producer.headers)
-    body = assert_problem(r, 400, "bad-query", field)
+    body = assert_problem(r, 422, "validation", field)
     if field == "layout" and query:
         assert "a4-2x7" in body["errors"]["layout"][0] and "版式" in body["errors"]["layout"][0]
 
@@ -232,9 +250,9 @@ def test_bad_label_runs_are_refused(client, producer, make):
 
     assert_problem(get(other.trace_code, run=run), 404, "not-found")
     assert_problem(get(run=run + 1000), 404, "not-found")
-    assert_problem(get(run=run, start=3), 400, "bad-query", "start")
-    assert_problem(get(start=1), 400, "bad-query", "start")
-    assert_problem(get(run="x"), 400, "bad-query", "run")
+    assert_problem(get(run=run, start=3), 422, "validation", "start")
+    assert_problem(get(start=1), 422, "validation", "start")
+    assert_problem(get(run="x"), 422, "validation", "run")
     assert_problem(client.get(path, query_string={"layout": "a4-3x7", "run": run},
                               headers=make.actor("producer").headers), 403, "forbidden")
 
@@ -244,7 +262,7 @@ def test_a_run_longer_than_one_request_prints_in_parts(client, producer, make):
     run = issue_run(client, producer, batch, 1001)["id"]
     query = {"layout": "thermal-50x30", "run": run}
     path = f"/api/v1/batches/{batch.trace_code}/labels.pdf"
-    body = assert_problem(client.get(path, query_string=query, headers=producer.headers), 400, "bad-query", "count")
+    body = assert_problem(client.get(path, query_string=query, headers=producer.headers), 422, "validation", "count")
     assert "start" in body["detail"] and "分次" in body["detail"]
     last = client.get(path, query_string={**query, "start": 1000}, headers=producer.headers)
     with open_pdf(last.data) as document:

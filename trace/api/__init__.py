@@ -139,17 +139,19 @@ def json_body() -> Any:
     return body
 
 
-def load(schema: Schema, data: Any) -> Any:
+def load(schema: Schema, data: Any, detail: str = "The request has invalid fields.") -> Any:
     """Validate data with a schema, turning its errors into a 422 problem."""
     try:
         return schema.load(data)
     except SchemaValidationError as exc:
-        raise ValidationError("The request has invalid fields.", errors=exc.normalized_messages()) from exc
+        raise ValidationError(detail, errors=exc.normalized_messages()) from exc
 
 
 def load_query(schema: Schema) -> dict[str, Any]:
-    """Validate the query string with a schema."""
-    return load(schema, request.args.to_dict())  # type: ignore[no-any-return]
+    """Validate the query string with a schema: a bad or unknown parameter is a 422 naming it."""
+    return load(  # type: ignore[no-any-return]
+        schema, request.args.to_dict(), "查询参数无效。The query string has invalid parameters."
+    )
 
 
 def ledger_config() -> LedgerConfig:

@@ -14,15 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request
-from marshmallow import Schema
-from marshmallow import ValidationError as SchemaValidationError
 
-from trace.api import created, current_user, json_body, ledger_config, load, route
+from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
 from trace.app import limiter
 from trace.codes.qr import qr_png, qr_svg
 from trace.db import db
-from trace.errors import BadQueryError
 from trace.schemas.printing import (
     CertificateIn,
     CertificateQuery,
@@ -49,15 +46,6 @@ def _public_url() -> str:
     return str(current_app.config["TRACE"].public_url)
 
 
-def query(schema: Schema) -> dict[str, Any]:
-    """Validate the query string; a parameter outside what the endpoint offers is a 400 naming it."""
-    try:
-        return schema.load(request.args.to_dict())  # type: ignore[no-any-return]
-    except SchemaValidationError as exc:
-        raise BadQueryError("查询参数无效。The query string has invalid parameters.",
-                            errors=exc.normalized_messages()) from exc
-
-
 def _conditional(etag: str, cache: str, weak: bool, render: Callable[[], bytes], mimetype: str,
                  filename: str) -> Response:
     """Return 304 when the client holds the current version, else render it; with validators either way."""
@@ -74,10 +62,10 @@ def _conditional(etag: str, cache: str, weak: bool, render: Callable[[], bytes],
 
 @route("/batches/<code>/qr.png", "GET", "The batch's QR code as a PNG: its GS1 Digital Link when the product "
        "has a GTIN, else its /T/ lookup URL (public, rate-limited; ?ec=M|Q, ?size= pixels a module, 1-40)", TAG,
-       query=QrPngQuery, auth=False, produces="image/png", errors=(400, 404))
+       query=QrPngQuery, auth=False, produces="image/png", errors=(404, 422))
 @limiter.limit(_public_limit)
 def batch_qr_png(code: str) -> Response:
-    params = query(QrPngQuery())
+    params = load_query(QrPngQuery())
     batch = find_batch(db.session, parse_code(code))
     url = svc.batch_url(batch, _public_url())
     return _conditional(f"png|{url}|{params['ec']}|{params['size']}", PUBLIC_CACHE, False,
@@ -86,10 +74,10 @@ def batch_qr_png(code: str) -> Response:
 
 
 @route("/batches/<code>/qr.svg", "GET", "The batch's QR code as SVG, 1 mm a module (public, rate-limited; "
-       "?ec=M|Q)", TAG, query=QrSvgQuery, auth=False, produces="image/svg+xml", errors=(400, 404))
+       "?ec=M|Q)", TAG, query=QrSvgQuery, auth=False, produces="image/svg+xml", errors=(404, 422))
 @limiter.limit(_public_limit)
 def batch_qr_svg(code: str) -> Response:
-    params = query(QrSvgQuery())
+    params = load_query(QrSvgQuery())
     batch = find_batch(db.session, parse_code(code))
     url = svc.batch_url(batch, _public_url())
     return _conditional(f"svg|{url}|{params['ec']}", PUBLIC_CACHE, False,
@@ -100,10 +88,10 @@ def batch_qr_svg(code: str) -> Response:
 @route("/batches/<code>/labels.pdf", "GET", "Labels for a batch: QR code, product, trace code, lot, date, "
        "producer (?layout=a4-3x7|a4-2x7|thermal-50x30, ?count= 1-1000, default one sheet; ?ec=M|Q); with "
        "?run=<id>, one label per unit serial of that label run ([&start=&count=] for a part)", TAG,
-       query=LabelQuery, produces=PDF, errors=(400, 401, 403, 404))
+       query=LabelQuery, produces=PDF, errors=(401, 403, 404, 422))
 def batch_labels_pdf(code: str) -> Response:
     user = current_user()
-    params = query(LabelQuery())
+    params = load_query(LabelQuery())
     batch = read_batch(db.session, user, parse_code(code))
     if "run" in params:
         labels = svc.run_labels(db.session, user, batch, _public_url(), params["run"], params.get("start", 0),
@@ -135,10 +123,10 @@ def issue_certificate(code: str) -> Any:
 
 @route("/batches/<code>/certificate.pdf", "GET", "The batch's latest 承诺达标合格证 as a PDF, or the one "
        "?event= names; 404 until one is issued (POST /batches/<code>/certificate)", TAG,
-       query=CertificateQuery, produces=PDF, errors=(400, 401, 403, 404))
+       query=CertificateQuery, produces=PDF, errors=(401, 403, 404, 422))
 def batch_certificate_pdf(code: str) -> Response:
     user = current_user()
-    params = query(CertificateQuery())
+    params = load_query(CertificateQuery())
     batch = read_batch(db.session, user, parse_code(code))
     event_id = str(params["event"]) if "event" in params else None
     issued = svc.certificate_view(svc.find_certificate(db.session, batch, event_id), batch, _public_url())

@@ -27,7 +27,7 @@ from trace.codes.labels import LAYOUTS, LabelInfo, labels_pdf
 from trace.codes.qr import ErrorCorrection, lookup_url, qr_friendly_url
 from trace.codes.tracecode import ALPHABET
 from trace.db import utcnow
-from trace.errors import BadQueryError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from trace.models import Batch, Event, EventBatch, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
@@ -92,12 +92,12 @@ def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run
     units = run_units(session, get_run(session, actor, batch, run_id))
     total = len(units)
     if start >= total:
-        raise BadQueryError(f"标签批次 {run_id} 只有 {total} 个序列号。Label run {run_id} has {total} serials.",
+        raise ValidationError(f"标签批次 {run_id} 只有 {total} 个序列号。Label run {run_id} has {total} serials.",
                             errors={"start": [f"Below {total}. 超出范围。"]})
     if count is None:
         count = total - start
         if count > MAX_LABELS:
-            raise BadQueryError(
+            raise ValidationError(
                 f"标签批次 {run_id} 有 {total} 个序列号，每次最多打印 {MAX_LABELS} 张，请用 start 与 count 分次打印。"
                 f"Label run {run_id} has {total} serials; print at most {MAX_LABELS} at a time "
                 "with start and count.",
