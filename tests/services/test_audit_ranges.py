@@ -216,3 +216,11 @@ def _build_log_more(app) -> None:
     r = client.post("/api/v1/events", headers={"Authorization": f"Bearer {token}"}, json={
         "id": str(uuid.uuid4()), "stage": "storage", "batches": [code], "occurredAt": ago(hours=1), "data": {}})
     assert r.status_code == 201, r.json
+
+
+def test_a_worker_that_cannot_open_the_database_fails_the_audit_with_the_reason(tmp_path):
+    from trace.services.audit_worker import check_range, init_worker
+
+    init_worker(f"sqlite:///{tmp_path}/missing-dir/none.sqlite3", {}, {}, None)
+    with pytest.raises(RuntimeError, match="could not open the database: OperationalError"):
+        check_range((0, 8))

@@ -377,15 +377,24 @@ def _tiles_query() -> sa.Select[Any]:
 # --- worker processes ---------------------------------------------------------------------------
 
 _checker: Checker | None = None
+_failed = ""
 
 
 def init_worker(url: str, *checker_args: Any) -> None:
-    """Open this worker process's own connection (the log is append-only: a range once written stays)."""
-    global _checker
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_reader)
-    _checker = Checker(engine.connect(), *checker_args)
+    """Open this worker process's own connection (the log is append-only: a range once written stays).
+
+    A failure is kept for the first task to raise: an initializer that raises makes the pool
+    start the process again, forever.
+    """
+    global _checker, _failed
+    _checker = None
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _sqlite_reader)
+        _checker = Checker(engine.connect(), *checker_args)
+    except Exception as exc:  # noqa: BLE001  (reported by check_range, in the main process)
+        _failed = f"{type(exc).__name__}: {exc}"
 
 
 def _sqlite_reader(dbapi_connection: Any, _record: Any) -> None:
@@ -398,5 +407,6 @@ def _sqlite_reader(dbapi_connection: Any, _record: Any) -> None:
 
 
 def check_range(bounds: tuple[int, int]) -> RangeResult:
-    assert _checker is not None, "init_worker runs first"
+    if _checker is None:
+        raise RuntimeError(f"an audit worker could not open the database: {_failed}")
     return _checker.check_range(*bounds)
