@@ -209,3 +209,44 @@ def test_someone_elses_token_is_404(client, make):
     assert_problem(r, 404, "not-found")
     assert client.get("/api/v1/me", headers=colleague.headers).status_code == 200
     assert_problem(client.delete("/api/v1/tokens/999999", headers=producer.headers), 404, "not-found")
+
+
+def test_a_tokens_last_use_is_recorded_at_most_every_few_minutes(client, make, session):
+    import datetime as dt
+
+    from trace.models import ApiToken
+    from trace.services.organizations import TOKEN_USE_PRECISION
+
+    producer = make.actor("producer")
+    token = session.scalar(sa.select(ApiToken).where(ApiToken.user_id == producer.user.id))
+    assert token.last_used_at is None
+
+    def last_use():
+        session.expire_all()
+        return session.get(ApiToken, token.id).last_used_at
+
+    before = dt.datetime.now(dt.UTC)
+    assert client.get("/api/v1/batches", headers=producer.headers).status_code == 200
+    first = last_use()
+    assert first is not None and before - dt.timedelta(seconds=1) <= first <= dt.datetime.now(dt.UTC)
+    assert client.get("/api/v1/batches", headers=producer.headers).status_code == 200
+    assert last_use() == first  # within the precision: not written again
+    stale = first - TOKEN_USE_PRECISION - dt.timedelta(seconds=1)
+    session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=stale))
+    session.commit()
+    assert client.get("/api/v1/batches/0000000000000", headers=producer.headers).status_code in (400, 404)  # counts
+    assert last_use() > first
+    listed = client.get(f"/api/v1/organizations/{producer.org.id}/members/{producer.user.id}/tokens",
+                        headers=producer.headers)
+    assert listed.status_code == 200, listed.json
+    (shown,) = listed.json
+    assert shown["id"] == token.id and shown["lastUsedAt"] is not None
+    assert "token" not in shown and "tokenHash" not in shown and shown["prefix"].startswith("sy_")
+
+
+def test_only_the_member_or_an_admin_lists_a_members_tokens(client, make):
+    producer = make.actor("producer")
+    colleague = make.actor("producer", org=producer.org)
+    path = f"/api/v1/organizations/{producer.org.id}/members/{producer.user.id}/tokens"
+    assert_problem(client.get(path, headers=colleague.headers), 403, "forbidden")
+    assert client.get(path, headers=make.actor("admin").headers).status_code == 200

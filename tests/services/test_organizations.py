@@ -23,7 +23,7 @@ def test_only_the_hash_of_a_token_is_stored(make, session):
     token, secret = issue_token(session, None, producer.user, "phone")
     assert session.scalar(sa.select(ApiToken.token_hash).where(ApiToken.id == token.id)) == hash_token(secret)
     assert secret not in {token.token_hash, token.prefix}
-    assert authenticate(session, secret).id == producer.user.id
+    assert authenticate(session, secret)[0].id == producer.user.id
 
 
 def test_revoked_or_disabled_tokens_do_not_authenticate(make, session):

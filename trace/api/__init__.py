@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from trace.db import db, write_intent
+from trace.db import db, write_intent, writing
 from trace.errors import (
     AuthenticationError,
     ConflictError,
@@ -187,7 +187,30 @@ def _authenticate() -> None:
         raise AuthenticationError("Use Authorization: Bearer <token>.")
     from trace.services.organizations import authenticate
 
-    g.user = authenticate(db.session, secret.strip())
+    g.user, g.token_to_touch = authenticate(db.session, secret.strip())
+
+
+@api.after_request
+def _record_token_use(response: Response) -> Response:
+    """Write the token's last use (at most every few minutes), after the request's own work.
+
+    In a transaction of its own: the request's has committed or is discarded anyway. A failure
+    (a busy database) only loses this note, never the response.
+    """
+    token_id = g.pop("token_to_touch", None)
+    if token_id is None:
+        return response
+    from trace.services.organizations import record_token_use
+
+    db.session.rollback()
+    try:
+        with writing():
+            record_token_use(db.session, token_id)
+            db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("could not record the use of token %s", token_id, exc_info=True)
+    return response
 
 
 @api.teardown_request

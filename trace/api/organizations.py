@@ -85,6 +85,16 @@ def issue_token(org_id: int, user_id: int) -> Any:
     return created(body, **{"Cache-Control": "no-store"})
 
 
+@route("/organizations/<id:org_id>/members/<id:user_id>/tokens", "GET",
+       "A member's tokens: name, prefix, created, last used (to the minute or so), revoked (admin, or the member)",
+       TAG, response=TokenOut(many=True), errors=(401, 403, 404))
+def list_tokens(org_id: int, user_id: int) -> Any:
+    user = current_user()
+    org = svc.get_organization(db.session, org_id)
+    member = svc.get_member(db.session, org, user_id)
+    return jsonify(TokenOut(many=True).dump(svc.list_tokens(db.session, user, member)))
+
+
 @route("/tokens/<id:token_id>", "DELETE", "Revoke a token (its owner or an admin)", TAG,
        response=TokenOut, errors=(401, 404))
 def revoke_token(token_id: int) -> Any:

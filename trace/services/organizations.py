@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -93,6 +94,13 @@ def issue_token(session: Session, actor: User | None, user: User, name: str) -> 
     return token, secret
 
 
+def list_tokens(session: Session, actor: User, user: User) -> list[ApiToken]:
+    """Return a member's tokens, newest first (to the member, or an admin): names, prefixes, last use."""
+    if actor.id != user.id:
+        require_role(actor, Role.ADMIN)
+    return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
 def revoke_token(session: Session, actor: User, token_id: int) -> ApiToken:
     """Revoke a token (its owner or an admin)."""
     token = session.get(ApiToken, token_id)
@@ -104,9 +112,28 @@ def revoke_token(session: Session, actor: User, token_id: int) -> ApiToken:
     return token
 
 
-def authenticate(session: Session, secret: str) -> User:
-    """Return the user a bearer token belongs to, or raise AuthenticationError."""
+# A token's last use is written at most this often: a write per request would serialize readers.
+TOKEN_USE_PRECISION = dt.timedelta(minutes=5)
+
+
+def authenticate(session: Session, secret: str) -> tuple[User, int | None]:
+    """Return the user a bearer token belongs to, and the token's id when its last use is stale.
+
+    Raises AuthenticationError for an unknown or revoked token or a disabled user.
+    """
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     if token is None or token.revoked_at is not None or token.user.disabled_at is not None:
         raise AuthenticationError("The token is unknown or revoked.")
-    return token.user
+    stale = token.last_used_at is None or utcnow() - token.last_used_at >= TOKEN_USE_PRECISION
+    return token.user, token.id if stale else None
+
+
+def record_token_use(session: Session, token_id: int) -> None:
+    """Note that a token was used now (unless another request just did)."""
+    now = utcnow()
+    session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == token_id)
+        .where(sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_PRECISION))
+        .values(last_used_at=now)
+    )
