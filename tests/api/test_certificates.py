@@ -144,6 +144,12 @@ def test_only_the_producing_organization_or_an_admin_issues(client, session, mak
     assert org_id == actors[who].org.id  # an admin's 代开 is signed by the admin's organization
     assert record["org"] == str(actors[who].org.id)
     assert r.json["certificate"]["subject"] == producer.org.name  # the promise stays the producer's
+    issuer = actors[who].org.name if who == "admin" else None
+    assert r.json["certificate"]["issuedBy"] == issuer
+    pdf = client.get(f"/api/v1/batches/{batch.trace_code}/certificate.pdf", headers=producer.headers)
+    with open_pdf(pdf.data) as document:
+        text = "".join(page_text(document[0]).split())
+    assert (f"（{issuer}代开）" in text) if issuer else ("代开" not in text), text
 
 
 def test_custodian_reads_but_does_not_issue(client, make, producer):

@@ -117,7 +117,7 @@ def _draw_fields(pdf: FPDF, info: CertificateInfo, right: float) -> None:
         ("数量（重量）", "Quantity", info.quantity),
         ("产地", "Origin", info.origin),
         ("开具日期", "Issued on", info.issued_on),
-        ("承诺主体", "Issued by", info.subject_name),
+        ("承诺主体", "Committed by", info.subject_name),
         ("联系方式", "Contact", info.contact),
     )
     left, top, label_width, row_height = MARGIN + 2, 21.5, 24.0, 7.2

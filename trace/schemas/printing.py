@@ -108,6 +108,8 @@ class CertificateOut(Schema):
     origin = fields.String()
     issued_at = UTCDateTimeOut(data_key="issuedAt")
     subject_name = fields.String(data_key="subject")
+    issuer_name = fields.String(data_key="issuedBy", allow_none=True,
+                                metadata={"description": "the administrator's organization that issued it (代开)"})
     contact = fields.String()
     basis = fields.List(fields.String())
     url = fields.String()

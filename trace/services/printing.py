@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from trace.codes.certificate import CertificateInfo, PromiseBasis, certificate_pdf
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
@@ -28,7 +28,7 @@ from trace.codes.qr import ErrorCorrection, lookup_url, qr_friendly_url
 from trace.codes.tracecode import ALPHABET
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from trace.models import Batch, Event, EventBatch, User
+from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
 from trace.schemas.printing import MAX_LABELS
@@ -129,6 +129,7 @@ class IssuedCertificate:
     basis: tuple[str, ...]
     url: str
     trace_code: str
+    issuer_name: str | None = None  # an administrator's organization that issued it for the producer (代开)
 
     def fingerprint(self) -> str:
         """Return a text that changes whenever the printed card would (for ETags)."""
@@ -144,7 +145,7 @@ class IssuedCertificate:
             quantity=self.quantity,
             origin=self.origin,
             issued_on=f"{day.year}年{day.month}月{day.day}日",
-            subject_name=self.subject_name,
+            subject_name=f"{self.subject_name}（{self.issuer_name}代开）" if self.issuer_name else self.subject_name,
             contact=self.contact,
             basis=frozenset(BASIS[code] for code in self.basis if code in BASIS),
             url=self.url,
@@ -309,7 +310,13 @@ def certificate_view(event: Event, batch: Batch, public_url: str) -> IssuedCerti
         basis=tuple(data.get("basis", [])),
         url=batch_url(batch, public_url),
         trace_code=batch.trace_code,
+        issuer_name=None if event.organization_id == batch.organization_id else _organization_name(event),
     )
+
+
+def _organization_name(event: Event) -> str:
+    issuer = object_session(event).get(Organization, event.organization_id)  # type: ignore[union-attr]
+    return issuer.name if issuer is not None else str(event.organization_id)
 
 
 def find_certificate(session: Session, batch: Batch, event_id: str | None = None) -> Event:
