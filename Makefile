@@ -40,6 +40,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check $(wildcard trace scanner_client tests bench)
+	$(BIN)/mypy $(wildcard trace scanner_client)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -22,7 +22,7 @@ def seed_command() -> None:
     from trace.services.catalog import seed_categories
 
     with writing():
-        added = seed_categories(db.session)
+        added = seed_categories(db.session())
         db.session.commit()
     click.echo(f"categories added: {added}")
 
@@ -38,7 +38,7 @@ def demo_command(force: bool) -> None:
         if present and not force:
             click.echo("demo data already loaded; nothing to do")
             return
-        summary = load_demo(db.session, current_app.extensions["trace.ledger"])
+        summary = load_demo(db.session(), current_app.extensions["trace.ledger"])
         db.session.commit()
     for line in summary:
         click.echo(line)
@@ -60,16 +60,16 @@ def token_command(role: str, name: str, org_id: int | None) -> None:
         else:
             org = db.session.scalar(
                 sa.select(Organization).where(Organization.kind == OrganizationKind.AUTHORITY).order_by(Organization.id)
-            ) or create_organization(db.session, None, {
+            ) or create_organization(db.session(), None, {
                 "kind": "authority", "name": "县农业农村局", "name_en": "County Bureau of Agriculture",
                 "region": {"province": "未设置", "county": "未设置"},
             })
         user = db.session.scalar(sa.select(User).where(User.organization_id == org.id, User.name == name))
         if user is None:
-            user = add_member(db.session, None, org, name, role)
+            user = add_member(db.session(), None, org, name, role)
         elif user.role != role:
             raise click.ClickException(f"{name} exists in {org.name} with role {user.role}")
-        _, secret = issue_token(db.session, None, user, f"cli {name}")
+        _, secret = issue_token(db.session(), None, user, f"cli {name}")
         db.session.commit()
     click.echo(f"user {user.id} ({role}) in organization {org.id} {org.name}")
     click.echo(secret)
@@ -82,6 +82,7 @@ def token_command(role: str, name: str, org_id: int | None) -> None:
 def audit_command(workers: int | None, checkpoints: tuple[Any, ...]) -> None:
     """Recompute the log; check every signature, prev link and checkpoint; name each bad entry."""
     import os
+    import sys
     import time
     from pathlib import Path
 
@@ -91,8 +92,8 @@ def audit_command(workers: int | None, checkpoints: tuple[Any, ...]) -> None:
     origin = current_app.extensions["trace.ledger"].origin
     total = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) or 0
     started = time.perf_counter()
-    with click.progressbar(length=total, label="auditing", file=click.get_text_stream("stderr")) as bar:
-        report = audit_log(db.session, origin, attachments_root=Path(current_app.instance_path),
+    with click.progressbar(length=total, label="auditing", file=sys.stderr) as bar:
+        report = audit_log(db.session(), origin, attachments_root=Path(current_app.instance_path),
                            workers=workers or os.cpu_count() or 1, progress=bar.update,
                            external_checkpoints=[f.read() for f in checkpoints])
     elapsed = time.perf_counter() - started

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_migrate import Migrate
@@ -30,6 +30,13 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+# Models subclass Model: Flask-SQLAlchemy's db.Model at run time, which type checkers cannot see
+# as a class; to them it is the typed declarative base it is built from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 # JSON documents: JSONB on PostgreSQL, JSON text elsewhere.
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -44,7 +44,11 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
-api.record_once(lambda state: state.app.url_map.converters.setdefault("id", RowIdConverter))
+def _register_converters(state: Any) -> None:
+    state.app.url_map.converters.setdefault("id", RowIdConverter)
+
+
+api.record_once(_register_converters)
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ def _too_deep(value: Any, limit: int) -> bool:
     while level:
         if depth > limit:
             return True
-        below = []
+        below: list[Any] = []
         for node in level:
             below.extend(c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, dict | list))
         level, depth = below, depth + 1
@@ -187,7 +191,7 @@ def _authenticate() -> None:
         raise AuthenticationError("Use Authorization: Bearer <token>.")
     from trace.services.organizations import authenticate
 
-    g.user, g.token_to_touch = authenticate(db.session, secret.strip())
+    g.user, g.token_to_touch = authenticate(db.session(), secret.strip())
 
 
 @api.after_request
@@ -205,7 +209,7 @@ def _record_token_use(response: Response) -> Response:
     db.session.rollback()
     try:
         with writing():
-            record_token_use(db.session, token_id)
+            record_token_use(db.session(), token_id)
             db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

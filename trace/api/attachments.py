@@ -35,7 +35,7 @@ def upload_attachment() -> Any:
     if not content:
         raise MalformedRequestError("Send the file as the request body.")
     attachment = svc.store_attachment(
-        db.session, _root(), user, request.args.get("name", ""), request.mimetype, content
+        db.session(), _root(), user, request.args.get("name", ""), request.mimetype, content
     )
     return created(
         {"sha256": attachment.sha256, "name": attachment.name, "mime": attachment.mime, "size": attachment.size},
@@ -46,7 +46,7 @@ def upload_attachment() -> Any:
 @route("/attachments/<sha256>", "GET", "Download an attachment", TAG, errors=(401, 404))
 def download_attachment(sha256: str) -> Any:
     current_user()
-    attachment, content = svc.read_attachment(db.session, _root(), sha256)
+    attachment, content = svc.read_attachment(db.session(), _root(), sha256)
     return Response(
         content,
         mimetype=attachment.mime,

@@ -31,7 +31,7 @@ def parse_code(code: str) -> str:
 def list_batches() -> Any:
     user = current_user()
     query = load_query(BatchQuery())
-    rows, total = svc.list_batches(db.session, user, query)
+    rows, total = svc.list_batches(db.session(), user, query)
     return jsonify(page_out(BatchOut(many=True).dump(rows), query["page"], query["per_page"], total))
 
 
@@ -39,21 +39,21 @@ def list_batches() -> Any:
        body=BatchIn, response=BatchOut, status=201, errors=(401, 403, 409, 422))
 def register_batch() -> Any:
     user = current_user()
-    batch = svc.register_batch(db.session, user, load(BatchIn(), json_body()))
+    batch = svc.register_batch(db.session(), user, load(BatchIn(), json_body()))
     return created(BatchOut().dump(batch), Location=f"/api/v1/batches/{batch.trace_code}")
 
 
 @route("/batches/<code>", "GET", "One batch with its events", TAG, response=BatchOut, errors=(401, 403, 404))
 def get_batch(code: str) -> Any:
     user = current_user()
-    batch = svc.read_batch(db.session, user, parse_code(code))
+    batch = svc.read_batch(db.session(), user, parse_code(code))
     body = BatchOut().dump(batch)
-    body["events"] = EventOut(many=True).dump(svc.batch_events(db.session, batch))
+    body["events"] = EventOut(many=True).dump(svc.batch_events(db.session(), batch))
     return jsonify(body)
 
 
 @route("/batches/<code>/events", "GET", "A batch's events, oldest first", TAG, response=EventOut, many=True)
 def list_batch_events(code: str) -> Any:
     user = current_user()
-    batch = svc.read_batch(db.session, user, parse_code(code))
-    return jsonify(items=EventOut(many=True).dump(svc.batch_events(db.session, batch)))
+    batch = svc.read_batch(db.session(), user, parse_code(code))
+    return jsonify(items=EventOut(many=True).dump(svc.batch_events(db.session(), batch)))

@@ -17,19 +17,19 @@ TAG = "Catalog"
 @route("/categories", "GET", "List categories with their stage templates", TAG,
        response=CategoryOut, many=True, auth=False)
 def list_categories() -> Any:
-    return jsonify(items=CategoryOut(many=True).dump(svc.list_categories(db.session)))
+    return jsonify(items=CategoryOut(many=True).dump(svc.list_categories(db.session())))
 
 
 @route("/categories/<code>", "GET", "One category", TAG, response=CategoryOut, auth=False)
 def get_category(code: str) -> Any:
-    return jsonify(CategoryOut().dump(svc.get_category(db.session, code)))
+    return jsonify(CategoryOut().dump(svc.get_category(db.session(), code)))
 
 
 @route("/categories", "POST", "Add a category (admin)", TAG, body=CategoryIn, response=CategoryOut,
        status=201, errors=(401, 403, 409, 422))
 def create_category() -> Any:
     user = current_user()
-    category = svc.create_category(db.session, user, load(CategoryIn(), json_body()))
+    category = svc.create_category(db.session(), user, load(CategoryIn(), json_body()))
     return created(CategoryOut().dump(category), Location=f"/api/v1/categories/{category.code}")
 
 
@@ -38,18 +38,18 @@ def create_category() -> Any:
 def list_products() -> Any:
     current_user()
     query = load_query(ProductQuery())
-    return jsonify(items=ProductOut(many=True).dump(svc.list_products(db.session, query.get("organization"))))
+    return jsonify(items=ProductOut(many=True).dump(svc.list_products(db.session(), query.get("organization"))))
 
 
 @route("/products", "POST", "Register a product of your organization (producer)", TAG,
        body=ProductIn, response=ProductOut, status=201, errors=(401, 403, 409, 422))
 def create_product() -> Any:
     user = current_user()
-    product = svc.create_product(db.session, user, load(ProductIn(), json_body()))
+    product = svc.create_product(db.session(), user, load(ProductIn(), json_body()))
     return created(ProductOut().dump(product), Location=f"/api/v1/products/{product.id}")
 
 
 @route("/products/<id:product_id>", "GET", "One product", TAG, response=ProductOut)
 def get_product(product_id: int) -> Any:
     current_user()
-    return jsonify(ProductOut().dump(svc.get_product(db.session, product_id)))
+    return jsonify(ProductOut().dump(svc.get_product(db.session(), product_id)))

@@ -23,7 +23,7 @@ def run_compliance() -> Any:
     scope = load(ComplianceRunIn(), json_body())
     scope = {"batch": scope["batch"]} if "batch" in scope else {
         k: scope[v] for k, v in (("from", "start"), ("to", "end")) if v in scope}
-    return jsonify(svc.run_checks(db.session, user, scope))
+    return jsonify(svc.run_checks(db.session(), user, scope))
 
 
 @route("/compliance/findings", "GET", "Compliance findings, most severe first (inspector, admin); filter by "
@@ -32,7 +32,7 @@ def run_compliance() -> Any:
 def list_findings() -> Any:
     user = current_user()
     query = load_query(FindingQuery())
-    rows, total = svc.list_findings(db.session, user, query)
+    rows, total = svc.list_findings(db.session(), user, query)
     return jsonify(page_out([svc.finding_view(f) for f in rows], query["page"], query["per_page"], total))
 
 
@@ -41,4 +41,4 @@ def list_findings() -> Any:
 def resolve_finding(finding_id: int) -> Any:
     user = current_user()
     body = load(ResolveIn(), json_body())
-    return jsonify(svc.finding_view(svc.resolve_finding(db.session, user, finding_id, body["note"])))
+    return jsonify(svc.finding_view(svc.resolve_finding(db.session(), user, finding_id, body["note"])))

@@ -40,7 +40,7 @@ def record_event() -> Any:
     user = current_user()
     raw = json_body()
     payload = load(EventIn(), raw)
-    event, new = svc.record_event(db.session, user, payload, svc.request_digest(raw), ledger=ledger_config())
+    event, new = svc.record_event(db.session(), user, payload, svc.request_digest(raw), ledger=ledger_config())
     return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")
 
 
@@ -51,7 +51,7 @@ def record_transformation() -> Any:
     user = current_user()
     raw = json_body()
     payload = load(TransformationIn(), raw)
-    event, new = svc.record_transformation(db.session, user, payload, svc.request_digest(raw), ledger=ledger_config())
+    event, new = svc.record_transformation(db.session(), user, payload, svc.request_digest(raw), ledger=ledger_config())
     return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")
 
 
@@ -75,7 +75,7 @@ def record_bulk() -> Any:
         except SchemaValidationError as exc:
             raise ValidationError(f"events[{i}] has invalid fields.",
                                   errors={"events": {i: exc.normalized_messages()}}) from exc
-    results = svc.record_bulk(db.session, user, items, ledger=ledger_config())
+    results = svc.record_bulk(db.session(), user, items, ledger=ledger_config())
     created_count = sum(1 for _, new, _ in results if new)
     return created({"created": created_count, "replayed": len(results) - created_count,
                     "items": [{"id": event.id, "status": "created" if new else "replayed", "logIndex": index}
@@ -86,4 +86,4 @@ def record_bulk() -> Any:
 @route("/events/<uuid:event_id>", "GET", "One event", TAG, response=EventOut, errors=(401, 403, 404))
 def get_event(event_id: Any) -> Any:
     user = current_user()
-    return jsonify(EventOut().dump(svc.read_event(db.session, user, str(event_id))))
+    return jsonify(EventOut().dump(svc.read_event(db.session(), user, str(event_id))))

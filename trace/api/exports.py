@@ -30,7 +30,7 @@ def _name(query: dict[str, Any], ext: str) -> str:
 def export_epcis() -> Any:
     user = current_user()
     query = load_query(ExportQuery())
-    doc = svc.epcis_document(db.session, user, svc.scope_of(query), current_app.config["TRACE"].public_url)
+    doc = svc.epcis_document(db.session(), user, svc.scope_of(query), current_app.config["TRACE"].public_url)
     return Response(json.dumps(doc, ensure_ascii=False), mimetype="application/ld+json",
                     headers={"Content-Disposition": f'inline; filename="{_name(query, "jsonld")}"'})
 
@@ -41,7 +41,7 @@ def export_epcis() -> Any:
 def capture() -> Any:
     user = current_user()
     doc = json_body()
-    result = capture_document(db.session, user, doc, ledger=ledger_config(),
+    result = capture_document(db.session(), user, doc, ledger=ledger_config(),
                               limit=current_app.config["TRACE"].bulk_limit)
     return created(result, 201 if result["captured"] else 200)
 
@@ -51,7 +51,7 @@ def capture() -> Any:
 def export_kde_csv() -> Any:
     user = current_user()
     query = load_query(ExportQuery())
-    rows = svc.kde_table(db.session, user, svc.scope_of(query))
+    rows = svc.kde_table(db.session(), user, svc.scope_of(query))
     return Response(to_csv(rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{_name(query, "csv")}"'})
 
@@ -61,6 +61,6 @@ def export_kde_csv() -> Any:
 def export_kde_xlsx() -> Any:
     user = current_user()
     query = load_query(ExportQuery())
-    rows = svc.kde_table(db.session, user, svc.scope_of(query))
+    rows = svc.kde_table(db.session(), user, svc.scope_of(query))
     return Response(to_xlsx(rows), mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{_name(query, "xlsx")}"'})

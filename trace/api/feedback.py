@@ -21,5 +21,5 @@ TAG = "Feedback"
 def list_feedback() -> Any:
     user = current_user()
     query = load_query(FeedbackQuery())
-    rows, total = svc.list_feedback(db.session, user, query)
+    rows, total = svc.list_feedback(db.session(), user, query)
     return jsonify(page_out(FeedbackOut(many=True).dump(rows), query["page"], query["per_page"], total))

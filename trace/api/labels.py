@@ -35,8 +35,8 @@ def _run_view(batch: Batch, run: LabelRun, units: list[UnitCode] | None, scanned
 def issue_labels(code: str) -> Any:
     user = current_user()
     count = load(LabelsIn(), json_body())["count"]
-    batch = find_batch(db.session, parse_code(code))
-    run, units = svc.issue_labels(db.session, user, batch, count)
+    batch = find_batch(db.session(), parse_code(code))
+    run, units = svc.issue_labels(db.session(), user, batch, count)
     return created(_run_view(batch, run, units), Location=f"/api/v1/batches/{batch.trace_code}/labels/{run.id}")
 
 
@@ -44,8 +44,8 @@ def issue_labels(code: str) -> Any:
        TAG, response=LabelRunOut, many=True, errors=(401, 403, 404))
 def list_label_runs(code: str) -> Any:
     user = current_user()
-    batch = find_batch(db.session, parse_code(code))
-    runs = svc.list_runs(db.session, user, batch)
+    batch = find_batch(db.session(), parse_code(code))
+    runs = svc.list_runs(db.session(), user, batch)
     return jsonify(items=[_run_view(batch, run, None, scanned) for run, scanned in runs])
 
 
@@ -53,6 +53,6 @@ def list_label_runs(code: str) -> Any:
        TAG, response=LabelRunOut, errors=(401, 403, 404))
 def get_label_run(code: str, run_id: int) -> Any:
     user = current_user()
-    batch = find_batch(db.session, parse_code(code))
-    run = svc.get_run(db.session, user, batch, run_id)
-    return jsonify(_run_view(batch, run, svc.run_units(db.session, run)))
+    batch = find_batch(db.session(), parse_code(code))
+    run = svc.get_run(db.session(), user, batch, run_id)
+    return jsonify(_run_view(batch, run, svc.run_units(db.session(), run)))

@@ -13,7 +13,7 @@ from trace.models.organization import Role
 from trace.schemas.lineage import RecallCloseIn, RecallIn, RecallQuery, TraceGraphQuery, TraceQuery
 from trace.services import recalls as recall_svc
 from trace.services.batches import read_batch
-from trace.services.lineage import build_lineage, lineage_view, restrict_to_readable
+from trace.services.lineage import Direction, build_lineage, lineage_view, restrict_to_readable
 from trace.services.lineage_svg import lineage_svg
 
 TAG = "Lineage and recalls"
@@ -27,11 +27,11 @@ def trace_batch(code: str) -> Any:
     return jsonify(_lineage(code, query["direction"]))
 
 
-def _lineage(code: str, direction: str) -> dict[str, Any]:
+def _lineage(code: str, direction: Direction) -> dict[str, Any]:
     """Return the lineage view of a batch as the current user may see it."""
     user = current_user()
-    batch = read_batch(db.session, user, parse_code(code))
-    lineage = build_lineage(db.session, batch, direction)
+    batch = read_batch(db.session(), user, parse_code(code))
+    lineage = build_lineage(db.session(), batch, direction)
     if user.role == Role.PRODUCER:
         lineage = restrict_to_readable(lineage, user)
     return lineage_view(lineage)
@@ -52,16 +52,16 @@ def trace_graph(code: str) -> Any:
 def open_recall(code: str) -> Any:
     user = current_user()
     body = load(RecallIn(), json_body())
-    batch = read_batch(db.session, user, parse_code(code))
-    recall = recall_svc.open_recall(db.session, user, batch, body["reason"], ledger=ledger_config())
-    return created(recall_svc.recall_view(db.session, recall), Location=f"/api/v1/recalls/{recall.id}")
+    batch = read_batch(db.session(), user, parse_code(code))
+    recall = recall_svc.open_recall(db.session(), user, batch, body["reason"], ledger=ledger_config())
+    return created(recall_svc.recall_view(db.session(), recall), Location=f"/api/v1/recalls/{recall.id}")
 
 
 @route("/recalls", "GET", "Recalls, newest first", TAG, query=RecallQuery)
 def list_recalls() -> Any:
     user = current_user()
     query = load_query(RecallQuery())
-    rows = recall_svc.list_recalls(db.session, user, query.get("status"))
+    rows = recall_svc.list_recalls(db.session(), user, query.get("status"))
     return jsonify(items=[recall_svc.recall_summary(r) for r in rows])
 
 
@@ -69,15 +69,15 @@ def list_recalls() -> Any:
        "recipients, with contacts)", TAG, errors=(401, 403, 404))
 def get_recall(recall_id: int) -> Any:
     user = current_user()
-    return jsonify(recall_svc.recall_view(db.session, recall_svc.get_recall(db.session, user, recall_id)))
+    return jsonify(recall_svc.recall_view(db.session(), recall_svc.get_recall(db.session(), user, recall_id)))
 
 
 @route("/recalls/<id:recall_id>/notice.csv", "GET", "The recall notice as CSV (UTF-8 with BOM; headers in "
        "Chinese and English)", TAG, produces="text/csv", errors=(401, 403, 404))
 def recall_notice(recall_id: int) -> Any:
     user = current_user()
-    recall = recall_svc.get_recall(db.session, user, recall_id)
-    return Response(recall_svc.notice_csv(db.session, recall), mimetype="text/csv",
+    recall = recall_svc.get_recall(db.session(), user, recall_id)
+    return Response(recall_svc.notice_csv(db.session(), recall), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="recall-{recall.id}-notice.csv"'})
 
 
@@ -86,5 +86,5 @@ def recall_notice(recall_id: int) -> Any:
 def close_recall(recall_id: int) -> Any:
     user = current_user()
     body = load(RecallCloseIn(), json_body())
-    recall = recall_svc.close_recall(db.session, user, recall_id, body["note"], ledger=ledger_config())
-    return jsonify(recall_svc.recall_view(db.session, recall))
+    recall = recall_svc.close_recall(db.session(), user, recall_id, body["note"], ledger=ledger_config())
+    return jsonify(recall_svc.recall_view(db.session(), recall))

@@ -56,18 +56,18 @@ def _text(body: str) -> Response:
 @route("/log/checkpoint", "GET", "The latest signed checkpoint (C2SP signed note)", TAG, auth=False,
        produces="text/plain")
 def checkpoint() -> Any:
-    return _text(svc.latest_checkpoint(db.session).note)
+    return _text(svc.latest_checkpoint(db.session()).note)
 
 
 @route("/log/keys", "GET", "Every key with its validity: log, organization and device keys", TAG, auth=False)
 def list_keys() -> Any:
-    return jsonify([key_svc.key_view(k) for k in key_svc.published_keys(db.session)])
+    return jsonify([key_svc.key_view(k) for k in key_svc.published_keys(db.session())])
 
 
 @route("/log/entries/<int:index>", "GET", "One log entry: its leaf bytes and leaf hash", TAG, auth=False,
        errors=(404,))
 def entry(index: int) -> Any:
-    return jsonify(svc.entry_view(svc.get_entry(db.session, index)))
+    return jsonify(svc.entry_view(svc.get_entry(db.session(), index)))
 
 
 @route("/log/entries", "GET", "A range of log entries (?start=&limit=)", TAG, auth=False, query=RangeQuery)
@@ -78,35 +78,35 @@ def entries() -> Any:
     rows = db.session.scalars(
         db.select(LogEntry).where(LogEntry.index >= q["start"]).order_by(LogEntry.index).limit(q["limit"])
     )
-    return jsonify(items=[svc.entry_view(e) for e in rows], size=svc.log_size(db.session))
+    return jsonify(items=[svc.entry_view(e) for e in rows], size=svc.log_size(db.session()))
 
 
 @route("/log/proof/inclusion", "GET", "Inclusion proof of entry ?index= in the tree of ?size=", TAG,
        auth=False, query=InclusionQuery, errors=(422,))
 def inclusion_proof() -> Any:
     q = load_query(InclusionQuery())
-    return jsonify(index=q["index"], size=q["size"], proof=_b64(svc.inclusion(db.session, q["index"], q["size"])))
+    return jsonify(index=q["index"], size=q["size"], proof=_b64(svc.inclusion(db.session(), q["index"], q["size"])))
 
 
 @route("/log/proof/consistency", "GET", "Consistency proof between tree sizes ?old= and ?new=", TAG,
        auth=False, query=ConsistencyQuery, errors=(422,))
 def consistency_proof() -> Any:
     q = load_query(ConsistencyQuery())
-    return jsonify(old=q["old"], new=q["new"], proof=_b64(svc.consistency(db.session, q["old"], q["new"])))
+    return jsonify(old=q["old"], new=q["new"], proof=_b64(svc.consistency(db.session(), q["old"], q["new"])))
 
 
 @route("/events/<uuid:event_id>/tlog-proof", "GET", "C2SP tlog-proof of an event's record", TAG,
        auth=False, produces="text/plain", errors=(404,))
 def event_tlog_proof(event_id: Any) -> Any:
-    return _text(svc.tlog_proof(db.session, str(event_id)))
+    return _text(svc.tlog_proof(db.session(), str(event_id)))
 
 
 @route("/batches/<code>/audit-bundle", "GET", "Everything an inspector needs to verify a batch offline", TAG,
        errors=(401, 403, 404))
 def audit_bundle(code: str) -> Any:
     user = current_user()
-    batch = read_batch(db.session, user, parse_code(code))
-    bundle = svc.audit_bundle(db.session, ledger_config(), batch)
+    batch = read_batch(db.session(), user, parse_code(code))
+    bundle = svc.audit_bundle(db.session(), ledger_config(), batch)
     return Response(json.dumps(bundle, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="audit-{batch.trace_code}.json"'})
 
@@ -119,8 +119,8 @@ def rotate_key(org_id: int) -> Any:
         raise PermissionDeniedError("Only the organization's producers or an admin rotate its key.")
     from trace.services.organizations import get_organization
 
-    get_organization(db.session, org_id)
-    key = key_svc.rotate_organization_key(db.session, ledger_config(), org_id)
+    get_organization(db.session(), org_id)
+    key = key_svc.rotate_organization_key(db.session(), ledger_config(), org_id)
     return created(key_svc.key_view(key))
 
 
@@ -136,7 +136,7 @@ def revoke_key(key_id: str) -> Any:
         user.role == Role.PRODUCER and user.organization_id == key.organization_id
     ):
         raise PermissionDeniedError("You may revoke only your own organization's keys.")
-    return jsonify(key_svc.key_view(key_svc.revoke_key(db.session, ledger_config(), key_id, fields_["reason"])))
+    return jsonify(key_svc.key_view(key_svc.revoke_key(db.session(), ledger_config(), key_id, fields_["reason"])))
 
 
 @route("/devices", "POST", "Enroll a scanner device's Ed25519 public key for your organization (producer)",
@@ -150,7 +150,7 @@ def enroll_device() -> Any:
         public = base64.b64decode(fields_["public_key"], validate=True)
     except ValueError:
         public = b""
-    key = key_svc.enroll_device_key(db.session, ledger_config(), user.organization_id, fields_["name"], public)
+    key = key_svc.enroll_device_key(db.session(), ledger_config(), user.organization_id, fields_["name"], public)
     return created(key_svc.key_view(key))
 
 

@@ -33,7 +33,7 @@ def me() -> Any:
 @route("/organizations", "GET", "List organizations", TAG, response=OrganizationOut, many=True)
 def list_organizations() -> Any:
     current_user()
-    return jsonify(items=OrganizationOut(many=True).dump(svc.list_organizations(db.session)))
+    return jsonify(items=OrganizationOut(many=True).dump(svc.list_organizations(db.session())))
 
 
 @route("/organizations", "POST", "Register an organization (admin)", TAG,
@@ -41,21 +41,21 @@ def list_organizations() -> Any:
 def create_organization() -> Any:
     user = current_user()
     fields = load(OrganizationIn(), json_body())
-    org = svc.create_organization(db.session, user, fields)
+    org = svc.create_organization(db.session(), user, fields)
     return created(OrganizationOut().dump(org), Location=f"/api/v1/organizations/{org.id}")
 
 
 @route("/organizations/<id:org_id>", "GET", "One organization", TAG, response=OrganizationOut)
 def get_organization(org_id: int) -> Any:
     current_user()
-    return jsonify(OrganizationOut().dump(svc.get_organization(db.session, org_id)))
+    return jsonify(OrganizationOut().dump(svc.get_organization(db.session(), org_id)))
 
 
 @route("/organizations/<id:org_id>/members", "GET", "List an organization's members", TAG,
        response=UserOut, many=True)
 def list_members(org_id: int) -> Any:
     user = current_user()
-    org = svc.get_organization(db.session, org_id)
+    org = svc.get_organization(db.session(), org_id)
     if user.role != Role.ADMIN and user.organization_id != org.id:
         raise PermissionDeniedError("Members of other organizations are private.")
     return jsonify(items=UserOut(many=True).dump(org.users))
@@ -66,8 +66,8 @@ def list_members(org_id: int) -> Any:
 def add_member(org_id: int) -> Any:
     user = current_user()
     fields = load(UserIn(), json_body())
-    org = svc.get_organization(db.session, org_id)
-    member = svc.add_member(db.session, user, org, fields["name"], fields["role"])
+    org = svc.get_organization(db.session(), org_id)
+    member = svc.add_member(db.session(), user, org, fields["name"], fields["role"])
     return created(UserOut().dump(member))
 
 
@@ -77,12 +77,14 @@ def add_member(org_id: int) -> Any:
 def issue_token(org_id: int, user_id: int) -> Any:
     user = current_user()
     fields = load(TokenIn(), json_body())
-    org = svc.get_organization(db.session, org_id)
-    member = svc.get_member(db.session, org, user_id)
-    token, secret = svc.issue_token(db.session, user, member, fields["name"])
+    org = svc.get_organization(db.session(), org_id)
+    member = svc.get_member(db.session(), org, user_id)
+    token, secret = svc.issue_token(db.session(), user, member, fields["name"])
     body = NewTokenOut().dump(token)
     body["token"] = secret
-    return created(body, **{"Cache-Control": "no-store"})
+    response = created(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @route("/organizations/<id:org_id>/members/<id:user_id>/tokens", "GET",
@@ -90,13 +92,13 @@ def issue_token(org_id: int, user_id: int) -> Any:
        TAG, response=TokenOut(many=True), errors=(401, 403, 404))
 def list_tokens(org_id: int, user_id: int) -> Any:
     user = current_user()
-    org = svc.get_organization(db.session, org_id)
-    member = svc.get_member(db.session, org, user_id)
-    return jsonify(TokenOut(many=True).dump(svc.list_tokens(db.session, user, member)))
+    org = svc.get_organization(db.session(), org_id)
+    member = svc.get_member(db.session(), org, user_id)
+    return jsonify(TokenOut(many=True).dump(svc.list_tokens(db.session(), user, member)))
 
 
 @route("/tokens/<id:token_id>", "DELETE", "Revoke a token (its owner or an admin)", TAG,
        response=TokenOut, errors=(401, 404))
 def revoke_token(token_id: int) -> Any:
     user = current_user()
-    return jsonify(TokenOut().dump(svc.revoke_token(db.session, user, token_id)))
+    return jsonify(TokenOut().dump(svc.revoke_token(db.session(), user, token_id)))

@@ -66,7 +66,7 @@ def _conditional(etag: str, cache: str, weak: bool, render: Callable[[], bytes],
 @limiter.limit(_public_limit)
 def batch_qr_png(code: str) -> Response:
     params = load_query(QrPngQuery())
-    batch = find_batch(db.session, parse_code(code))
+    batch = find_batch(db.session(), parse_code(code))
     url = svc.batch_url(batch, _public_url())
     return _conditional(f"png|{url}|{params['ec']}|{params['size']}", PUBLIC_CACHE, False,
                         lambda: qr_png(url, box_size=params["size"], error_correction=params["ec"]),
@@ -78,7 +78,7 @@ def batch_qr_png(code: str) -> Response:
 @limiter.limit(_public_limit)
 def batch_qr_svg(code: str) -> Response:
     params = load_query(QrSvgQuery())
-    batch = find_batch(db.session, parse_code(code))
+    batch = find_batch(db.session(), parse_code(code))
     url = svc.batch_url(batch, _public_url())
     return _conditional(f"svg|{url}|{params['ec']}", PUBLIC_CACHE, False,
                         lambda: qr_svg(url, error_correction=params["ec"]).encode(),
@@ -92,9 +92,9 @@ def batch_qr_svg(code: str) -> Response:
 def batch_labels_pdf(code: str) -> Response:
     user = current_user()
     params = load_query(LabelQuery())
-    batch = read_batch(db.session, user, parse_code(code))
+    batch = read_batch(db.session(), user, parse_code(code))
     if "run" in params:
-        labels = svc.run_labels(db.session, user, batch, _public_url(), params["run"], params.get("start", 0),
+        labels = svc.run_labels(db.session(), user, batch, _public_url(), params["run"], params.get("start", 0),
                                 params.get("count"))
         name = f"labels-{batch.trace_code}-run{params['run']}-{params['layout']}.pdf"
     else:
@@ -113,8 +113,8 @@ def batch_labels_pdf(code: str) -> Response:
 def issue_certificate(code: str) -> Any:
     user = current_user()
     body = load(CertificateIn(), json_body())
-    batch = find_batch(db.session, parse_code(code))
-    issued, new = svc.issue_certificate(db.session, user, batch, body, ledger=ledger_config(),
+    batch = find_batch(db.session(), parse_code(code))
+    issued, new = svc.issue_certificate(db.session(), user, batch, body, ledger=ledger_config(),
                                         public_url=_public_url())
     pdf = f"/api/v1/batches/{batch.trace_code}/certificate.pdf?event={issued.event.id}"
     payload = IssuedCertificateOut().dump({"event": issued.event, "certificate": issued, "pdf": pdf})
@@ -127,8 +127,8 @@ def issue_certificate(code: str) -> Any:
 def batch_certificate_pdf(code: str) -> Response:
     user = current_user()
     params = load_query(CertificateQuery())
-    batch = read_batch(db.session, user, parse_code(code))
+    batch = read_batch(db.session(), user, parse_code(code))
     event_id = str(params["event"]) if "event" in params else None
-    issued = svc.certificate_view(svc.find_certificate(db.session, batch, event_id), batch, _public_url())
+    issued = svc.certificate_view(svc.find_certificate(db.session(), batch, event_id), batch, _public_url())
     return _conditional(f"certificate|{issued.fingerprint()}", PRIVATE_CACHE, True,
                         lambda: svc.render_certificate(issued), PDF, f"certificate-{batch.trace_code}.pdf")

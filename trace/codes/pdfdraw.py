@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, cast
 
 from fpdf import FPDF
 
@@ -38,7 +39,9 @@ def new_pdf(width: float, height: float, title: str) -> Iterator[FPDF]:
         yield pdf
     finally:
         for font in pdf.fonts.values():
-            font.close()
+            close = getattr(font, "close", None)  # TrueType fonts hold an open file; core fonts none
+            if close is not None:
+                close()
 
 
 def draw_qr(pdf: FPDF, symbol: QrSymbol, x: float, y: float, module: float) -> None:
@@ -70,7 +73,7 @@ def text_width(pdf: FPDF, text: str) -> float:
     Same sum as fpdf2's get_string_width (the font's advance widths, no shaping), without
     its per-call set-up, which dominated the time of a label sheet.
     """
-    widths = pdf.current_font.cw
+    widths: Any = cast(Any, pdf.current_font).cw  # a TrueType font's advance widths, by code point
     return sum(widths[ord(c)] for c in text) * pdf.font_size_pt * 0.001 / pdf.k
 
 
@@ -131,8 +134,9 @@ def _ellipsize(pdf: FPDF, text: str, width: float) -> str:
 
 def _longest_fitting_prefix(pdf: FPDF, text: str, width: float) -> int:
     """Return the largest n with text[:n] no wider than width (same sum as text_width)."""
-    widths, scale = pdf.current_font.cw, pdf.font_size_pt * 0.001 / pdf.k
-    total = 0
+    widths: Any = cast(Any, pdf.current_font).cw  # a TrueType font's advance widths, by code point
+    scale = pdf.font_size_pt * 0.001 / pdf.k
+    total = 0.0
     for n, char in enumerate(text):
         total += widths[ord(char)]
         if total * scale > width:

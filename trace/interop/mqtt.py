@@ -80,7 +80,7 @@ def recorder(app: Flask) -> Callable[[str, bytes], None]:
     def deliver(topic: str, payload: bytes) -> None:
         with app.app_context(), writing():
             try:
-                event = handle_message(db.session, ledger, topic, payload)
+                event = handle_message(db.session(), ledger, topic, payload)
                 event_id = event.id if event is not None else None
                 db.session.commit()
             except TraceError as exc:

@@ -56,7 +56,7 @@ def parse_tlog_proof(text: str) -> TlogProof:
         raise TlogProofError("expected an 'index N' line")
     index = int(match.group(1))
     pos += 1
-    proof = []
+    proof: list[bytes] = []
     while pos < len(lines) and lines[pos]:
         h = b64decode_strict(lines[pos], TlogProofError, f"proof line {len(proof)}")
         if len(h) != HASH_SIZE:

@@ -51,7 +51,7 @@ def _origin_of(url: str) -> str:
 def _form_page(target: Target, status: int, *, notice: str | None = None, form: dict[str, Any] | None = None,
                errors: dict[str, str] | None = None, sent: bool = False) -> Response:
     t = translator()
-    batch = lookup_svc.find_batch_by_id(db.session, target.batch_id)
+    batch = lookup_svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
     name = (batch.product.name_en or batch.product.name) if t.lang == "en" else batch.product.name
     response = render_page(
@@ -84,13 +84,13 @@ def send_feedback(code: str) -> Response:
         return _form_page(target, 422, notice=t("feedback_check"), form=form, errors=errors)
     unit_id = None
     if target.serial is not None:
-        unit = peek_unit(db.session, target.serial)
+        unit = peek_unit(db.session(), target.serial)
         unit_id = unit.id if unit else None
-    batch = lookup_svc.find_batch_by_id(db.session, target.batch_id)
+    batch = lookup_svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
     db.session.rollback()  # end the read transaction: the write begins its own
     with writing():
-        submit_feedback(db.session, batch, unit_id, fields, nonce=nonce, lang=t.lang)
+        submit_feedback(db.session(), batch, unit_id, fields, nonce=nonce, lang=t.lang)
         db.session.commit()
     return redirect(f"/T/{target.code}/feedback?sent=1&lang={t.lang}", 303)  # type: ignore[return-value]
 

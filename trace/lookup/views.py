@@ -88,7 +88,7 @@ def resolve_code(code: str) -> Target:
     if batch_id is not None:
         view_cache().put(("code", code), (batch_id, False))
         return Target(batch_id, code)
-    unit = peek_unit(db.session, code)
+    unit = peek_unit(db.session(), code)
     if unit is None:
         raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=code)
     view_cache().put(("code", code), (unit.batch_id, True))
@@ -143,13 +143,13 @@ def _digital_link_key(path: str) -> DigitalLinkPath:
 @limiter.limit(public_limit)
 def digital_link(_rest: str) -> Response:
     key = _digital_link_key(_raw_path())
-    batch = svc.find_batch_by_gtin(db.session, key.gtin, key.lot)
+    batch = svc.find_batch_by_gtin(db.session(), key.gtin, key.lot)
     if batch is None:
         raise PageError(404, "not-found", "link_unknown", "link_title", gtin=key.gtin, lot=key.lot)
     if key.serial is None:
         return respond(Target(batch.id, batch.trace_code))
     serial = normalize(key.serial)
-    unit = peek_unit(db.session, serial, batch_id=batch.id)
+    unit = peek_unit(db.session(), serial, batch_id=batch.id)
     if unit is None:
         raise PageError(404, "not-found", "link_unknown_serial", "link_title", serial=key.serial)
     return respond(Target(batch.id, serial, serial=serial))
@@ -173,10 +173,10 @@ def count_lookup(target: Target) -> UnitScan | None:
     """Count a lookup of a unit serial (not HEAD, not in-site navigation) and return its counts."""
     assert target.serial is not None
     if request.method == "HEAD" or _internal_navigation():
-        return peek_unit(db.session, target.serial, batch_id=target.batch_id)
+        return peek_unit(db.session(), target.serial, batch_id=target.batch_id)
     db.session.rollback()  # end the read transaction: the count begins its own, as a writer
     with writing():
-        scan = count_scan(db.session, target.serial, batch_id=target.batch_id)
+        scan = count_scan(db.session(), target.serial, batch_id=target.batch_id)
         db.session.commit()
     return scan
 
@@ -195,9 +195,9 @@ def page_content(target: Target, unit: UnitScan | None, state: tuple[int, bytes]
     key = ("view", target.batch_id, t.lang, *state) if state else None  # an empty log caches nothing
     base = view_cache().get(key) if key else None
     if base is None:
-        batch = svc.find_batch_by_id(db.session, target.batch_id)
+        batch = svc.find_batch_by_id(db.session(), target.batch_id)
         assert batch is not None
-        base = present_batch(svc.public_record(db.session, _ledger(), batch, None, verification_cache()), t)
+        base = present_batch(svc.public_record(db.session(), _ledger(), batch, None, verification_cache()), t)
         if key:
             view_cache().put(key, base)
     return with_target(base, code=target.code, unit=unit, threshold=cfg.counterfeit_threshold,
@@ -211,7 +211,7 @@ def _resolver(target: Target) -> Response | None:
     if fmt != "linkset" and asked is None:
         return None
     cfg, t = config(), translator()
-    batch = svc.find_batch_by_id(db.session, target.batch_id)
+    batch = svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
     anchor = identifier_uri(cfg.public_url, target.code, batch.product.gtin, batch.lot, target.serial)
     items = links(cfg.public_url, target.code, t)
@@ -256,7 +256,7 @@ def respond(target: Target) -> Response:
         if unit is None:
             raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=target.code)
     cfg = config()
-    state = svc.log_state(db.session, cfg.lookup_state_max_age)
+    state = svc.log_state(db.session(), cfg.lookup_state_max_age)
     view = page_content(target, unit, state)
     anchor = identifier_uri(cfg.public_url, target.code, view["product"]["gtin"], view["batch"]["lot"],
                             target.serial)
@@ -276,9 +276,9 @@ def respond(target: Target) -> Response:
 def proof(code: str) -> Response:
     """The batch's proof bundle (records, signatures, keys, inclusion proofs, checkpoint) to verify offline."""
     target = resolve_code(parse_code(code))
-    batch = svc.find_batch_by_id(db.session, target.batch_id)
+    batch = svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
-    bundle = audit_bundle(db.session, _ledger(), batch)
+    bundle = audit_bundle(db.session(), _ledger(), batch)
     return Response(json.dumps(bundle, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="proof-{batch.trace_code}.json"',
                              "Cache-Control": "no-cache"})

@@ -7,10 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from trace.db import UTCDateTime, db, utcnow
+from trace.db import Model, UTCDateTime, utcnow
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     __tablename__ = "attachments"
 
     sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)

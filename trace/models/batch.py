@@ -9,12 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import JSONDoc, Quantity, UTCDateTime, db, utcnow
+from trace.db import JSONDoc, Model, Quantity, UTCDateTime, utcnow
 from trace.models.catalog import Product
 from trace.models.organization import Organization
 
 
-class Batch(db.Model):
+class Batch(Model):
     __tablename__ = "batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Batch(db.Model):
     )
 
 
-class BatchLink(db.Model):
+class BatchLink(Model):
     """An input batch that went into an output batch through one transformation event.
 
     ``quantity``/``uom`` are what the transformation consumed of the input batch.

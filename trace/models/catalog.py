@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import JSONDoc, UTCDateTime, db, utcnow
+from trace.db import JSONDoc, Model, UTCDateTime, utcnow
 from trace.models.organization import Organization
 
 
-class Category(db.Model):
+class Category(Model):
     __tablename__ = "categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,7 @@ class Category(db.Model):
         return []
 
 
-class Product(db.Model):
+class Product(Model):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import JSONDoc, UTCDateTime, db, utcnow
+from trace.db import JSONDoc, Model, UTCDateTime, utcnow
 from trace.models.batch import Batch
 from trace.models.event import Event
 
 
-class ComplianceFinding(db.Model):
+class ComplianceFinding(Model):
     """One rule broken by one event on one batch; checks never store the same triple twice."""
 
     __tablename__ = "compliance_findings"

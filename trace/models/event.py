@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import JSONDoc, Quantity, UTCDateTime, db, utcnow
+from trace.db import JSONDoc, Model, Quantity, UTCDateTime, utcnow
 from trace.models.batch import Batch
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
 
     # A UUID, possibly chosen by the client: it is the idempotency key.
@@ -36,7 +36,7 @@ class Event(db.Model):
     )
 
 
-class EventBatch(db.Model):
+class EventBatch(Model):
     """A batch an event touches, with its role (subject, input or output)."""
 
     __tablename__ = "event_batches"

@@ -7,12 +7,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import UTCDateTime, db, utcnow
+from trace.db import Model, UTCDateTime, utcnow
 from trace.models.batch import Batch
 from trace.models.label import UnitCode
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(primary_key=True)

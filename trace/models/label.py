@@ -7,11 +7,11 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import UTCDateTime, db, utcnow
+from trace.db import Model, UTCDateTime, utcnow
 from trace.models.batch import Batch
 
 
-class LabelRun(db.Model):
+class LabelRun(Model):
     """One issue of unit serials for a batch (what one print job puts on the packs)."""
 
     __tablename__ = "label_runs"
@@ -27,7 +27,7 @@ class LabelRun(db.Model):
     __table_args__ = (sa.CheckConstraint("count > 0", name="count_positive"),)
 
 
-class UnitCode(db.Model):
+class UnitCode(Model):
     """A unit serial: a random trace code of one pack; lookups count up so copies show."""
 
     __tablename__ = "unit_codes"

@@ -7,10 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from trace.db import UTCDateTime, db, utcnow
+from trace.db import Model, UTCDateTime, utcnow
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """An Ed25519 key of the log, an organization or a scanner device.
 
     Private halves (log and organization keys) are sealed with the master key; devices keep
@@ -33,7 +33,7 @@ class SigningKey(db.Model):
     revocation_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
 
-class LogEntry(db.Model):
+class LogEntry(Model):
     """One leaf of the log: the exact bytes that were hashed."""
 
     __tablename__ = "log_entries"
@@ -47,7 +47,7 @@ class LogEntry(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class LogTile(db.Model):
+class LogTile(Model):
     """256 hashes of one tree level (tile height 8); the right-edge tile of a level is partial."""
 
     __tablename__ = "log_tiles"
@@ -57,7 +57,7 @@ class LogTile(db.Model):
     hashes: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
-class LogHead(db.Model):
+class LogHead(Model):
     """The single row writers lock to append: the log's size and root."""
 
     __tablename__ = "log_head"
@@ -67,7 +67,7 @@ class LogHead(db.Model):
     root_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
 
 
-class Checkpoint(db.Model):
+class Checkpoint(Model):
     """A signed checkpoint the log issued; all are kept so consistency can be proven."""
 
     __tablename__ = "checkpoints"

@@ -8,7 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import UTCDateTime, db, utcnow
+from trace.db import Model, UTCDateTime, utcnow
 
 
 class OrganizationKind(enum.StrEnum):
@@ -28,7 +28,7 @@ class Role(enum.StrEnum):
     INSPECTOR = "inspector"
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,7 +47,7 @@ class Organization(db.Model):
     users: Mapped[list[User]] = relationship(back_populates="organization")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class User(db.Model):
     __table_args__ = (sa.UniqueConstraint("organization_id", "name"),)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored, the secret is shown once."""
 
     __tablename__ = "api_tokens"

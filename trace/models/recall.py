@@ -7,12 +7,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from trace.db import UTCDateTime, db, utcnow
+from trace.db import Model, UTCDateTime, utcnow
 from trace.models.batch import Batch
 from trace.models.organization import Organization
 
 
-class Recall(db.Model):
+class Recall(Model):
     """A recall opened on one batch; it reaches every batch downstream of it."""
 
     __tablename__ = "recalls"
@@ -36,7 +36,7 @@ class Recall(db.Model):
     )
 
 
-class RecallBatch(db.Model):
+class RecallBatch(Model):
     """A batch a recall reached, with the signed records that opened and closed it there."""
 
     __tablename__ = "recall_batches"

@@ -56,7 +56,8 @@ class TemperatureSeries(fields.Field):
     def _reading(self, item: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         if not isinstance(item, dict):
             return {}, {"_schema": ["Invalid input type."]}
-        reading, problems = {}, {}
+        reading: dict[str, Any] = {}
+        problems: dict[str, Any] = {}
         for name in item.keys() - self.FIELDS.keys():
             problems[name] = ["Unknown field."]
         for name, field in self.FIELDS.items():

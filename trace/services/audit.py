@@ -154,12 +154,11 @@ class _Auditor:
                 want = "null" if first else "the batch's previous entry"
                 self.find(index, "prev-chain", f"prev[{code}] should name {want}")
         for _, record in sorted(self.key_records, key=lambda item: item[0]):
-            key = record.get("key") or {}
-            self.logged_keys.add(key.get("keyId"))
-            if record.get("action") == "revoke":
-                moment = parse_time(key.get("revokedAt")) or parse_time(record.get("recordedAt"))
-                if moment is not None:
-                    self.logged_revoked[key.get("keyId")] = moment
+            key_id, revoked = _key_event(record)
+            if key_id is not None:
+                self.logged_keys.add(key_id)
+                if revoked is not None:
+                    self.logged_revoked[key_id] = revoked
 
     @property
     def size(self) -> int:
@@ -207,17 +206,27 @@ def _logged_revocations(session: Session, below: int) -> dict[str, dt.datetime]:
             record, _ = ledger.parse_leaf_fast(bytes(leaf))
         except ledger.LedgerError:
             continue  # the worker that reads this entry names it
-        key = record.get("key") or {}
-        if record.get("stage") == "key" and record.get("action") == "revoke":
-            moment = parse_time(key.get("revokedAt")) or parse_time(record.get("recordedAt"))
-            if moment is not None:
-                revoked[key.get("keyId")] = moment
+        if record.get("stage") == "key":
+            key_id, moment = _key_event(record)
+            if key_id is not None and moment is not None:
+                revoked[key_id] = moment
     return revoked
+
+
+def _key_event(record: dict[str, Any]) -> tuple[str | None, dt.datetime | None]:
+    """Return a key record's key id, and the time it revokes the key from (None unless a revocation)."""
+    key = record.get("key") or {}
+    key_id = key.get("keyId")
+    if not isinstance(key_id, str):
+        return None, None
+    if record.get("action") != "revoke":
+        return key_id, None
+    return key_id, parse_time(key.get("revokedAt")) or parse_time(record.get("recordedAt"))
 
 
 def _worker_url(session: Session) -> str | None:
     """The database URL a worker process can open on its own, or None (an in-memory SQLite database)."""
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
         return None
     return url.render_as_string(hide_password=False)
@@ -262,12 +271,13 @@ def audit_log(
     auditor = _Auditor(session)
     log_keys = [ledger.vkey(k.name, k.public) for k in auditor.keys.values() if k.role == "log"]
     log_verifiers = [ledger.parse_vkey(v) for v in log_keys]
-    external = []
+    external: list[tuple[int, bytes]] = []
+    unverifiable: list[str] = []
     for note in external_checkpoints:
         try:
             cp = ledger.open_checkpoint(note, log_verifiers[0], origin)
         except (ledger.LedgerError, IndexError) as exc:
-            external.append((None, f"an external checkpoint does not verify: {exc}"))
+            unverifiable.append(f"an external checkpoint does not verify: {exc}")
             continue
         external.append((cp.size, cp.root_hash))
     # Checkpoints and the head first, then the log's extent: a checkpoint issued meanwhile is
@@ -278,7 +288,7 @@ def audit_log(
     head_size = head.size if head is not None else None
     top = session.scalar(sa.select(sa.func.max(LogEntry.index)))
     end = 0 if top is None else top + 1
-    auditor.want([size for size, _ in stored] + [size for size, _ in external if size is not None])
+    auditor.want([size for size, _ in stored] + [size for size, _ in external])
     revoked = _logged_revocations(session, end)
     rows = {key_id: (k.name, k.role, k.org, k.public) for key_id, k in auditor.keys.items()}
     args = (rows, revoked, attachments_root, log_keys[0] if log_keys else None, origin)
@@ -305,13 +315,10 @@ def audit_log(
         cp = auditor.open_note(size, note, log_verifiers, origin)
         if cp not in (None, True) and (cp.size != size or cp.root_hash != bytes(root)):
             auditor.find(None, "checkpoint", f"checkpoint row {size} differs from its signed note")
-    for size, root in stored:
+    for message in unverifiable:
+        auditor.find(None, "checkpoint", message)
+    for size, root in stored + external:
         auditor.checkpoint(size, root)
-    for size, root in external:
-        if size is None:
-            auditor.find(None, "checkpoint", root)
-        else:
-            auditor.checkpoint(size, root)
     auditor.check_keys()
     if head_size is not None and head_size != auditor.expected:
         auditor.find(None, "head", f"the log head says {head_size} entries; the table holds {auditor.expected}")

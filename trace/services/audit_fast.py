@@ -27,18 +27,15 @@ _SIG_LEN = 10 + 64 + 9 + 88 + 2
 NO_KEY: tuple[None, str, str, None] = (None, "", "", None)  # an unpublished key: verifier, name, role, org
 
 
-def _stamp(value: Any) -> str | None:
-    """RFC 3339 of a raw time column: SQLite's text (naive UTC) or the driver's datetime."""
+def _stamp(value: Any) -> str:
+    """RFC 3339 of a raw time column: SQLite's text (naive UTC) or the driver's datetime; ValueError otherwise."""
     if type(value) is str:
         if len(value) == 26 and value[10] == " " and value[19] == ".":  # how SQLAlchemy writes SQLite times
             return value[:10] + "T" + (value[11:19] if value.endswith(".000000") else value[11:]) + "Z"
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if isinstance(value, dt.datetime):
-        return rfc3339(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
-    return None
+        value = dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        raise ValueError(f"not a time: {value!r}")
+    return rfc3339(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
 
 
 def quantity(value: Any) -> Decimal | None:

@@ -20,6 +20,7 @@ import datetime as dt
 import gc
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
 from itertools import groupby
@@ -107,7 +108,7 @@ class Checker:
 
     # --- reading --------------------------------------------------------------------------
 
-    def _read(self, query: sa.Compiled, params: dict[str, int]) -> list[Any]:
+    def _read(self, query: Any, params: dict[str, int]) -> Sequence[Any]:
         """Run a query compiled for this driver; rows come back as the driver gives them (no type processing)."""
         values = query.construct_params(params)
         args: Any = tuple(values[name] for name in query.positiontup or ()) if query.positional else values

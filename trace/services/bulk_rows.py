@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -47,6 +47,10 @@ class EventRow:
     batches: list[BatchLine] = field(default_factory=list)
 
 
+# An event as the services handle it: a stored ORM object, or a bulk request's row not yet written.
+RecordedEvent = Event | EventRow
+
+
 EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
 
 
@@ -76,9 +80,10 @@ def insert_events(session: Session, events: list[EventRow]) -> None:
     """Write new events and their batch lines in one statement each."""
     if not events:
         return
-    session.execute(sa.insert(Event.__table__), [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in events])
+    session.execute(sa.insert(cast(sa.Table, Event.__table__)),
+                    [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in events])
     session.execute(
-        sa.insert(EventBatch.__table__),
+        sa.insert(cast(sa.Table, EventBatch.__table__)),
         [
             {"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
             for e in events

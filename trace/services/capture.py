@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from marshmallow import ValidationError as SchemaValidationError
@@ -141,8 +141,9 @@ class _Capture:
             return self.session.scalar(sa.select(Batch).where(Batch.trace_code == code))
         key = epcis.parse_batch_uri(uri)
         if key and key[0] == "lgtin":
+            _, gtin, lot = cast(tuple[str, str, str], key)  # an lgtin key is (kind, gtin, lot)
             return self.session.scalar(sa.select(Batch).join(Product, Product.id == Batch.product_id)
-                                       .where(Product.gtin == key[1], Batch.lot == key[2]))
+                                       .where(Product.gtin == gtin, Batch.lot == lot))
         return None
 
     def batch(self, uri: str) -> Batch:
@@ -162,11 +163,11 @@ class _Capture:
     # --- events ------------------------------------------------------------------------------
     def _stage_and_data(self, ev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if "trace:stage" in ev:
-            data = dict(ev.get("trace:data") or {})
+            given = dict(ev.get("trace:data") or {})
             field = epcis.ORG_FIELDS.get(ev["trace:stage"])
-            if field and isinstance(data.get(field), str):
-                data[field] = self.org(data[field]).id
-            return ev["trace:stage"], data
+            if field and isinstance(given.get(field), str):
+                given[field] = self.org(given[field]).id
+            return ev["trace:stage"], given
         stage = FOREIGN_STAGES.get(_bare(str(ev.get("bizStep", ""))))
         if stage is None or ev["type"] != "ObjectEvent":
             raise ValidationError(f"Cannot map bizStep {ev.get('bizStep')} of a {ev['type']} to a stage.",

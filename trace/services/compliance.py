@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,6 +22,9 @@ from trace.services.compliance_rules import RULES, SEVERITIES, Finding, History,
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import require_role
 
+if TYPE_CHECKING:
+    from trace.services.bulk_rows import RecordedEvent
+
 CHUNK = 500
 
 
@@ -31,7 +34,7 @@ def _history(batch: Batch) -> History:
                    category.stage_names(), category.temperature_range)
 
 
-def _step(event: Event, role: str = "subject", quantity: Any = None, uom: str | None = None,
+def _step(event: RecordedEvent, role: str = "subject", quantity: Any = None, uom: str | None = None,
           subjects: int = 1) -> Step:
     return Step(event.id, event.stage, role, event.occurred_at, event.recorded_at, event.organization_id,
                 event.data or {}, quantity, uom, subjects)
@@ -107,7 +110,7 @@ def check_batches(session: Session, batch_ids: Iterable[int]) -> int:
     return store_findings(session, [f for h in _histories(session, batch_ids) for f in evaluate(h)])
 
 
-def check_event(session: Session, event: Event) -> int:
+def check_event(session: Session, event: RecordedEvent) -> int:
     """Run the rules a newly stored event concerns on its batches (the hook in services/events.py).
 
     Only rules the event's stage can change run, reading only the stages they need, so most

@@ -217,7 +217,8 @@ def temperature_out_of_range(history: History) -> list[Finding]:
         if not outside:
             continue
         worst = max(outside, key=lambda r: r[0])
-        first = min((parse_time(t) for _, _, t in outside if parse_time(t)), default=step.occurred_at)
+        times = [moment for _, _, t in outside if (moment := parse_time(t)) is not None]
+        first = min(times, default=step.occurred_at)
         zh_where, en_where = ("仓储", "Storage") if step.stage == "storage" else ("运输", "Transport")
         bounds = f"{fmt(low) if low is not None else '-∞'}～{fmt(high) if high is not None else '+∞'} °C"
         findings.append(Finding(
@@ -237,7 +238,8 @@ def stage_out_of_order(history: History) -> list[Finding]:
     order = {stage: i for i, stage in enumerate(history.template) if stage not in MOVABLE_STAGES}
     steps = sorted((s for s in history.steps if s.role in ("subject", "input") and s.stage in order),
                    key=lambda s: (s.occurred_at, s.recorded_at))
-    findings, latest = [], None
+    findings: list[Finding] = []
+    latest = None
     for step in steps:
         if latest is not None and order[step.stage] < order[latest.stage] and step.occurred_at > latest.occurred_at:
             findings.append(Finding(
@@ -288,8 +290,8 @@ def quantity_exceeds_available(history: History) -> list[Finding]:
         if isinstance(recipient, int):
             shipped_to[recipient] = shipped_to.get(recipient, Decimal(0)) + amount
         shipped[sender] = shipped.get(sender, Decimal(0)) + amount
-        available = history.quantity - consumed if sender == history.organization_id else received.get(
-            sender, shipped_to.get(sender))
+        available: Decimal | None = (history.quantity - consumed if sender == history.organization_id
+                                     else received[sender] if sender in received else shipped_to.get(sender))
         if available is not None and shipped[sender] > available:
             findings.append(Finding(
                 "quantity_exceeds_available", "high", history.batch_id, step.event_id,

@@ -326,7 +326,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
             oil,
             field_batch,
             variety="浙油50",
-            plot=field_batch.origin["name"],
+            plot=(field_batch.origin or {})["name"],
             pesticide=None,
             items=residue,
             lab=lab,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from marshmallow import ValidationError as SchemaValidationError
@@ -24,7 +24,7 @@ from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Organiza
 from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, stage_schema
 from trace.services.attachments import check_cited
 from trace.services.batches import new_batch
-from trace.services.bulk_rows import BatchLine, EventRow, Prefetched, insert_events
+from trace.services.bulk_rows import BatchLine, EventRow, Prefetched, RecordedEvent, insert_events
 from trace.services.compliance import check_event
 from trace.services.keys import LedgerConfig
 from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
@@ -39,7 +39,7 @@ def request_digest(payload: Any) -> str:
 
 def _replay(
     session: Session, actor: User, event_id: str, digest: str, prefetched: Prefetched | None = None
-) -> Event | None:
+) -> RecordedEvent | None:
     """Return the stored event for a retried id, or raise if the id was used for another body.
 
     A retry comes from the organization that recorded the event; the same body from anyone
@@ -208,10 +208,10 @@ def record_event(
     event, new = _event_rows(session, actor, payload, digest)
     if new:
         append(session, ledger, [_pending(session, ledger, event, payload)])
-    return event, new
+    return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
 
 
-def _pending(session: Session, ledger: LedgerConfig, event: Event, payload: dict[str, Any]) -> PendingRecord:
+def _pending(session: Session, ledger: LedgerConfig, event: RecordedEvent, payload: dict[str, Any]) -> PendingRecord:
     """Return the event's record for the log, checking the device signature it came with."""
     device = payload.get("device_signature")
     if device is None:
@@ -219,7 +219,9 @@ def _pending(session: Session, ledger: LedgerConfig, event: Event, payload: dict
     return pending_for_event(session, ledger, event, [verify_device_signature(session, event, device)])
 
 
-def _transformation_rows(session: Session, actor: User, payload: dict[str, Any], digest: str) -> tuple[Event, bool]:
+def _transformation_rows(
+    session: Session, actor: User, payload: dict[str, Any], digest: str
+) -> tuple[RecordedEvent, bool]:
     """Consume quantities of input batches and create output batches in one event (not yet logged)."""
     replayed = _replay(session, actor, str(payload["id"]), digest)
     if replayed is not None:
@@ -309,7 +311,7 @@ def record_transformation(
     event, new = _transformation_rows(session, actor, payload, digest)
     if new:
         append(session, ledger, [pending_for_event(session, ledger, event)])
-    return event, new
+    return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
 
 
 def record_bulk(
@@ -319,7 +321,8 @@ def record_bulk(
 
     Returns each item's event, whether it is new, and its log index.
     """
-    results: list[tuple[Event | EventRow, bool]] = []
+    results: list[tuple[RecordedEvent, bool]] = []
+    event: RecordedEvent
     pending: list[PendingRecord] = []
     unwritten: list[EventRow] = []
     prefetched = Prefetched(session, [payload for payload, _ in items])
@@ -354,7 +357,7 @@ def _write_and_check(session: Session, events: list[EventRow]) -> None:
     """Insert the bulk path's new events, run the compliance hook on each, and forget them."""
     insert_events(session, events)
     for event in events:
-        check_event(session, event)  # type: ignore[arg-type]  (reads the same fields as an Event's)
+        check_event(session, event)
     events.clear()
 
 
@@ -367,7 +370,7 @@ def record_authorized(
     """
     rows = [_event_rows(session, actor, payload, request_digest(payload), authorized=True) for payload in payloads]
     append(session, ledger, [pending_for_event(session, ledger, event) for event, new in rows if new])
-    return [event for event, _ in rows]
+    return [cast(Event, event) for event, _ in rows]  # without prefetching, stored Events
 
 
 def read_event(session: Session, actor: User, event_id: str) -> Event:

@@ -86,8 +86,9 @@ def kde_table(session: Session, actor: User, scope: dict[str, Any]) -> list[KdeR
     log_index: dict[str, int] = {}
     for start in range(0, len(events), 1000):
         chunk = [e.id for e in events[start:start + 1000]]
-        log_index.update(session.execute(
-            sa.select(LogEntry.event_id, LogEntry.index).where(LogEntry.event_id.in_(chunk))).all())
+        for event_id, index in session.execute(
+                sa.select(LogEntry.event_id, LogEntry.index).where(LogEntry.event_id.in_(chunk))):
+            log_index[str(event_id)] = index
     return kde_rows(events, orgs, log_index)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -106,12 +107,12 @@ def list_runs(session: Session, actor: User, batch: Batch) -> list[tuple[LabelRu
         raise PermissionDeniedError(f"Batch {batch.trace_code} belongs to another organization.")
     scanned = (sa.select(sa.func.count(UnitCode.id)).where(UnitCode.run_id == LabelRun.id, UnitCode.scan_count > 0)
                .correlate(LabelRun).scalar_subquery())
-    rows = session.execute(sa.select(LabelRun, scanned).where(LabelRun.batch_id == batch.id)
+    rows: Any = session.execute(sa.select(LabelRun, scanned).where(LabelRun.batch_id == batch.id)
                            .order_by(LabelRun.created_at.desc(), LabelRun.id.desc()))
     return [(run, int(n)) for run, n in rows]
 
 
-def _scan(row: sa.Row[tuple[int, int, str, int, dt.datetime | None]] | None) -> UnitScan | None:
+def _scan(row: Any) -> UnitScan | None:
     return None if row is None else UnitScan(*row)
 
 

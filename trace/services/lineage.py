@@ -97,7 +97,7 @@ def holders_of(session: Session, batch_ids: Iterable[int]) -> dict[int, dict[int
     for batch_id, custodian in session.execute(
             sa.select(Batch.id, Batch.custodian_id).where(Batch.id.in_(ids), Batch.available > 0)):
         found[batch_id].setdefault(custodian, set()).add("custodian")
-    rows = session.execute(
+    rows: Any = session.execute(
         sa.select(EventBatch.batch_id, Event.stage, Event.organization_id, Event.data["recipient"].as_integer())
         .join(Event, Event.id == EventBatch.event_id)
         .where(EventBatch.batch_id.in_(ids), EventBatch.role == "subject", Event.stage.in_(("shipping", "receiving")))
@@ -194,7 +194,7 @@ def lineage_view(lineage: Lineage) -> dict[str, Any]:
          "roles": sorted(roles.get(org.id, ()))}
         for org in sorted(lineage.organizations.values(), key=lambda o: o.id) if org.id in roles
     ]
-    plots = {}
+    plots: dict[Any, dict[str, Any]] = {}
     for batch in lineage.batches.values():
         if batch.origin and (batch.id == root.id or batch.id in lineage.upstream):
             plot = plots.setdefault(batch.origin.get("name"), {**batch.origin, "batches": []})

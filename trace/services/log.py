@@ -11,7 +11,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,8 +19,11 @@ from sqlalchemy.orm import Session
 from trace import ledger
 from trace.db import utcnow
 from trace.errors import NotFoundError, SignatureError, ValidationError
-from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile, SigningKey
+from trace.models import Batch, Checkpoint, EventBatch, LogEntry, LogHead, LogTile, SigningKey
 from trace.services.keys import LedgerConfig, log_key, organization_key, private_key, rfc3339
+
+if TYPE_CHECKING:
+    from trace.services.bulk_rows import RecordedEvent
 
 HEAD_ID = 1
 
@@ -103,7 +106,7 @@ def build_record(
     return record
 
 
-def event_record(event: Event) -> dict[str, Any]:
+def event_record(event: RecordedEvent) -> dict[str, Any]:
     """Return the record of an event, without ``prev``."""
     return build_record(event, [(eb.role, eb.batch.trace_code, eb.quantity, eb.uom) for eb in event.batches])
 
@@ -152,9 +155,9 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
                         "leaf_hash": digest, "created_at": now})
         hashes.append(digest)
     if entries:  # one executemany: entries are written once and never changed
-        session.execute(sa.insert(LogEntry.__table__), entries)
+        session.execute(sa.insert(cast(sa.Table, LogEntry.__table__)), entries)
     if all_batches:
-        batches = Batch.__table__
+        batches = cast(sa.Table, Batch.__table__)
         session.execute(batches.update().where(batches.c.id == sa.bindparam("batch")),
                         [{"batch": b, "log_tip": last[b]} for b in all_batches])
     store = DbTileStore(session)
@@ -187,7 +190,7 @@ def append_key_record(session: Session, cfg: LedgerConfig, record: dict[str, Any
     return entry
 
 
-def pending_for_event(session: Session, cfg: LedgerConfig, event: Event,
+def pending_for_event(session: Session, cfg: LedgerConfig, event: RecordedEvent,
                       device_signatures: Sequence[dict[str, str]] = ()) -> PendingRecord:
     """Return the record of a newly recorded event, to be signed by its organization's key."""
     batch_ids = tuple(dict.fromkeys(eb.batch_id for eb in event.batches))
@@ -195,7 +198,7 @@ def pending_for_event(session: Session, cfg: LedgerConfig, event: Event,
                          event_id=event.id, batch_ids=batch_ids, extra_signatures=tuple(device_signatures))
 
 
-def verify_device_signature(session: Session, event: Event, signature: dict[str, str]) -> dict[str, str]:
+def verify_device_signature(session: Session, event: RecordedEvent, signature: dict[str, str]) -> dict[str, str]:
     """Check a scanner device's signature over the event's record; make the device its actor.
 
     The device signs ``device_view(record)``: the record without ``recordedAt`` and ``prev``,

@@ -47,7 +47,7 @@ class PublicRecord:
         return self.batch.status == "recalled" or bool(self.recalls) or bool(self.upstream_recalled)
 
 
-def _with_product(query: sa.Select[tuple[Batch]]) -> sa.Select[tuple[Batch]]:
+def _with_product(query: sa.Select[Batch]) -> sa.Select[Batch]:
     return query.options(joinedload(Batch.product).joinedload(Product.category), joinedload(Batch.organization))
 
 

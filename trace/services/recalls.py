@@ -120,7 +120,7 @@ def holdings(session: Session, batch_ids: list[int]) -> list[Holding]:
     found: dict[tuple[int, int], Holding] = {}
     batches = {b.id: b for b in session.scalars(sa.select(Batch).where(Batch.id.in_(batch_ids))
                                                  .options(joinedload(Batch.product)))}
-    moves = session.execute(
+    moves: Any = session.execute(
         sa.select(EventBatch.batch_id, Event.stage, Event.organization_id, Event.occurred_at,
                   Event.data["recipient"].as_integer(), Event.data["quantity"].as_string(),
                   Event.data["uom"].as_string())

@@ -65,7 +65,7 @@ def batches_in_vehicle(session: Session, org_id: int, plate: str) -> list[Batch]
     ))
     if not candidates:
         return []
-    moves = session.execute(
+    moves: Any = session.execute(
         sa.select(EventBatch.batch_id, Event.stage, Event.organization_id, Event.data["vehicle"].as_string())
         .join(Event, Event.id == EventBatch.event_id)
         .where(EventBatch.batch_id.in_(candidates), EventBatch.role == "subject",
