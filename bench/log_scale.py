@@ -7,12 +7,13 @@ prints:
 - the audit rate (flask trace audit's engine, all cores) against the raw Ed25519 verify rate of
   one core × cores, measured in the same run (budget ≥ 80%).
 
-    .venv/bin/python bench/log_scale.py [--entries 1000000]
+    .venv/bin/python bench/log_scale.py [--entries 1000000] [--postgres SERVER_URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import multiprocessing
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -206,7 +208,8 @@ def measure(app, entries: int) -> None:
             s.expire_all()  # each proof reads its tiles from the database
         q = statistics.quantiles
         print(
-            f"inclusion proof at {size:,} entries (SQLite tiles): median {statistics.median(times):.2f} ms, "
+            f"inclusion proof at {size:,} entries ({s.get_bind().dialect.name} tiles): "
+            f"median {statistics.median(times):.2f} ms, "
             f"p99 {q(times, n=100)[98]:.2f} ms (budget ≤ 5 ms)"
         )
         print(
@@ -237,12 +240,33 @@ def measure(app, entries: int) -> None:
         )
 
 
+@contextlib.contextmanager
+def scratch_postgres(server_url: str | None) -> Iterator[str | None]:
+    """Yield the URL of a new database on that PostgreSQL server (dropped after), or None for SQLite."""
+    if not server_url:
+        yield None
+        return
+    name = f"suyuan_bench_{os.getpid()}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--postgres", metavar="SERVER_URL",
+                        help="run on a scratch database of this PostgreSQL server "
+                             "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) instead of SQLite")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="suyuan-scale-") as tmp:
-        app = create_app(Config(instance_path=Path(tmp), master_key="22" * 32))
+    with tempfile.TemporaryDirectory(prefix="suyuan-scale-") as tmp, scratch_postgres(args.postgres) as url:
+        app = create_app(Config(instance_path=Path(tmp), master_key="22" * 32, database_url=url))
         with app.app_context():
             from flask_migrate import upgrade
 
