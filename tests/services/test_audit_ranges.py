@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import ago, event_body
 from tests.services.test_log_concurrency import live_app  # noqa: F401  (a fixture: an app with real commits)
 from trace import ledger
 from trace.db import db
+from trace.ledger.jcs import reference_canonical
 from trace.models import LogEntry
 from trace.services import audit_fast, audit_worker
 from trace.services.audit import audit_log
@@ -78,7 +81,8 @@ def test_every_intact_event_takes_the_fast_path_and_reads_what_the_leaf_says(ses
         row = same[0]
         if row[4] is None:
             continue  # key records have no event row
-        lines = [(r[15], r[16], audit_fast.quantity(r[17]), r[18]) for r in same if r[15] is not None]
+        codes = checker._codes({r[16] for r in same if r[16] is not None})
+        lines = [(r[15], codes[r[16]], audit_fast.quantity(r[17]), r[18]) for r in same if r[15] is not None]
         leaf = bytes(row[1])
         fast = audit_fast.fast_record(leaf, row, lines, checker.keys)
         assert fast is not None, f"entry {index} ({row[5]}) missed the fast path"
@@ -224,3 +228,38 @@ def test_a_worker_that_cannot_open_the_database_fails_the_audit_with_the_reason(
     init_worker(f"sqlite:///{tmp_path}/missing-dir/none.sqlite3", {}, {}, None)
     with pytest.raises(RuntimeError, match="could not open the database: OperationalError"):
         check_range((0, 8))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400)
+@given(json_values)
+def test_the_fast_path_writes_jcs_exactly_as_rfc8785_does(value):
+    """orjson with sorted keys, for what is_plain accepts; anything else is a ValueError (the reference way)."""
+    try:
+        text = audit_fast.canonical_text(value)
+    except (ValueError, TypeError):  # lone surrogates, keys that JCS sorts in UTF-16 order
+        return
+    assert text.encode() == reference_canonical(value)
+
+
+def test_floats_and_big_integers_leave_the_fast_path():
+    for value in ({"a": 1.5}, {"a": 2**53}, [1e21]):
+        with pytest.raises(ValueError):
+            audit_fast.canonical_text(value)
+
+
+def test_an_event_with_no_log_entry_is_named(session, client, make, app):
+    producer = make.actor("producer")
+    batch = make.batch(producer)
+    body = event_body("harvest", [batch], {"quantity": "10", "uom": "KGM"})
+    assert client.post("/api/v1/events", json=body, headers=producer.headers).status_code == 201
+    session.execute(sa.text("DELETE FROM log_entries WHERE event_id = :id"), {"id": body["id"]})
+    session.expire_all()
+    report = audit_log(session, app.config["TRACE"].log_origin, workers=1)
+    assert f"event {body['id']} has no log entry" in [f.message for f in report.findings if f.kind == "unlogged-event"]

@@ -294,14 +294,20 @@ def audit_log(
     args = (rows, revoked, attachments_root, log_keys[0] if log_keys else None, origin)
     ranges = [(lo, min(lo + chunk, end)) for lo in range(0, end, chunk)]
     with _checking(session, args, ranges, workers) as results:
-        # While the workers read: the events that have no log entry.
+        events = session.scalar(sa.select(sa.func.count()).select_from(Event)) or 0  # while the workers read
+        logged = 0
+        for result in results:
+            auditor.merge(result)
+            logged += result.events
+            if progress:
+                progress(result.count)
+    # Each event has at most one entry (a unique column): when as many events were found through
+    # the log as the table holds, none is unlogged; otherwise name them.
+    unlogged: Sequence[str] = []
+    if logged != events:
         unlogged = session.scalars(
             sa.select(Event.id).outerjoin(LogEntry, LogEntry.event_id == Event.id).where(LogEntry.index.is_(None))
         ).all()
-        for result in results:
-            auditor.merge(result)
-            if progress:
-                progress(result.count)
     auditor.resolve()
     if auditor.logged_revoked != revoked:
         auditor.find(None, "key", "a key revocation is in an entry linked to an event row; signatures were "
