@@ -31,7 +31,7 @@ from trace.services.audit_worker import (
 )
 from trace.services.log import HEAD_ID
 
-CHUNK = 2048  # entries per range: a multiple of 256, so each range reads whole hash tiles
+CHUNK = 4096  # entries per range: a multiple of 256, so each range reads whole hash tiles
 
 
 @dataclass(frozen=True)
