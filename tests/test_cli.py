@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from trace.codes.gtin import normalize_gtin
 from trace.codes.tracecode import parse_trace_code
 from trace.codes.uscc import is_valid_uscc
-from trace.models import Batch, Category, Event, EventBatch, Organization, Product, User
+from trace.models import Batch, Category, Event, EventBatch, LogEntry, Organization, Product, User
 from trace.services.catalog import DEFAULT_CATEGORIES
 
 
@@ -122,3 +123,13 @@ def test_demo_data_reads_back_through_the_api(runner, client, session):
     assert stages[0] == "processing"
     assert stages[-2:] == ["receiving", "sale"]
     assert len(detail["events"][0]["inputs"]) == 2
+
+
+@pytest.mark.parametrize("mode", [[], ["--log-only"]])
+def test_audit_command_checks_the_demo_log(runner, session, mode):
+    assert invoke(runner, "demo").exit_code == 0
+    result = invoke(runner, "audit", "--workers", "1", *mode)
+    assert result.exit_code == 0, result.output
+    assert "OK: the log, its signatures, prev links and checkpoints all verify" in result.output
+    entries = int(result.output.split("entries: ")[1].split()[0])
+    assert entries == session.scalar(sa.select(sa.func.count()).select_from(LogEntry))

@@ -263,3 +263,26 @@ def test_an_event_with_no_log_entry_is_named(session, client, make, app):
     session.expire_all()
     report = audit_log(session, app.config["TRACE"].log_origin, workers=1)
     assert f"event {body['id']} has no log entry" in [f.message for f in report.findings if f.kind == "unlogged-event"]
+
+
+def test_the_log_only_audit_names_the_same_entries_except_event_rows(live_app):  # noqa: F811
+    """--log-only: signatures and the log. A changed event row is the one thing it does not see."""
+    _build_log(live_app, 24)
+    assert _findings(live_app, workers=2, chunk=8, rows=False) == ([], _findings(live_app, workers=1)[1])
+    with live_app.app_context():
+        s = db.session
+        first = s.scalar(sa.select(sa.func.min(LogEntry.index)).where(LogEntry.event_id.is_not(None)))
+        changed = s.scalar(sa.select(LogEntry.event_id).where(LogEntry.index == first + 3))
+        s.execute(sa.text("UPDATE events SET data = :d WHERE id = :id"), {"d": '{"warehouse": "假"}', "id": changed})
+        leaf = s.scalar(sa.select(LogEntry.leaf).where(LogEntry.index == first + 9))
+        forged = leaf.replace("冷库".encode(), "热库".encode())  # JCS writes CJK as UTF-8
+        assert forged != leaf
+        s.execute(sa.text('UPDATE log_entries SET leaf = :l WHERE "index" = :i'), {"l": forged, "i": first + 9})
+        s.execute(sa.text('DELETE FROM log_entries WHERE "index" = :i'), {"i": first + 17})
+        s.commit()
+    full, _ = _findings(live_app, workers=2, chunk=8)
+    log_only, _ = _findings(live_app, workers=2, chunk=8, rows=False)
+    assert log_only == _findings(live_app, workers=1, rows=False)[0]
+    assert log_only == [f for f in full if f[1] not in ("event-row", "unlogged-event")]
+    assert {first + 9, first + 17} <= {i for i, _, _ in log_only}
+    assert first + 3 in {i for i, k, _ in full if k == "event-row"}
