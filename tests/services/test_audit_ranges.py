@@ -72,7 +72,7 @@ def test_every_intact_event_takes_the_fast_path_and_reads_what_the_leaf_says(ses
 
     monkeypatch.setattr(audit_worker.Checker, "_reference", spy)
     checker = audit_worker.Checker(session.connection(), {}, {}, None)
-    rows = checker._read(checker.entries_query, {"lo": 0, "hi": 10**9})
+    rows = checker.reader.read(checker.reader.entries_query, {"lo": 0, "hi": 10**9})
     by_index: dict[int, list] = {}
     for row in rows:
         by_index.setdefault(row[0], []).append(row)
@@ -81,7 +81,7 @@ def test_every_intact_event_takes_the_fast_path_and_reads_what_the_leaf_says(ses
         row = same[0]
         if row[4] is None:
             continue  # key records have no event row
-        codes = checker._codes({r[16] for r in same if r[16] is not None})
+        codes = checker.reader.codes({r[16] for r in same if r[16] is not None})
         lines = [(r[15], codes[r[16]], audit_fast.quantity(r[17]), r[18]) for r in same if r[15] is not None]
         leaf = bytes(row[1])
         fast = audit_fast.fast_record(leaf, row, lines, checker.keys)
