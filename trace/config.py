@@ -85,28 +85,19 @@ class Config:
                 values[key] = env[name]
         if env.get("TRACE_RATE_LIMIT_ENABLED"):
             values["rate_limit_enabled"] = _flag(env["TRACE_RATE_LIMIT_ENABLED"], "TRACE_RATE_LIMIT_ENABLED")
-        if env.get("TRACE_COUNTERFEIT_THRESHOLD"):
-            try:
-                values["counterfeit_threshold"] = int(env["TRACE_COUNTERFEIT_THRESHOLD"])
-            except ValueError as exc:
-                raise ConfigError("TRACE_COUNTERFEIT_THRESHOLD must be an integer") from exc
-        if env.get("TRACE_PROXY_HOPS"):
-            try:
-                values["proxy_hops"] = int(env["TRACE_PROXY_HOPS"])
-            except ValueError as exc:
-                raise ConfigError("TRACE_PROXY_HOPS must be the number of proxies in front of the app") from exc
-            if not 0 <= values["proxy_hops"] <= 5:
-                raise ConfigError("TRACE_PROXY_HOPS must be between 0 and 5")
-        if env.get("TRACE_LOOKUP_STATE_MAX_AGE"):
-            try:
-                values["lookup_state_max_age"] = float(env["TRACE_LOOKUP_STATE_MAX_AGE"])
-            except ValueError as exc:
-                raise ConfigError("TRACE_LOOKUP_STATE_MAX_AGE must be a number of seconds") from exc
-        if env.get("TRACE_MAX_BODY_BYTES"):
-            try:
-                values["max_body_bytes"] = int(env["TRACE_MAX_BODY_BYTES"])
-            except ValueError as exc:
-                raise ConfigError("TRACE_MAX_BODY_BYTES must be an integer") from exc
+        for key, name, kind, what in (
+            ("counterfeit_threshold", "TRACE_COUNTERFEIT_THRESHOLD", int, "an integer"),
+            ("proxy_hops", "TRACE_PROXY_HOPS", int, "the number of proxies in front of the app"),
+            ("lookup_state_max_age", "TRACE_LOOKUP_STATE_MAX_AGE", float, "a number of seconds"),
+            ("max_body_bytes", "TRACE_MAX_BODY_BYTES", int, "an integer"),
+        ):
+            if env.get(name):
+                try:
+                    values[key] = kind(env[name])
+                except ValueError as exc:
+                    raise ConfigError(f"{name} must be {what}") from exc
+        if not 0 <= values.get("proxy_hops", 0) <= 5:
+            raise ConfigError("TRACE_PROXY_HOPS must be between 0 and 5")
         return cls(**values)
 
     def with_(self, **changes: Any) -> Config:

@@ -12,14 +12,15 @@ import base64
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from tests.factories import ago, event_body
-from tests.services.test_log_concurrency import live_app  # noqa: F401  (a fixture: an app with real commits)
+from tests.ledger.test_jcs_fast import json_values
+from tests.services.test_log_concurrency import live_app, live_producer  # noqa: F401  (live_app: a fixture)
 from trace import ledger
 from trace.db import db
 from trace.ledger.jcs import reference_canonical
@@ -120,19 +121,9 @@ def test_a_changed_column_falls_back_and_is_named(session, client, make, app, co
     assert [f.kind for f in report.findings] == ["event-row"]
 
 
-def _build_log(app, events: int) -> None:
-    runner = app.test_cli_runner()
-    token = runner.invoke(args=["trace", "token", "--role", "admin", "--name", "root"]).output.split()[-1]
-    admin = {"Authorization": f"Bearer {token}"}
-    client = app.test_client()
-    org = client.post("/api/v1/organizations", headers=admin, json={
-        "kind": "cooperative", "name": "区段合作社", "region": {"province": "浙江省", "county": "松阳县"}}).json
-    user = client.post(f"/api/v1/organizations/{org['id']}/members", headers=admin,
-                       json={"name": "p", "role": "producer"}).json
-    secret = client.post(f"/api/v1/organizations/{org['id']}/members/{user['id']}/tokens", headers=admin,
-                         json={"name": "t"}).json["token"]
-    headers = {"Authorization": f"Bearer {secret}"}
-    product = client.post("/api/v1/products", headers=headers, json={"category": "vegetables", "name": "青菜"}).json
+def _build_log(app, events: int) -> tuple[Any, dict[str, str], list[str]]:
+    """Three batches and ``events`` storage records in one bulk request; return the client, headers, codes."""
+    client, headers, product = live_producer(app, "区段合作社")
     codes = []
     for i in range(3):
         r = client.post("/api/v1/batches", headers=headers, json={
@@ -143,6 +134,7 @@ def _build_log(app, events: int) -> None:
               "data": {"warehouse": f"{i}号冷库"}} for i in range(events)]
     r = client.post("/api/v1/events/bulk", headers=headers, json={"events": items})
     assert r.status_code in (200, 201), r.json
+    return client, headers, codes
 
 
 def _findings(app, **kw) -> list[tuple]:
@@ -180,9 +172,12 @@ def test_worker_processes_report_exactly_what_one_process_does(live_app):  # noq
 
 
 def test_tampered_checkpoints_are_named_by_worker_processes_too(live_app):  # noqa: F811
-    _build_log(live_app, 5)
+    client, headers, codes = _build_log(live_app, 5)
     for _ in range(3):  # more checkpoints, one per request, at sizes across several ranges
-        _build_log_more(live_app)
+        r = client.post("/api/v1/events", headers=headers, json={
+            "id": str(uuid.uuid4()), "stage": "storage", "batches": [codes[0]], "occurredAt": ago(hours=1),
+            "data": {}})
+        assert r.status_code == 201, r.json
     with live_app.app_context():
         s = db.session
         sizes = [size for (size,) in s.execute(sa.text("SELECT size FROM checkpoints ORDER BY size"))]
@@ -204,37 +199,12 @@ def test_tampered_checkpoints_are_named_by_worker_processes_too(live_app):  # no
     assert len(messages) == 3, parallel
 
 
-def _build_log_more(app) -> None:
-    with app.app_context():
-        from trace.models import Batch, User
-
-        user_id, org_id = db.session.execute(sa.select(User.id, User.organization_id).where(User.name == "p")).one()
-        code = db.session.scalar(sa.select(Batch.trace_code).limit(1))
-        db.session.rollback()
-    runner = app.test_cli_runner()
-    client = app.test_client()
-    secret = runner.invoke(args=["trace", "token", "--role", "admin", "--name", "root"]).output.split()[-1]
-    admin = {"Authorization": f"Bearer {secret}"}
-    token = client.post(f"/api/v1/organizations/{org_id}/members/{user_id}/tokens", headers=admin,
-                        json={"name": str(uuid.uuid4())[:8]}).json["token"]
-    r = client.post("/api/v1/events", headers={"Authorization": f"Bearer {token}"}, json={
-        "id": str(uuid.uuid4()), "stage": "storage", "batches": [code], "occurredAt": ago(hours=1), "data": {}})
-    assert r.status_code == 201, r.json
-
-
 def test_a_worker_that_cannot_open_the_database_fails_the_audit_with_the_reason(tmp_path):
     from trace.services.audit_worker import check_range, init_worker
 
     init_worker(f"sqlite:///{tmp_path}/missing-dir/none.sqlite3", {}, {}, None)
     with pytest.raises(RuntimeError, match="could not open the database: OperationalError"):
         check_range((0, 8))
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
-    max_leaves=30,
-)
 
 
 @settings(max_examples=400)

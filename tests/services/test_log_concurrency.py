@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -45,19 +46,25 @@ def live_app(engine_name, tmp_path: Path):
         db.engine.dispose()
 
 
-def test_concurrent_writers_append_without_gaps_or_duplicates(live_app):
-    runner = live_app.test_cli_runner()
+def live_producer(app: Any, org_name: str) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """A cooperative with a producer on an app that commits: a client, the producer's headers, a product."""
+    runner = app.test_cli_runner()
     token = runner.invoke(args=["trace", "token", "--role", "admin", "--name", "root"]).output.split()[-1]
     admin = {"Authorization": f"Bearer {token}"}
-    client = live_app.test_client()
+    client = app.test_client()
     org = client.post("/api/v1/organizations", headers=admin, json={
-        "kind": "cooperative", "name": "并发合作社", "region": {"province": "浙江省", "county": "松阳县"}}).json
+        "kind": "cooperative", "name": org_name, "region": {"province": "浙江省", "county": "松阳县"}}).json
     user = client.post(f"/api/v1/organizations/{org['id']}/members", headers=admin,
                        json={"name": "p", "role": "producer"}).json
     secret = client.post(f"/api/v1/organizations/{org['id']}/members/{user['id']}/tokens", headers=admin,
                          json={"name": "t"}).json["token"]
     headers = {"Authorization": f"Bearer {secret}"}
     product = client.post("/api/v1/products", headers=headers, json={"category": "vegetables", "name": "青菜"}).json
+    return client, headers, product
+
+
+def test_concurrent_writers_append_without_gaps_or_duplicates(live_app):
+    client, headers, product = live_producer(live_app, "并发合作社")
     codes = [client.post("/api/v1/batches", headers=headers, json={
         "product": product["id"], "lot": f"C{i}", "quantity": "10", "uom": "KGM"}).json["code"] for i in range(WRITERS)]
     warm = client.post("/api/v1/events", headers=headers, json={

@@ -78,17 +78,13 @@ class _Auditor:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.report = AuditReport()
+        published = list(session.scalars(sa.select(SigningKey)))
         self.keys = {
-            k.key_id: _Key(
-                k.name,
-                k.role,
-                None if k.organization_id is None else str(k.organization_id),
-                k.public_key,
-                k.created_at,
-            )
-            for k in session.scalars(sa.select(SigningKey))
+            k.key_id: _Key(k.name, k.role, None if k.organization_id is None else str(k.organization_id),
+                           k.public_key, k.created_at)
+            for k in published
         }
-        self.table_revoked = {k.key_id: k.revoked_at for k in session.scalars(sa.select(SigningKey))}
+        self.table_revoked = {k.key_id: k.revoked_at for k in published}
         self.logged_revoked: dict[str, dt.datetime] = {}
         self.logged_keys: set[str] = set()
         self.tree = ledger.Frontier()  # the recomputed tree

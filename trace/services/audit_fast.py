@@ -134,6 +134,23 @@ def _record_text(row: Any, lines: list[Any]) -> tuple[str, str, dict[str, Any]]:
     return head, tail, fields
 
 
+def _split_leaf(leaf: bytes, keys: dict[str, Any]) -> tuple[bytes, list[tuple[str, bytes]]] | None:
+    """Return a canonical leaf's signed record bytes and signatures; None for anything else.
+
+    None too when a device signed: it signs a view of the record, which the reference path builds.
+    """
+    cut = leaf.rfind(LEAF_SIGS)
+    if cut < 0 or not leaf.startswith(LEAF_HEAD) or not leaf.endswith(b"]}"):
+        return None
+    try:
+        sigs = _signature_list(leaf, cut + len(LEAF_SIGS))
+    except ValueError:
+        return None
+    if sigs is None or any(keys.get(key_id, NO_KEY)[2] == "device" for key_id, _ in sigs):
+        return None
+    return leaf[len(LEAF_HEAD) : cut], sigs
+
+
 def _plain_links(prev: Any) -> bool:
     """Tell whether prev is the usual shape, ASCII trace codes to hex text or null: orjson writes it as JCS."""
     if type(prev) is not dict:
@@ -148,19 +165,16 @@ def fast_record(
     leaf: bytes, row: Any, lines: list[Any], keys: dict[str, Any]
 ) -> tuple[dict[str, Any], bytes, list[Any]] | None:
     """Return (the record's fields, signed bytes, signatures) when the raw row rebuilds the leaf exactly, else None."""
-    cut = leaf.rfind(LEAF_SIGS)
-    if cut < 0 or not leaf.startswith(LEAF_HEAD) or not leaf.endswith(b"]}"):
+    split = _split_leaf(leaf, keys)
+    if split is None:
         return None
+    signed, sigs = split
     try:
-        sigs = _signature_list(leaf, cut + len(LEAF_SIGS))
-        if sigs is None or any(keys.get(key_id, NO_KEY)[2] == "device" for key_id, _ in sigs):
-            return None  # a device signs a view of the record: the reference path builds it
         head, tail, fields = _record_text(row, lines)
     except (ValueError, TypeError, ArithmeticError, RecursionError):
         return None
     start = head.encode("utf-8", "surrogatepass")
     end = tail.encode("utf-8", "surrogatepass")
-    signed = leaf[len(LEAF_HEAD) : cut]
     if len(signed) <= len(start) + len(end) or not signed.startswith(start) or not signed.endswith(end):
         return None
     middle = signed[len(start) : len(signed) - len(end)]
@@ -182,14 +196,11 @@ def fast_leaf(leaf: bytes, keys: dict[str, Any]) -> tuple[dict[str, Any], bytes,
 
     For the audit of signatures and the log only, where no event row gives the record's fields.
     """
-    cut = leaf.rfind(LEAF_SIGS)
-    if cut < 0 or not leaf.startswith(LEAF_HEAD) or not leaf.endswith(b"]}"):
+    split = _split_leaf(leaf, keys)
+    if split is None:
         return None
-    signed = leaf[len(LEAF_HEAD) : cut]
+    signed, sigs = split
     try:
-        sigs = _signature_list(leaf, cut + len(LEAF_SIGS))
-        if sigs is None or any(keys.get(key_id, NO_KEY)[2] == "device" for key_id, _ in sigs):
-            return None
         record = orjson.loads(signed)
         if type(record) is not dict or not is_plain(record):
             return None

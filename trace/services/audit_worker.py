@@ -232,15 +232,14 @@ class Checker:
         for _, record, signed, sigs in signed_entries:
             message = ledger.RECORD_PREFIX + signed if signed is not None else None
             for key_id, raw in sigs:
-                verifier, name, role, org = self.keys.get(key_id, NO_KEY)
-                if name and role == "device":
+                verifier, _, role, _ = self.keys.get(key_id, NO_KEY)  # an unpublished key: no verifier, fails
+                if role == "device":
                     checks.append((verifier, ledger.RECORD_PREFIX + ledger.canonical(ledger.device_view(record)), raw))
-                elif name:
+                else:
                     checks.append((verifier, message, raw))
         results = iter([_verify(verifier, message, raw) for verifier, message, raw in checks])
         for index, record, _, sigs in signed_entries:
-            self._judge(out, index, record, [(key_id, next(results) if self.keys.get(key_id, NO_KEY)[1] else False)
-                                             for key_id, _ in sigs])
+            self._judge(out, index, record, [(key_id, next(results)) for key_id, _ in sigs])
 
     def _judge(self, out: RangeResult, index: int, record: dict[str, Any], sigs: list[tuple[str, bool]]) -> None:
         """Name an entry's unknown, invalid or revoked signatures, or the lack of one that vouches for it."""
