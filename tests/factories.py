@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from flask import current_app
 
 from trace.models import Batch, Organization, Product, User
 from trace.services.batches import register_batch
@@ -47,6 +49,10 @@ class Factory:
     def __init__(self, session: Any) -> None:
         self.session = session
 
+    @property
+    def ledger(self) -> Any:
+        return current_app.extensions["trace.ledger"]
+
     def _keep(self, obj: Any) -> Any:
         self.session.commit()
         return obj
@@ -78,7 +84,7 @@ class Factory:
         self, actor: Actor, category: str = "vegetables", gtin: str | None = None, name: str = "番茄"
     ) -> Product:
         fields = {"category": category, "name": name, "gtin": gtin}
-        return self._keep(create_product(self.session, actor.user, fields))
+        return self._keep(create_product(self.session, actor.user, fields, ledger=self.ledger))
 
     def batch(
         self,
@@ -100,6 +106,7 @@ class Factory:
                     "uom": uom,
                     "origin": {"name": "3号地块", "latitude": Decimal("28.45"), "longitude": Decimal("119.48")},
                 },
+                ledger=self.ledger,
             )
         )
 
@@ -119,3 +126,14 @@ def event_body(stage: str, batches: list[Batch], data: dict[str, Any] | None = N
 @pytest.fixture()
 def make(session: Any) -> Factory:
     return Factory(session)
+
+
+def registration_leaf_hash(session: Any, batch: Batch) -> str:
+    """Return the hex leaf hash of a batch's registration record: where its chain in the log begins."""
+    from trace.models import Event, EventBatch, LogEntry
+
+    return session.scalar(
+        sa.select(LogEntry.leaf_hash).join(Event, Event.id == LogEntry.event_id)
+        .join(EventBatch, EventBatch.event_id == Event.id)
+        .where(Event.stage == "registration", EventBatch.batch_id == batch.id)
+    ).hex()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.api.test_transformations import transformation
-from tests.factories import ago, event_body
+from tests.factories import ago, event_body, registration_leaf_hash
 from trace import ledger
 from trace.models import ComplianceFinding, Event, EventBatch, LogEntry
 
@@ -49,7 +49,7 @@ def test_bulk_rows_and_records_equal_those_of_single_posts(client, make, session
     drop = ("id", "recordedAt", "prev", "batches")
     assert {k: v for k, v in records[single["id"]].items() if k not in drop} == \
            {k: v for k, v in records[bulked["id"]].items() if k not in drop}
-    assert records[bulked["id"]]["prev"] == {other.trace_code: None}
+    assert records[bulked["id"]]["prev"] == {other.trace_code: registration_leaf_hash(session, other)}
     assert session.scalar(sa.select(sa.func.count()).select_from(EventBatch)
                           .where(EventBatch.event_id == bulked["id"])) == 1
 

@@ -54,7 +54,7 @@ def test_one_event_covers_several_batches(client, make):
     assert r.json["batches"] == [b.trace_code, a.trace_code]
     for batch in (a, b):
         events = client.get(f"/api/v1/batches/{batch.trace_code}/events", headers=producer.headers).json["items"]
-        assert [e["id"] for e in events] == [r.json["id"]]
+        assert [e["id"] for e in events if e["stage"] != "registration"] == [r.json["id"]]
 
 
 def test_retry_with_the_same_body_returns_the_stored_event(client, make, session):
@@ -230,7 +230,7 @@ def test_recall_marks_the_batch_recalled(client, make, session):
     assert r.json["bizStep"] == CBV + "holding"
     detail = client.get(f"/api/v1/batches/{batch.trace_code}", headers=producer.headers).json
     assert (detail["status"], detail["disposition"]) == ("recalled", "recalled")
-    assert [e["stage"] for e in detail["events"]] == ["recall"]
+    assert [e["stage"] for e in detail["events"]] == ["recall", "registration"]  # registered after the recall time
 
 
 def test_destruction_leaves_nothing_available(client, make):

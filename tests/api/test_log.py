@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from tests.factories import event_body
+from tests.factories import event_body, registration_leaf_hash
 from trace import ledger
 from trace.models import Event, LogEntry
 
@@ -103,7 +103,7 @@ def test_records_are_signed_by_the_organization_and_linked_by_prev(client, sessi
     }
     rec1, sigs1 = ledger.parse_leaf(rows[first["id"]].leaf)
     rec2, _ = ledger.parse_leaf(rows[second["id"]].leaf)
-    assert rec1["prev"] == {batch.trace_code: None}
+    assert rec1["prev"] == {batch.trace_code: registration_leaf_hash(session, batch)}  # the chain begins there
     assert rec2["prev"] == {batch.trace_code: rows[first["id"]].leaf_hash.hex()}
     assert rec2["data"] == {"quantity": "12.50", "uom": "KGM"}  # as sent, decimals exact
     assert rec1["org"] == str(alice.org.id)
@@ -124,7 +124,8 @@ def test_audit_bundle_verifies_offline_across_a_key_rotation(client, make, alice
     report = ledger.verify_bundle(r.json, log_verifier(client).vkey)
     assert report.ok, report.problems
     signers = [entry.signers for entry in report.entries]
-    assert len(signers) == 2 and signers[0] != signers[1]  # signed by the old key, then the new one
+    # registration and planting signed by the old key, the harvest by the new one
+    assert len(signers) == 3 and signers[0] == signers[1] != signers[2]
     assert client.get(f"/api/v1/batches/{batch.trace_code}/audit-bundle").status_code == 401
 
 

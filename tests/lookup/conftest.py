@@ -71,7 +71,7 @@ def new_life(make: Factory, session: Any, ledger: Any, *, gtin: bool = True, nam
         "category": "vegetables", "name": name, "name_en": "Highland tomatoes", "gtin": new_gtin() if gtin else None,
         "brand": "石仓", "regional_brand": "松阳好产", "certifications": [
             {"kind": "green_food", "number": "LB-18-2101234567", "issuer": "中国绿色食品发展中心"}],
-    })
+    }, ledger=ledger)
     session.commit()
     return Life(make, session, ledger, producer, product, make.batch(producer, product, quantity="2500", lot=lot))
 

@@ -38,7 +38,7 @@ def test_the_page_shows_product_producer_origin_timeline_inspection_certificates
                      # cold chain
                      "最低 3.5 °C，最高 6.2 °C", "要求 0～10 °C", "全程在要求范围内",
                      # verification, feedback form
-                     "✓ 已验证", "全部 10 条记录", "意见反馈"):
+                     "✓ 已验证", "全部 11 条记录", "意见反馈"):
         assert expected in text, expected
     assert html.count('<li><time datetime="') == len(life.events) == 10
     assert 'id="recall"' in html and "无召回记录" in text and 'role="alert"' not in html
@@ -68,7 +68,7 @@ def test_json_gives_the_same_content(client, life):
     assert body["coldChain"] | {"text": None, "rangeText": None, "verdict": None} == {
         "readings": 3, "min": "3.5", "max": "6.2", "range": {"min": "0", "max": "10"}, "withinRange": True,
         "outside": 0, "text": None, "rangeText": None, "verdict": None}
-    assert body["verification"]["verified"] is True and body["verification"]["records"] == 10
+    assert body["verification"]["verified"] is True and body["verification"]["records"] == 11
     assert body["recall"]["recalled"] is False and body["unit"] is None
     _, html = page(client, f"/T/{life.batch.trace_code}")
     text = text_of(html)
@@ -249,7 +249,8 @@ def test_a_batch_without_events_or_gtin_still_has_a_page(client, make, session, 
     assert r.status_code == 200
     text = text_of(html)
     assert "暂无记录" in text and "暂无检测记录" in text and "暂无温度记录" in text and "暂未开具合格证" in text
-    assert "尚无可验证的记录" in text and "尚无记录" in text and "未通过验证" not in text
+    # its registration record is its only one, and it verifies
+    assert "✓ 已验证" in text and "全部 1 条记录" in text and "未通过验证" not in text
     assert r.headers["Link"].startswith(f"<https://trace.example.cn/T/{bare.batch.trace_code}?linkType=linkset>")
 
 
@@ -281,4 +282,4 @@ def test_the_proof_bundle_is_public_and_verifies_offline(client, life, app):
     log_vkey = next(k["vkey"] for k in client.get("/api/v1/log/keys").json if k["role"] == "log")
     report = ledger_lib.verify_bundle(bundle, log_vkey)
     assert report.ok, report
-    assert len(report.entries) == 10
+    assert len(report.entries) == 11  # the registration and ten stages

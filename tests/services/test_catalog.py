@@ -30,17 +30,17 @@ def test_default_templates_name_real_stages_and_fields():
 
 def test_the_service_normalises_gtins_whoever_calls_it(make, session):
     producer = make.actor("producer")
-    product = create_product(session, producer.user, {"category": "fruit", "name": "猕猴桃", "gtin": "6970000000024"})
+    product = create_product(session, producer.user, {"category": "fruit", "name": "猕猴桃", "gtin": "6970000000024"}, ledger=make.ledger)
     assert product.gtin == "06970000000024"
     with pytest.raises(ConflictError):
         create_product(session, make.actor("producer").user, {"category": "fruit", "name": "x",
-                                                              "gtin": "06970000000024"})
+                                                              "gtin": "06970000000024"}, ledger=make.ledger)
     with pytest.raises(ValidationError):
-        create_product(session, producer.user, {"category": "fruit", "name": "x", "gtin": "6970000000021"})
+        create_product(session, producer.user, {"category": "fruit", "name": "x", "gtin": "6970000000021"}, ledger=make.ledger)
 
 
 def test_only_producers_register_products(make, session):
     with pytest.raises(PermissionDeniedError):
-        create_product(session, make.actor("admin").user, {"category": "fruit", "name": "x"})
+        create_product(session, make.actor("admin").user, {"category": "fruit", "name": "x"}, ledger=make.ledger)
     with pytest.raises(ValidationError):
-        create_product(session, make.actor("producer").user, {"category": "nope", "name": "x"})
+        create_product(session, make.actor("producer").user, {"category": "nope", "name": "x"}, ledger=make.ledger)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import created, current_user, json_body, load, load_query, route
+from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.codes.tracecode import TraceCodeError, parse_trace_code
 from trace.db import db
 from trace.errors import NotFoundError
@@ -39,7 +39,7 @@ def list_batches() -> Any:
        body=BatchIn, response=BatchOut, status=201, errors=(401, 403, 409, 422))
 def register_batch() -> Any:
     user = current_user()
-    batch = svc.register_batch(db.session(), user, load(BatchIn(), json_body()))
+    batch = svc.register_batch(db.session(), user, load(BatchIn(), json_body()), ledger=ledger_config())
     return created(BatchOut().dump(batch), Location=f"/api/v1/batches/{batch.trace_code}")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import created, current_user, json_body, load, load_query, route
+from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
 from trace.schemas.catalog import CategoryIn, CategoryOut, ProductIn, ProductOut, ProductQuery
 from trace.services import catalog as svc
@@ -45,7 +45,7 @@ def list_products() -> Any:
        body=ProductIn, response=ProductOut, status=201, errors=(401, 403, 409, 422))
 def create_product() -> Any:
     user = current_user()
-    product = svc.create_product(db.session(), user, load(ProductIn(), json_body()))
+    product = svc.create_product(db.session(), user, load(ProductIn(), json_body()), ledger=ledger_config())
     return created(ProductOut().dump(product), Location=f"/api/v1/products/{product.id}")
 
 

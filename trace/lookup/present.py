@@ -8,6 +8,7 @@ from trace.lookup.details import amount, basis_texts, celsius_values, event_deta
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
 from trace.schemas.stages import STAGES
+from trace.schemas.stages import SERVICE_STAGES
 from trace.services.compliance_rules import decimal, fmt
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
@@ -173,7 +174,7 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
         "origin": _origin(batch, t),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
-        "timeline": [_event(e, t, names) for e in record.events],
+        "timeline": [_event(e, t, names) for e in record.events if e.stage not in SERVICE_STAGES],
         "inspections": [_inspection(e, t, names) for e in record.events if e.stage == "inspection"],
         "certifications": _certifications(batch, t),
         "certificates": [_certificate(e, t, names) for e in record.events if e.stage == "certificate"],

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from trace.schemas.batches import OriginPlot
 from trace.schemas.common import PastDateTime, Quantity, RowId, TraceCode, Unit, UTCDateTimeOut
-from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES
+from trace.schemas.stages import SERVICE_STAGES, STAGES, TRANSFORMATION_STAGES
 
 
 class Location(Schema):
@@ -31,7 +31,7 @@ class DeviceSignature(Schema):
 
 class EventIn(Schema):
     id = fields.UUID(required=True)
-    stage = fields.String(required=True, validate=validate.OneOf(sorted(STAGES)))
+    stage = fields.String(required=True, validate=validate.OneOf(sorted(STAGES.keys() - SERVICE_STAGES)))
     batches = fields.List(TraceCode(), required=True, validate=validate.Length(min=1, max=100))
     occurred_at = PastDateTime(data_key="occurredAt", required=True)
     location = fields.Nested(Location, allow_none=True)

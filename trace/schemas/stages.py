@@ -286,3 +286,65 @@ def stage_schema(stage: str) -> Schema:
     """Return the stage's schema instance: schemas keep no state between loads, and building one is slow."""
     return STAGES[stage].schema()
 
+
+
+class ProductRef(Schema):
+    id = RowId(required=True)
+    name = _text(required=True)
+    name_en = _text(data_key="nameEn", allow_none=True)
+    gtin = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{14}$"))
+    category = _text(32, required=True)
+
+
+class RegistrationData(Schema):
+    """A batch's facts as registered (or as a transformation made it); written by the server, never sent."""
+
+    product = fields.Nested(ProductRef, required=True)
+    organization = fields.String(required=True)
+    lot = _text(20, required=True)
+    quantity = Quantity(required=True)
+    uom = Unit(required=True)
+    origin = fields.Dict()
+    produced_at = fields.String(data_key="producedAt")
+    transformation = fields.String()  # the record id of the transformation that made this batch
+    backfilled = fields.Boolean()
+
+
+class ProductData(Schema):
+    """A product's master data as pages show it; each change is a new signed product record."""
+
+    product = RowId(required=True)
+    category = _text(32, required=True)
+    name = _text(required=True)
+    name_en = _text(data_key="nameEn", allow_none=True)
+    gtin = fields.String(allow_none=True)
+    brand = _text(100, allow_none=True)
+    regional_brand = _text(100, data_key="regionalBrand", allow_none=True)
+    certifications = fields.List(fields.Dict())
+    backfilled = fields.Boolean()
+
+
+class CorrectionData(Schema):
+    """Corrects (new values for named fields) or voids an earlier record, with the reason."""
+
+    record = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields", keys=fields.String())
+    void = fields.Boolean()
+    reason = _text(1000, required=True)
+
+    @validates_schema
+    def _fields_or_void(self, data: dict[str, Any], **_: Any) -> None:
+        if bool(data.get("fields_")) == bool(data.get("void")):
+            raise ValidationError({"fields": ["Give the corrected fields, or void: true (not both)."]})
+
+
+STAGES.update({
+    s.name: s
+    for s in (
+        Stage("registration", "登记", "Registration", CBV + "commissioning", RegistrationData),
+        Stage("product", "产品信息", "Product information", "trace:product", ProductData),
+        Stage("correction", "更正", "Correction", "trace:correction", CorrectionData),
+    )
+})
+# Stages only the services write (registering batches and products, correcting): never sent to /events.
+SERVICE_STAGES = frozenset({"registration", "product", "correction"})

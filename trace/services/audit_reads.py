@@ -8,7 +8,7 @@ lines fall outside the window only misses the audit's fast path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,18 +67,26 @@ class RangeReader:
     def window(self, ids: list[str]) -> tuple[Any, dict[str, list[Any]]]:
         """The events ``ids`` name and their lines, read by rowid between the first's and the last's."""
         run = self.connection.exec_driver_sql
-        first = run("SELECT rowid, (SELECT min(id) FROM event_batches WHERE event_id = ?) FROM events WHERE id = ?",
-                    (ids[0], ids[0])).first()
-        last = run("SELECT rowid, (SELECT max(id) FROM event_batches WHERE event_id = ?) FROM events WHERE id = ?",
-                   (ids[-1], ids[-1])).first()
+        first = run("SELECT rowid FROM events WHERE id = ?", (ids[0],)).first()
+        last = run("SELECT rowid FROM events WHERE id = ?", (ids[-1],)).first()
         if first is None or last is None or not 0 <= last[0] - first[0] <= 4 * len(ids) + 64:
             return None, {}
         events = {row[0]: row for row in run(_SQLITE_EVENTS, (first[0], last[0])).all()}
         lines: dict[str, list[Any]] = {}
-        if first[1] is not None and last[1] is not None and 0 <= last[1] - first[1] <= 64 * len(ids) + 64:
-            for event_id, role, batch_id, amount, uom in run(_SQLITE_LINES, (first[1], last[1])).all():
+        low, high = self._line_bound(ids, "min"), self._line_bound(reversed(ids), "max")
+        if low is not None and high is not None and 0 <= high - low <= 64 * len(ids) + 64:
+            for event_id, role, batch_id, amount, uom in run(_SQLITE_LINES, (low, high)).all():
                 lines.setdefault(str(event_id), []).append((role, batch_id, amount, uom))
         return events, lines
+
+    def _line_bound(self, ids: Iterable[str], bound: str) -> int | None:
+        """The first or last line id of the first event in ``ids`` that has lines (a product record has none)."""
+        for tried, event_id in enumerate(ids):
+            found = self.connection.exec_driver_sql(
+                f"SELECT {bound}(id) FROM event_batches WHERE event_id = ?", (event_id,)).scalar()  # noqa: S608
+            if found is not None or tried >= 64:
+                return found  # type: ignore[no-any-return]
+        return None
 
     def tiles(self, lo: int, hi: int) -> dict[int, bytes]:
         """The range's level-0 tiles: the leaf hashes the log committed to when appending."""

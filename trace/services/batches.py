@@ -14,7 +14,9 @@ from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, Va
 from trace.models import Batch, Category, Event, EventBatch, Product, User
 from trace.models.organization import Role
 from trace.schemas.batches import OriginPlot
+from trace.services.keys import LedgerConfig
 from trace.services.permissions import can_read_batch, require_own_organization
+from trace.services.registration import log_registrations, registration_event
 
 
 def _origin(origin: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -23,9 +25,14 @@ def _origin(origin: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def new_batch(
     session: Session, actor: User, product: Product, lot: str, quantity: Decimal, uom: str,
-    origin: dict[str, Any] | None, produced_at: dt.datetime | None, trace_code: str | None = None,
+    origin: dict[str, Any] | None, produced_at: dt.datetime | None, trace_code: str | None = None, *,
+    ledger: LedgerConfig, occurred_at: dt.datetime | None = None, transformation: str | None = None,
 ) -> Batch:
-    """Create a batch of the actor's product with a fresh trace code (or a given one, when importing)."""
+    """Create a batch of the actor's product with a fresh trace code (or a given one, when importing).
+
+    Its registration record, holding the batch's facts, is signed and appended at once: the first
+    entry of every batch's chain. ``transformation`` names the record that makes it, if one does.
+    """
     require_own_organization(actor, product.organization_id, f"Product {product.id}")
     clash = sa.select(Batch.id).where(Batch.product_id == product.id, Batch.lot == lot)
     if session.scalar(clash):
@@ -46,17 +53,19 @@ def new_batch(
     )
     session.add(batch)
     session.flush()
+    event = registration_event(session, batch, f"user:{actor.id}", occurred_at, transformation=transformation)
+    log_registrations(session, ledger, [event])
     return batch
 
 
-def register_batch(session: Session, actor: User, fields: dict[str, Any]) -> Batch:
+def register_batch(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig) -> Batch:
     """Register a batch of one of the actor's organization's products."""
     product = session.get(Product, fields["product"])
     if product is None:
         raise ValidationError("Unknown product.", errors={"product": [f"No product {fields['product']}."]})
     return new_batch(
         session, actor, product, fields["lot"], fields["quantity"], fields["uom"],
-        fields.get("origin"), fields.get("produced_at"),
+        fields.get("origin"), fields.get("produced_at"), ledger=ledger,
     )
 
 

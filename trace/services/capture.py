@@ -122,7 +122,7 @@ class _Capture:
             "category": md.get("category"), "name": md.get("name"), "name_en": md.get("nameEn"), "gtin": gtin,
             "brand": md.get("brand"), "regional_brand": md.get("regionalBrand"),
             "certifications": md.get("certifications") or [],
-        })
+        }, ledger=self.ledger)
 
     def _code(self, uri: str) -> str | None:
         md = self.batch_md.get(uri) or {}
@@ -158,7 +158,8 @@ class _Capture:
         produced = md.get("producedAt")
         return new_batch(self.session, self.member(org), self.product(org, md.get("product") or {}), md["lot"],
                          Decimal(epcis.exact(md["quantity"])), md["uom"], md.get("origin"),
-                         epcis.parse_time(produced) if produced else None, trace_code=self._code(uri))
+                         epcis.parse_time(produced) if produced else None, trace_code=self._code(uri),
+                         ledger=self.ledger)
 
     # --- events ------------------------------------------------------------------------------
     def _stage_and_data(self, ev: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -12,7 +12,9 @@ from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models import Category, Product, User
 from trace.models.organization import Role
 from trace.schemas.catalog import Certification
+from trace.services.keys import LedgerConfig
 from trace.services.permissions import require_role
+from trace.services.registration import log_registrations, product_event
 
 
 def _template(*steps: str | tuple[str, list[str]]) -> list[dict[str, Any]]:
@@ -93,8 +95,8 @@ def create_category(session: Session, actor: User, fields: dict[str, Any]) -> Ca
     return category
 
 
-def create_product(session: Session, actor: User, fields: dict[str, Any]) -> Product:
-    """Register a product of the actor's organization (producers only)."""
+def create_product(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig) -> Product:
+    """Register a product of the actor's organization (producers only), with its signed product record."""
     require_role(actor, Role.PRODUCER)
     category = session.scalar(sa.select(Category).where(Category.code == fields["category"]))
     if category is None:
@@ -119,7 +121,15 @@ def create_product(session: Session, actor: User, fields: dict[str, Any]) -> Pro
     )
     session.add(product)
     session.flush()
+    sign_product(session, actor, product, ledger)
     return product
+
+
+def sign_product(session: Session, actor: User, product: Product, ledger: LedgerConfig) -> None:
+    """Sign and append the product's current master data; the row then points at that record."""
+    event = product_event(session, product, f"user:{actor.id}")
+    log_registrations(session, ledger, [event])
+    product.record_id = event.id
 
 
 def get_product(session: Session, product_id: int) -> Product:

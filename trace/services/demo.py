@@ -182,7 +182,8 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     retailer = _org(session, 17, "retailer", "松阳农家乐超市", "Songyang Farmers' Supermarket", "西屏街道")
 
     def product(user: User, category: str, name: str, name_en: str, **extra: Any) -> int:
-        return create_product(session, user, {"category": category, "name": name, "name_en": name_en, **extra}).id
+        return create_product(session, user, {"category": category, "name": name, "name_en": name_en, **extra},
+                              ledger=ledger).id
 
     def batch(user: User, product_id: int, lot: str, qty: str, uom: str, plot: str, lat: str, lon: str) -> Batch:
         return register_batch(
@@ -195,6 +196,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
                 "uom": uom,
                 "origin": {"name": plot, "latitude": Decimal(lat), "longitude": Decimal(lon)},
             },
+            ledger=ledger,
         )
 
     residue = [

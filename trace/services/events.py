@@ -220,7 +220,7 @@ def _pending(session: Session, ledger: LedgerConfig, event: RecordedEvent, paylo
 
 
 def _transformation_rows(
-    session: Session, actor: User, payload: dict[str, Any], digest: str
+    session: Session, actor: User, payload: dict[str, Any], digest: str, ledger: LedgerConfig
 ) -> tuple[RecordedEvent, bool]:
     """Consume quantities of input batches and create output batches in one event (not yet logged)."""
     replayed = _replay(session, actor, str(payload["id"]), digest)
@@ -262,6 +262,9 @@ def _transformation_rows(
                 line.get("origin"),
                 payload["occurred_at"],
                 trace_code=line.get("code"),
+                ledger=ledger,
+                occurred_at=payload["occurred_at"],
+                transformation=str(payload["id"]),
             )
         )
     event = _new_event(actor, {**payload, "batches": []}, data, digest)
@@ -308,7 +311,7 @@ def record_transformation(
     session: Session, actor: User, payload: dict[str, Any], digest: str, *, ledger: LedgerConfig
 ) -> tuple[Event, bool]:
     """Process, split or merge batches in one signed, logged event."""
-    event, new = _transformation_rows(session, actor, payload, digest)
+    event, new = _transformation_rows(session, actor, payload, digest, ledger)
     if new:
         append(session, ledger, [pending_for_event(session, ledger, event)])
     return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
@@ -330,7 +333,7 @@ def record_bulk(
         try:
             if "inputs" in payload:  # reads the database: what came before it must be there
                 _write_and_check(session, unwritten)
-                event, new = _transformation_rows(session, actor, payload, digest)
+                event, new = _transformation_rows(session, actor, payload, digest, ledger)
                 prefetched.events[event.id] = event
             else:
                 event, new = _event_rows(session, actor, payload, digest, prefetched=prefetched)

@@ -14,6 +14,7 @@ from trace.interop import epcis
 from trace.interop.kde import KdeRow, kde_rows
 from trace.models import Batch, Event, EventBatch, LogEntry, Organization, Product, User
 from trace.models.organization import Role
+from trace.schemas.stages import SERVICE_STAGES
 from trace.services.batches import find_batch
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import can_read_batch
@@ -26,7 +27,7 @@ def select_events(session: Session, actor: User, scope: dict[str, Any]) -> list[
 
     Producers get the events of their organization and of batches they may read.
     """
-    query = sa.select(Event)
+    query = sa.select(Event).where(Event.stage.not_in(SERVICE_STAGES))  # batch facts travel as master data
     if "batch" in scope:
         root = find_batch(session, scope["batch"])
         if not can_read_batch(actor, root):
