@@ -184,8 +184,20 @@ def test_record_of_another_org_is_not_vouched_for() -> None:
 
 def test_log_key_records_are_accepted() -> None:
     log, _, _ = _batch_log()
-    index = log.append(log.record((), stage="key-created", org=None, batches=[], prev={}), [log.log_signer])
+    index = log.append(log.record((), stage="key", org=None, batches=[], prev={}), [log.log_signer])
     assert verify_bundle(log.bundle(BATCH + [index], batches=["B-0001"]), log.log_vkey).ok
+
+
+def test_the_log_key_vouches_for_backfilled_registrations_only() -> None:
+    log, org, _ = _batch_log()
+    backfilled = log.append(log.record(stage="registration", data={"lot": "L1", "backfilled": True}),
+                            [log.log_signer])
+    assert verify_bundle(log.bundle(BATCH + [backfilled], batches=["B-0001"]), log.log_vkey).ok
+    # the operator of the log cannot sign a producer's harvest, nor an unmarked registration
+    for record in (log.record(), log.record(stage="registration", data={"lot": "L1"})):
+        index = log.append(record, [log.log_signer])
+        report = verify_bundle(log.bundle(BATCH + [backfilled, index], batches=["B-0001"]), log.log_vkey)
+        assert _problems(report) == [(index, "missing-signature")]
 
 
 def test_unknown_key_is_reported() -> None:

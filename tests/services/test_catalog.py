@@ -30,13 +30,15 @@ def test_default_templates_name_real_stages_and_fields():
 
 def test_the_service_normalises_gtins_whoever_calls_it(make, session):
     producer = make.actor("producer")
-    product = create_product(session, producer.user, {"category": "fruit", "name": "猕猴桃", "gtin": "6970000000024"}, ledger=make.ledger)
+    product = create_product(session, producer.user, {"category": "fruit", "name": "猕猴桃", "gtin": "6970000000024"},
+                             ledger=make.ledger)
     assert product.gtin == "06970000000024"
     with pytest.raises(ConflictError):
         create_product(session, make.actor("producer").user, {"category": "fruit", "name": "x",
                                                               "gtin": "06970000000024"}, ledger=make.ledger)
     with pytest.raises(ValidationError):
-        create_product(session, producer.user, {"category": "fruit", "name": "x", "gtin": "6970000000021"}, ledger=make.ledger)
+        create_product(session, producer.user, {"category": "fruit", "name": "x", "gtin": "6970000000021"},
+                       ledger=make.ledger)
 
 
 def test_only_producers_register_products(make, session):

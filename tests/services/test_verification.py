@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.lookup.conftest import grow, new_life
 from trace import ledger as ledger_lib
-from trace.models import Checkpoint, LogEntry, SigningKey
+from trace.models import Checkpoint, Event, EventBatch, LogEntry, SigningKey
 from trace.services.batches import batch_events
 from trace.services.verification import VerificationCache, verify_batch
 
@@ -69,7 +69,17 @@ def test_a_missing_log_entry_is_found(session, ledger, life):
     victim = life.events[0]
     session.execute(sa.delete(LogEntry).where(LogEntry.event_id == victim.id))
     session.commit()
-    assert kinds(verify(session, ledger, life)) == {("missing", victim.id)}
+    # the next record names the missing one as its predecessor: the chain has a gap there too
+    assert kinds(verify(session, ledger, life)) == {("missing", victim.id), ("chain", life.events[1].id)}
+
+
+def test_a_record_deleted_with_its_row_leaves_a_gap_in_the_chain(session, ledger, life):
+    victim = life.events[3]
+    session.execute(sa.delete(LogEntry).where(LogEntry.event_id == victim.id))
+    session.execute(sa.delete(EventBatch).where(EventBatch.event_id == victim.id))
+    session.execute(sa.delete(Event).where(Event.id == victim.id))
+    session.commit()
+    assert kinds(verify(session, ledger, life)) == {("chain", life.events[4].id)}
 
 
 def test_a_key_revoked_before_the_record_was_made_invalidates_it(session, ledger, life):

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
+from trace.ledger import policy
 from trace.ledger.b64 import b64decode_strict, b64encode
 from trace.ledger.errors import BundleFormatError, LedgerError
 from trace.ledger.keys import Verifier, device_view, parse_vkey, verify_record
@@ -47,7 +48,7 @@ from trace.ledger.note import Checkpoint, open_checkpoint
 from trace.ledger.records import parse_leaf
 
 FORMAT = "suyuan-audit-bundle/v1"
-ROLES = ("log", "organization", "device")
+ROLES = policy.ROLES
 
 
 def bundle_entry(index: int, leaf: bytes, proof: Sequence[bytes]) -> dict[str, Any]:
@@ -211,8 +212,7 @@ def _check_signatures(
     recorded_at = _parse_time(record.get("recordedAt"))
     if recorded_at is None:
         problems.append(BundleProblem(index, "record", "recordedAt is missing or not an RFC 3339 time"))
-    org = record.get("org")
-    vouched = False  # signed by the log key or by the record's organization
+    vouched = False  # signed by the key the signature policy expects
     for sig in signatures:
         key = keys.get(sig["keyId"])
         if key is None:
@@ -236,13 +236,11 @@ def _check_signatures(
             )
             continue
         signers.append(key.name)
-        if key.role == "log" or (key.role == "organization" and key.org is not None and key.org == org):
+        if policy.vouches(record, key.role, key.org):
             vouched = True
     if not vouched:
         problems.append(
-            BundleProblem(
-                index, "missing-signature", f"no valid signature by the log key or an organization key of {org!r}"
-            )
+            BundleProblem(index, "missing-signature", f"no valid signature by {policy.expected_signer(record)}")
         )
     return problems, tuple(signers)
 

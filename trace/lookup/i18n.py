@@ -106,6 +106,11 @@ PAIRS: dict[str, tuple[str, str]] = {
     "problem_leaf": ("日志条目无法读取", "a log entry cannot be read"),
     "problem_record": ("记录内容与签名不符", "a record differs from what was signed"),
     "problem_signature": ("签名无效", "a signature is invalid"),
+    "problem_chain": ("批次的记录链不完整（有记录缺失或未从登记开始）",
+                      "the batch's chain of records is incomplete (a record is missing, or it does not begin "
+                      "with its registration)"),
+    "problem_facts": ("批次或产品信息与其签名登记不符",
+                      "the batch or product details differ from their signed registration"),
     "problem_inclusion": ("记录不在已签名的日志中", "a record is not in the signed log"),
     "proof_bundle": ("下载验证包（可离线核验）", "Download the proof bundle (verifiable offline)"),
     "checkpoint_link": ("日志检查点", "Log checkpoint"),

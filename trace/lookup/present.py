@@ -7,8 +7,7 @@ from typing import Any
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
-from trace.schemas.stages import STAGES
-from trace.schemas.stages import SERVICE_STAGES
+from trace.schemas.stages import SERVICE_STAGES, STAGES
 from trace.services.compliance_rules import decimal, fmt
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan

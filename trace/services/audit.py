@@ -30,6 +30,7 @@ from trace.services.audit_worker import (
     parse_time,
 )
 from trace.services.log import HEAD_ID
+from trace.services.registration import row_findings
 
 CHUNK = 4096  # entries per range: a multiple of 256, so each range reads whole hash tiles
 
@@ -315,6 +316,9 @@ def audit_log(
                                   "checked without it")
     for event_id in unlogged:
         auditor.find(None, "unlogged-event", f"event {event_id} has no log entry")
+    if rows:  # batch and product rows against their signed facts (the events table was checked above)
+        for row in row_findings(session):
+            auditor.find(row.index, row.kind, row.message)
     # The notes of checkpoints no range covers (sizes beyond the log: a rollback) are verified here.
     outside = sa.select(Checkpoint.size, Checkpoint.root_hash, Checkpoint.note).where(
         sa.or_(Checkpoint.size <= 0, Checkpoint.size > end))

@@ -107,7 +107,7 @@ def _record_text(row: Any, lines: list[Any]) -> tuple[str, str, dict[str, Any]]:
     JCS key order instead of built as a dict and encoded with sorted keys: this runs per entry.
     """
     attachments, attachments_text = _column_json(row[14])
-    data_text = _column_json(row[12])[1]
+    data, data_text = _column_json(row[12])
     location, location_text = _column_json(row[11])
     sensors, sensors_text = _column_json(row[13])
     recorded = _stamp(row[10])
@@ -130,7 +130,7 @@ def _record_text(row: Any, lines: list[Any]) -> tuple[str, str, dict[str, Any]]:
     if sensors:
         tail += f',"sensors":{sensors_text}'
     tail += f',"stage":{_str(row[5])},"v":1}}'
-    fields = {"org": org, "recordedAt": recorded, "stage": row[5], "attachments": attachments}
+    fields = {"org": org, "recordedAt": recorded, "stage": row[5], "attachments": attachments, "data": data}
     return head, tail, fields
 
 

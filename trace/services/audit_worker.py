@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from trace import ledger
+from trace.ledger import policy
 from trace.services.attachments import attachment_path
 from trace.services.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_leaf, fast_record, quantity
 from trace.services.audit_reads import TILE, RangeReader
@@ -260,12 +261,10 @@ class Checker:
                         (index, "revoked-key", f"signed by {name} after its revocation at {revoked.isoformat()}")
                     )
                     continue
-            if role == "log" or (role == "organization" and org == record.get("org")):
+            if policy.vouches(record, role, org):
                 vouched = True
         if not vouched:
-            out.findings.append(
-                (index, "missing-signature", "no valid signature by the log key or the record's organization")
-            )
+            out.findings.append((index, "missing-signature", f"no valid signature by {policy.expected_signer(record)}"))
 
     @staticmethod
     def _chain(

@@ -15,7 +15,7 @@ from trace.services.batches import batch_events
 from trace.services.keys import LedgerConfig
 from trace.services.labels import UnitScan
 from trace.services.lineage import upstream_ids
-from trace.services.verification import Verification, VerificationCache, verify_batch
+from trace.services.verification import Verification, VerificationCache, page_verdict
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def public_record(session: Session, cfg: LedgerConfig, batch: Batch, unit: UnitS
     organizations = {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
     return PublicRecord(
         batch=batch, events=events, organizations=organizations, unit=unit,
-        verification=verify_batch(session, cfg, batch, events, cache),
+        verification=page_verdict(session, cfg, batch, events, cache),
         inputs=_inputs(session, batch), recalls=_recalls(session, batch),
         upstream_recalled=_upstream_recalled(session, batch),
     )

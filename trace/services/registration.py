@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
-from trace.models import Batch, Event, EventBatch, Product, SigningKey
+from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
 from trace.schemas.stages import STAGES
 from trace.services.keys import LedgerConfig, log_key, rfc3339
 from trace.services.log import PendingRecord, append, pending_for_event
@@ -182,37 +183,60 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def signed_facts(session: Session, batch_ids: list[int]) -> dict[int, tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
-    """Return each batch's registration data and the corrections of it, from the events table, in log order."""
-    rows = session.execute(
-        sa.select(EventBatch.batch_id, Event.id, Event.data)
-        .join(Event, Event.id == EventBatch.event_id)
-        .where(Event.stage == "registration", EventBatch.batch_id.in_(batch_ids))
-    ).all()
-    out: dict[int, tuple[dict[str, Any] | None, list[dict[str, Any]]]] = {b: (None, []) for b in batch_ids}
-    by_record: dict[str, int] = {}
-    for batch_id, event_id, data in rows:
-        out[batch_id] = (data, [])
-        by_record[event_id] = batch_id
-    if by_record:
-        for data in _corrections_of(session, list(by_record)):
-            out[by_record[data["record"]]][1].append(data)
-    return out
+@dataclass(frozen=True)
+class RowFinding:
+    index: int | None  # the log index of the record the row is compared with
+    kind: str
+    message: str
 
 
-def _corrections_of(session: Session, record_ids: list[str]) -> list[dict[str, Any]]:
-    """Return the data of correction events naming these records, oldest first."""
-    query = sa.select(Event.data).where(Event.stage == "correction").order_by(Event.recorded_at, Event.id)
-    return [d for d in session.scalars(query) if d.get("record") in set(record_ids)]
+def row_findings(session: Session) -> list[RowFinding]:
+    """Compare every batch row and product row with its signed records (after corrections); name what differs.
 
-
-def latest_product_records(session: Session, product_ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
-    """Return each product's latest product record data (by recording time)."""
-    query = sa.select(Event.data).where(Event.stage == "product").order_by(Event.recorded_at, Event.id)
-    wanted = set(product_ids) if product_ids is not None else None
-    latest: dict[int, dict[str, Any]] = {}
-    for data in session.scalars(query):
-        product = int(data["product"])
-        if wanted is None or product in wanted:
-            latest[product] = data
-    return latest
+    Reads the events table, which the audit holds equal to the signed log entries.
+    """
+    findings: list[RowFinding] = []
+    registrations: Any = session.execute(
+        sa.select(EventBatch.batch_id, LogEntry.index, Event.data)
+        .join(Event, Event.id == EventBatch.event_id).outerjoin(LogEntry, LogEntry.event_id == Event.id)
+        .where(Event.stage == "registration"))
+    registered: dict[int, tuple[int | None, dict[str, Any] | None]] = {
+        batch_id: (index, data) for batch_id, index, data in registrations}
+    corrections: dict[str, list[dict[str, Any]]] = {}
+    fixes: Any = session.scalars(sa.select(Event.data).where(Event.stage == "correction")
+                                 .order_by(Event.recorded_at, Event.id))
+    for fix in fixes:
+        corrections.setdefault(str(fix.get("record")), []).append(fix)
+    registration_ids = dict(session.execute(
+        sa.select(EventBatch.batch_id, Event.id).join(Event, Event.id == EventBatch.event_id)
+        .where(Event.stage == "registration")).all()) if corrections else {}
+    query = sa.select(Batch).options(joinedload(Batch.product).joinedload(Product.category)).order_by(Batch.id)
+    for batch in session.scalars(query).unique():
+        index, data = registered.get(batch.id, (None, None))
+        fixes = corrections.get(registration_ids.get(batch.id, ""), [])
+        differ = batch_differences(batch, data, fixes)
+        if differ == ["registration"]:
+            findings.append(RowFinding(None, "batch-row", f"batch {batch.trace_code} has no registration record"))
+        elif differ:
+            findings.append(RowFinding(index, "batch-row", f"batch {batch.trace_code} differs from its signed "
+                                                           f"registration in {', '.join(differ)}"))
+    product_records: dict[str, tuple[int | None, dict[str, Any]]] = {}
+    latest: dict[int, str] = {}  # each product's newest record
+    products: Any = session.execute(
+        sa.select(Event.id, LogEntry.index, Event.data).outerjoin(LogEntry, LogEntry.event_id == Event.id)
+        .where(Event.stage == "product").order_by(Event.recorded_at, Event.id))
+    for event_id, logged, record in products:
+        product_records[event_id] = (logged, record)
+        latest[int(record["product"])] = event_id
+    for product in session.scalars(sa.select(Product).options(joinedload(Product.category)).order_by(Product.id)):
+        index, signed = product_records.get(product.record_id or "", (None, {}))
+        if not signed or int(signed["product"]) != product.id:
+            findings.append(RowFinding(None, "product-row", f"product {product.id} names no product record of its own"))
+            continue
+        if latest.get(product.id) != product.record_id:
+            findings.append(RowFinding(index, "product-row", f"product {product.id} names an older product record"))
+        differ = product_differences(product, signed)
+        if differ:
+            findings.append(RowFinding(index, "product-row", f"product {product.id} differs from its signed "
+                                                             f"product record in {', '.join(differ)}"))
+    return findings

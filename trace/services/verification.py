@@ -26,14 +26,16 @@ from sqlalchemy.orm import Session
 
 from trace import ledger
 from trace.cache import LruCache
+from trace.ledger import policy
 from trace.models import Batch, Checkpoint, Event, LogEntry, SigningKey
 from trace.services.compliance_rules import parse_time
 from trace.services.keys import LedgerConfig
 from trace.services.log import DbTileStore, event_record
+from trace.services.registration import batch_differences, product_differences
 
 # Problem kinds, in the order a reader would want to hear about them.
-NO_CHECKPOINT, CHECKPOINT, MISSING, LEAF, RECORD, SIGNATURE, INCLUSION = (
-    "no-checkpoint", "checkpoint", "missing", "leaf", "record", "signature", "inclusion")
+NO_CHECKPOINT, CHECKPOINT, MISSING, LEAF, RECORD, SIGNATURE, INCLUSION, CHAIN, FACTS = (
+    "no-checkpoint", "checkpoint", "missing", "leaf", "record", "signature", "inclusion", "chain", "facts")
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,49 @@ class VerificationCache(LruCache[Verification]):
     """Verification results keyed by batch and checkpoint."""
 
 
-def verify_batch(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
+def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
                  cache: VerificationCache | None = None) -> Verification:
-    """Return whether a batch's events are signed, unaltered and included in the latest signed checkpoint.
+    """Return what a batch's page may claim: records unaltered, chain complete, batch facts as signed; or why not.
 
-    ``events`` are the batch's events with their batches loaded (``services.batches.batch_events``).
+    The one verdict the lookup page presents. Later conditions (witnesses, who vouches) join here.
+    The facts are compared on every call (a row can change without a new log entry); the rest is
+    cached per checkpoint.
+    """
+    product_record = session.get(Event, batch.product.record_id) if batch.product.record_id else None
+    result = verify_batch(session, cfg, batch, events, cache, also=[product_record] if product_record else [])
+    problems = list(result.problems)
+    registration = next((e for e in events if e.stage == "registration"), None)
+    corrections = [e.data for e in events if e.stage == "correction"
+                   and registration is not None and e.data.get("record") == registration.id]
+    differ = batch_differences(batch, registration.data if registration else None, corrections)
+    if differ and differ != ["registration"]:  # a missing registration is a chain problem
+        problems.append(Problem(FACTS, registration.id if registration else None,
+                                f"the batch row differs from its signed registration in {', '.join(differ)}"))
+    product_data = product_record.data if product_record is not None else None
+    if product_data is not None and int(product_data.get("product", 0)) != batch.product_id:
+        product_data = None
+    differ = product_differences(batch.product, product_data)
+    if differ:
+        problems.append(Problem(FACTS, product_record.id if product_record else None,
+                                f"the product differs from its signed product record in {', '.join(differ)}"))
+    return Verification(result.records, result.checkpoint_size, tuple(problems))
+
+
+def verify_batch(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
+                 cache: VerificationCache | None = None, also: Sequence[Event] = ()) -> Verification:
+    """Return whether a batch's events are signed, unaltered, chained and included in the latest signed checkpoint.
+
+    ``events`` are the batch's events with their batches loaded (``services.batches.batch_events``);
+    ``also`` are records the page relies on that are not the batch's (its product's record),
+    checked the same way but not counted.
     """
     checkpoint = session.scalar(sa.select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1))
     if checkpoint is None:
         return Verification(len(events), 0, (Problem(NO_CHECKPOINT, None, "the log has no checkpoint yet"),))
-    key = (batch.trace_code, checkpoint.size, checkpoint.root_hash)
+    key = (batch.trace_code, checkpoint.size, checkpoint.root_hash, tuple(e.id for e in also))
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
-    result = _verify(session, cfg, checkpoint, events)
+    result = _verify(session, cfg, checkpoint, events, also, batch.trace_code)
     if cache is not None:
         cache.put(key, result)
     return result
@@ -92,11 +124,13 @@ def _open_checkpoint(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint
     return opened
 
 
-def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, events: Sequence[Event]) -> Verification:
+def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, counted: Sequence[Event],
+            also: Sequence[Event], code: str) -> Verification:
     opened = _open_checkpoint(session, cfg, checkpoint)
     if isinstance(opened, Problem):
-        return Verification(len(events), checkpoint.size, (opened,))
-    entries = {e.event_id: e for e in session.scalars(
+        return Verification(len(counted), checkpoint.size, (opened,))
+    events = [*counted, *also]
+    entries: dict[str, LogEntry] = {e.event_id: e for e in session.scalars(  # type: ignore[misc]
         sa.select(LogEntry).where(LogEntry.event_id.in_([event.id for event in events])))} if events else {}
     parsed: dict[str, tuple[dict[str, Any], list[dict[str, str]]]] = {}
     problems: list[Problem] = []
@@ -121,7 +155,7 @@ def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, events:
         signed = {k: v for k, v in record.items() if k != "prev"}
         if signed != json.loads(json.dumps(event_record(event))):
             problems.append(Problem(RECORD, event.id, f"the event row differs from signed entry {entry.index}"))
-        why = _signature_problem(record, signatures, keys, event.organization_id)
+        why = _signature_problem(record, signatures, keys)
         if why:
             problems.append(Problem(SIGNATURE, event.id, f"entry {entry.index}: {why}"))
         try:
@@ -130,13 +164,31 @@ def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, events:
         except ledger.LedgerError as exc:
             problems.append(Problem(INCLUSION, event.id, f"entry {entry.index} is not in checkpoint "
                                                          f"{opened.size}: {exc}"))
-    return Verification(len(events), opened.size, tuple(problems))
+    problems.extend(_chain_problems(code, counted, entries, parsed))
+    return Verification(len(counted), opened.size, tuple(problems))
 
 
-def _signature_problem(record: dict[str, Any], signatures: list[dict[str, str]], keys: dict[str, SigningKey],
-                       organization_id: int) -> str | None:
+def _chain_problems(code: str, events: Sequence[Event], entries: dict[str, LogEntry],
+                    parsed: dict[str, tuple[dict[str, Any], list[dict[str, str]]]]) -> list[Problem]:
+    """Name the gaps in a batch's chain: it begins with its registration, and each record names the one before."""
+    logged = sorted((entries[e.id].index, e) for e in events if e.id in parsed)
+    problems: list[Problem] = []
+    if not logged or logged[0][1].stage != "registration":
+        problems.append(Problem(CHAIN, None, f"the chain of {code} does not begin with its registration"))
+    before: str | None = None
+    for index, event in logged:
+        prev = parsed[event.id][0].get("prev")
+        named = prev.get(code) if isinstance(prev, dict) else None
+        if named != before:
+            problems.append(Problem(CHAIN, event.id, f"entry {index} does not follow the batch's previous record"))
+        before = entries[event.id].leaf_hash.hex()
+    return problems
+
+
+def _signature_problem(record: dict[str, Any], signatures: list[dict[str, str]], keys: dict[str, SigningKey]
+                       ) -> str | None:
     """Return why the record's signatures fail, or None when the organization's (and any device's) verify."""
-    by_org = False
+    vouched = False
     for sig in signatures:
         key = keys.get(sig["keyId"])
         if key is None:
@@ -151,6 +203,6 @@ def _signature_problem(record: dict[str, Any], signatures: list[dict[str, str]],
         message = ledger.device_view(record) if key.role == "device" else record
         if not ledger.verify_record(key.public_key, message, raw):
             return f"the signature by {key.name} does not verify"
-        if key.role == "organization" and key.organization_id == organization_id:
-            by_org = True
-    return None if by_org else "no signature by the recording organization's key"
+        if policy.vouches(record, key.role, None if key.organization_id is None else str(key.organization_id)):
+            vouched = True
+    return None if vouched else f"no valid signature by {policy.expected_signer(record)}"
