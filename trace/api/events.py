@@ -11,8 +11,9 @@ from marshmallow import ValidationError as SchemaValidationError
 from trace.api import created, current_user, json_body, ledger_config, load, route
 from trace.db import db
 from trace.errors import PayloadTooLargeError, ValidationError
-from trace.schemas.events import EventIn, EventOut, TransformationIn
+from trace.schemas.events import CorrectionIn, EventIn, EventOut, TransformationIn
 from trace.services import events as svc
+from trace.services.corrections import correct_record
 
 TAG = "Events"
 
@@ -87,3 +88,17 @@ def record_bulk() -> Any:
 def get_event(event_id: Any) -> Any:
     user = current_user()
     return jsonify(EventOut().dump(svc.read_event(db.session(), user, str(event_id))))
+
+
+@route("/events/<uuid:event_id>/corrections", "POST", "Correct or void a record of your organization with a "
+       "signed correction record (fields with new values, or void: true, and the reason); the record itself never "
+       "changes. Pages and exports show the corrected values with a note", TAG,
+       body=CorrectionIn, response=EventOut, status=201, errors=(400, 401, 403, 404, 409, 415, 422))
+def correct_event(event_id: Any) -> Any:
+    user = current_user()
+    body = load(CorrectionIn(), json_body())
+    request = {"fields": body.get("fields_") or {}, "void": bool(body.get("void")), "reason": body["reason"]}
+    if body.get("id"):
+        request["id"] = str(body["id"])
+    event, new = correct_record(db.session(), user, str(event_id), request, ledger=ledger_config())
+    return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")

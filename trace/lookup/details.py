@@ -157,10 +157,11 @@ _STAGES: dict[str, Callable[[dict[str, Any], Translator, Names, Event], Iterable
 }
 
 
-def event_details(event: Event, t: Translator, names: Names) -> list[Detail]:
-    """Return an event's key data as ``[{"label", "value"}]`` in the page language."""
+def event_details(event: Event, t: Translator, names: Names, data: dict[str, Any] | None = None) -> list[Detail]:
+    """Return an event's key data as ``[{"label", "value"}]`` in the page language (``data``: as corrected)."""
     handler = _STAGES.get(event.stage)
-    data = event.data if isinstance(event.data, dict) else {}
+    if data is None:
+        data = event.data if isinstance(event.data, dict) else {}
     if handler is None:
         return []
     return [{"label": t(key), "value": text} for key, value in handler(data, t, names, event)

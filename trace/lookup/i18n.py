@@ -106,6 +106,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "problem_leaf": ("日志条目无法读取", "a log entry cannot be read"),
     "problem_record": ("记录内容与签名不符", "a record differs from what was signed"),
     "problem_signature": ("签名无效", "a signature is invalid"),
+    "corrected": ("已更正：{reasons}", "Corrected: {reasons}"),
+    "voided": ("已作废：{reasons}", "Voided: {reasons}"),
     "problem_chain": ("批次的记录链不完整（有记录缺失或未从登记开始）",
                       "the batch's chain of records is incomplete (a record is missing, or it does not begin "
                       "with its registration)"),

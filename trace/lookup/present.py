@@ -9,6 +9,7 @@ from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
 from trace.schemas.stages import SERVICE_STAGES, STAGES
 from trace.services.compliance_rules import decimal, fmt
+from trace.services.corrections import effective_data
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
 from trace.services.lookup import PublicRecord
@@ -56,14 +57,20 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
             "area": f"{fmt(area)} {unit}".strip() if area is not None else None}
 
 
-def _event(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
+def _event(event: Event, t: Translator, names: dict[int, Organization],
+           corrections: list[dict[str, Any]]) -> dict[str, Any]:
     stage = STAGES.get(event.stage)
+    data, corrected, void = effective_data(event, corrections)
+    reasons = [c.get("reason") for c in corrections if c.get("record") == event.id]
     return {
+        "corrected": corrected, "void": void,
+        "correctionNote": t("voided", reasons="；".join(map(str, reasons))) if void
+        else t("corrected", reasons="；".join(map(str, reasons))) if corrected else None,
         "id": event.id, "stage": event.stage,
         "stageName": (stage.zh if t.lang == "zh" else stage.en) if stage else event.stage,
         "occurredAt": _stamp(event.occurred_at), "time": show_time(event.occurred_at),
         "organization": org_name(names.get(event.organization_id), t),
-        "details": event_details(event, t, names),
+        "details": event_details(event, t, names, data),
         "proof": f"/api/v1/events/{event.id}/tlog-proof",
     }
 
@@ -162,10 +169,34 @@ def _unit(unit: UnitScan | None, threshold: int) -> dict[str, Any] | None:
             "warning": unit.scan_count > threshold}
 
 
+class _Corrected:
+    """An event as its corrections leave it: the same record, with the corrected data."""
+
+    def __init__(self, event: Event, data: dict[str, Any]) -> None:
+        self._event, self.data = event, data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._event, name)
+
+
+def _current(events: list[Event], corrections: list[dict[str, Any]]) -> list[Any]:
+    """Return the events that still count (not voided), with their data as corrected."""
+    if not corrections:
+        return events
+    out: list[Any] = []
+    for event in events:
+        data, corrected, void = effective_data(event, corrections)
+        if not void:
+            out.append(_Corrected(event, data) if corrected else event)
+    return out
+
+
 def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
     """Return the batch's page content, localised: all of it but what depends on the code looked up."""
     batch, names = record.batch, record.organizations
     producer = names.get(batch.organization_id) or batch.organization
+    corrections = [e.data for e in record.events if e.stage == "correction"]
+    current = _current(record.events, corrections)
     return {
         "lang": t.lang,
         "product": _product(batch, t), "batch": _batch(batch, t),
@@ -173,11 +204,11 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
         "origin": _origin(batch, t),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
-        "timeline": [_event(e, t, names) for e in record.events if e.stage not in SERVICE_STAGES],
-        "inspections": [_inspection(e, t, names) for e in record.events if e.stage == "inspection"],
+        "timeline": [_event(e, t, names, corrections) for e in record.events if e.stage not in SERVICE_STAGES],
+        "inspections": [_inspection(e, t, names) for e in current if e.stage == "inspection"],
         "certifications": _certifications(batch, t),
-        "certificates": [_certificate(e, t, names) for e in record.events if e.stage == "certificate"],
-        "coldChain": _cold_chain_text(cold_chain(record.events, batch.product.category.temperature_range), t),
+        "certificates": [_certificate(e, t, names) for e in current if e.stage == "certificate"],
+        "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range), t),
         "recall": _recall(record, t),
         "verification": _verification(record.verification, batch.trace_code, t),
     }

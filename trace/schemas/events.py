@@ -105,3 +105,14 @@ class EventOut(Schema):
     data = fields.Raw()
     sensors = fields.Raw()
     attachments = fields.Raw()
+
+
+class CorrectionIn(Schema):
+    """Correct (new values for named fields) or void a record of your organization, saying why."""
+
+    id = fields.UUID(metadata={"description": "Optional: the correction's own id, so a retry is recognised."})
+    fields_ = fields.Dict(data_key="fields", keys=fields.String(),
+                          metadata={"description": "Field names of the record's data (for a registration: lot, "
+                                                   "quantity, uom, origin, producedAt) and their corrected values."})
+    void = fields.Boolean(metadata={"description": "true: the record was made in error and no longer counts."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))

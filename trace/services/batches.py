@@ -19,7 +19,8 @@ from trace.services.permissions import can_read_batch, require_own_organization
 from trace.services.registration import log_registrations, registration_event
 
 
-def _origin(origin: dict[str, Any] | None) -> dict[str, Any] | None:
+def origin_row(origin: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return an origin plot as the batch row and its registration hold it (decimals as strings)."""
     return OriginPlot().dump(origin) if origin else None
 
 
@@ -48,7 +49,7 @@ def new_batch(
         quantity=quantity,
         available=quantity,
         uom=uom,
-        origin=_origin(origin),
+        origin=origin_row(origin),
         produced_at=produced_at,
     )
     session.add(batch)
