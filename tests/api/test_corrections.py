@@ -31,8 +31,8 @@ def test_a_corrected_registration_changes_the_batch_and_keeps_the_audit_clean(cl
     body = {"id": str(uuid.uuid4()), "fields": {"quantity": "120.0", "lot": "L-FIXED"}, "reason": "称重录入错误"}
     r = correct(client, producer, registration_id(session, batch), body)
     assert r.status_code == 201, r.json
-    assert r.json["data"] == {"record": registration_id(session, batch), "fields": {"quantity": "120", "lot": "L-FIXED"},
-                              "reason": "称重录入错误"}
+    assert r.json["data"] == {"record": registration_id(session, batch),
+                              "fields": {"quantity": "120", "lot": "L-FIXED"}, "reason": "称重录入错误"}
     assert correct(client, producer, registration_id(session, batch), body).status_code == 200  # a retry
     changed = {**body, "reason": "另一个理由"}
     assert_problem(correct(client, producer, registration_id(session, batch), changed), 409, "conflict", "id")
@@ -75,7 +75,8 @@ def test_corrections_are_checked_and_only_the_recording_organization_makes_them(
     planting = event_body("planting", [batch], {"plot": "3号地块", "variety": "浙粉701"})
     assert client.post("/api/v1/events", json=planting, headers=producer.headers).status_code == 201
     before = session.scalar(sa.select(sa.func.count()).select_from(Event))
-    assert_problem(correct(client, other, planting["id"], {"fields": {"variety": "x"}, "reason": "r"}), 403, "forbidden")
+    refused = correct(client, other, planting["id"], {"fields": {"variety": "x"}, "reason": "r"})
+    assert_problem(refused, 403, "forbidden")
     assert_problem(correct(client, producer, planting["id"], {"fields": {"area": "-1"}, "reason": "r"}),
                    422, "validation", "fields")
     assert_problem(correct(client, producer, planting["id"], {"reason": "r"}), 422, "validation", "fields")
