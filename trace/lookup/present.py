@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name
+from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
-from trace.schemas.stages import STAGES
 from trace.services.compliance_rules import decimal, fmt
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
 from trace.services.lookup import PublicRecord
 from trace.services.verification import Verification
+from trace.stages import STAGES
 
-COLD_CHAIN_STAGES = ("storage", "shipping")
+
+def _is(event: Event, what: str) -> bool:
+    """Tell whether an event's stage has a property (``cold_chain``, ``inspects``, ...)."""
+    stage = STAGES.get(event.stage)
+    return stage is not None and bool(getattr(stage, what))
 
 
 def _stamp(moment: Any) -> str | None:
@@ -57,10 +61,9 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
 
 
 def _event(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
-    stage = STAGES.get(event.stage)
     return {
         "id": event.id, "stage": event.stage,
-        "stageName": (stage.zh if t.lang == "zh" else stage.en) if stage else event.stage,
+        "stageName": stage_name(event.stage, t),
         "occurredAt": _stamp(event.occurred_at), "time": show_time(event.occurred_at),
         "organization": org_name(names.get(event.organization_id), t),
         "details": event_details(event, t, names),
@@ -103,7 +106,7 @@ def _certificate(event: Event, t: Translator, names: dict[int, Organization]) ->
 
 def cold_chain(events: list[Event], temperature_range: dict[str, Any] | None) -> dict[str, Any] | None:
     """Return the lowest and highest storage and transport temperatures, and whether they kept to the range."""
-    values = [v for e in events if e.stage in COLD_CHAIN_STAGES and isinstance(e.data, dict)
+    values = [v for e in events if _is(e, "cold_chain") and isinstance(e.data, dict)
               for v in celsius_values(e.data.get("temperatures"))]
     if not values:
         return None
@@ -174,9 +177,9 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
         "timeline": [_event(e, t, names) for e in record.events],
-        "inspections": [_inspection(e, t, names) for e in record.events if e.stage == "inspection"],
+        "inspections": [_inspection(e, t, names) for e in record.events if _is(e, "inspects")],
         "certifications": _certifications(batch, t),
-        "certificates": [_certificate(e, t, names) for e in record.events if e.stage == "certificate"],
+        "certificates": [_certificate(e, t, names) for e in record.events if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(record.events, batch.product.category.temperature_range), t),
         "recall": _recall(record, t),
         "verification": _verification(record.verification, batch.trace_code, t),

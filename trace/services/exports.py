@@ -17,6 +17,7 @@ from trace.models.organization import Role
 from trace.services.batches import find_batch
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import can_read_batch
+from trace.stages import stage as stage_named
 
 MAX_EVENTS = 50_000
 
@@ -53,7 +54,7 @@ def select_events(session: Session, actor: User, scope: dict[str, Any]) -> list[
 def _organizations(session: Session, events: list[Event], batches: dict[int, Batch]) -> dict[int, Organization]:
     ids = {e.organization_id for e in events} | {b.organization_id for b in batches.values()}
     for event in events:
-        field = epcis.ORG_FIELDS.get(event.stage)
+        field = stage_named(event.stage).party_field
         if field and isinstance((event.data or {}).get(field), int):
             ids.add(event.data[field])
     return {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(ids)))}

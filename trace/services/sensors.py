@@ -23,10 +23,10 @@ from trace.codes.tracecode import is_trace_code, parse_trace_code
 from trace.errors import NotFoundError, ValidationError
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import OrganizationKind
-from trace.schemas.stages import TemperatureReading
 from trace.services.events import record_authorized, record_event, request_digest
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member
+from trace.stages.fields import TemperatureReading
 
 TOPIC_PREFIX = "suyuan/sensors/"
 SUBSCRIPTION = TOPIC_PREFIX + "+/+"
