@@ -28,7 +28,9 @@ class Catalogs(Domain):
             names = [key, "_".join(p for p in (locale.language, locale.territory) if p)] if locale else []
             merged = Translations()
             for directory in self.translation_directories:
-                merged.merge(Translations.load(directory, names, self.domain[0]))
+                catalog = Translations.load(directory, names, self.domain[0])
+                if isinstance(catalog, Translations):  # else no catalog for the locale: msgids show
+                    merged.merge(catalog)
             self.cache[key] = merged
         return self.cache[key]
 
