@@ -71,6 +71,7 @@ class TastingData(Schema):
 
 class Tasting(Stage):
     name = "tasting"
+    position = 115
     label = "品鉴"
     biz_step = "trace:tasting"
     schema = TastingData

@@ -172,9 +172,6 @@ PAIRS: dict[str, tuple[str, str]] = {
     "error_detail": ("请稍后再试。", "Please try again later."),
     # stage details: stage names and field labels come from trace/stages (Flask-Babel catalogs)
     "days": ("{n} 天", "{n} days"),
-    "area_MU": ("亩", "mu"),
-    "area_HAR": ("公顷", "ha"),
-    "area_MTK": ("平方米", "m²"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

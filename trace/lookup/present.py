@@ -12,7 +12,8 @@ from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
 from trace.services.lookup import PublicRecord
 from trace.services.verification import Verification
-from trace.stages import STAGES
+from trace.stages import STAGES, in_language
+from trace.stages.planting import AREA_UNITS
 
 
 def _is(event: Event, what: str) -> bool:
@@ -53,7 +54,8 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
     if not origin:
         return None
     area = decimal(origin.get("area"))
-    unit = t.get(f"area_{origin.get('areaUnit')}", "") if origin.get("areaUnit") else ""
+    label = AREA_UNITS.get(str(origin.get("areaUnit")))
+    unit = in_language(label, t.lang) if label else ""
     lat, lon = origin.get("latitude"), origin.get("longitude")
     return {"name": origin.get("name"), "latitude": lat, "longitude": lon,
             "coordinates": f"{lat}, {lon}" if lat is not None and lon is not None else None,

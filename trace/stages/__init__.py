@@ -1,45 +1,45 @@
 """The stages of a batch's life, one module each, and the registry the rest of the service reads.
 
 Services, interop and the lookup pages ask a stage (``stage(name)``) for its schema, bizStep,
-effect and mappings instead of comparing names: adding a stage is one module here (listed in
-``_MODULES``) and its tests.
+effect and mappings instead of comparing names. Every module of this package but ``base`` and
+``fields`` defines one ``Stage`` subclass and is found here, so adding a stage is one module (and
+its labels in the catalogs) and its tests.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from marshmallow import ValidationError, validate
 
-from trace.stages import (
-    certificate,
-    destruction,
-    harvest,
-    inspection,
-    packing,
-    planting,
-    processing,
-    recall,
-    receiving,
-    sale,
-    shipping,
-    sorting,
-    storage,
-)
-from trace.stages import input as farm_input
 from trace.stages.base import CBV, LOCALES, Detail, Label, PageView, Stage, in_language
 
 __all__ = ["CBV", "LOCALES", "STAGES", "Detail", "Label", "OneOfStages", "PageView", "Stage", "by_captured_biz_step",
            "in_language", "names", "registered", "stage", "transformation_stages", "universal_stages"]
 
-_CLASSES: tuple[type[Stage], ...] = (
-    planting.Planting, farm_input.Input, harvest.Harvest, processing.Processing, inspection.Inspection,
-    sorting.Sorting, packing.Packing, storage.Storage, shipping.Shipping, receiving.Receiving, sale.Sale,
-    certificate.Certificate, recall.Recall, destruction.Destruction,
-)
+_SHARED = frozenset({"base", "fields"})
+
+
+def _discover() -> dict[str, Stage]:
+    """Return one instance of the Stage subclass each stage module defines, in the order of a batch's life."""
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.name in _SHARED:
+            continue
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        classes = [c for c in vars(loaded).values()
+                   if isinstance(c, type) and issubclass(c, Stage) and c.__module__ == loaded.__name__]
+        if len(classes) != 1:
+            raise RuntimeError(f"{loaded.__name__} must define one Stage, not {len(classes)}.")
+        found.append(classes[0]())
+    return {s.name: s for s in sorted(found, key=lambda s: s.position)}
+
+
 # Every stage by name, in the order of a batch's life.
-STAGES: dict[str, Stage] = {cls.name: cls() for cls in _CLASSES}
+STAGES: dict[str, Stage] = _discover()
 
 
 def stage(name: str) -> Stage:

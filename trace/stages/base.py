@@ -77,6 +77,7 @@ class Stage:
     """
 
     name: ClassVar[str]
+    position: ClassVar[int]  # where it comes in a batch's life: the registry's order
     label: ClassVar[Label]
     biz_step: ClassVar[str]
     schema: ClassVar[type[Schema]]

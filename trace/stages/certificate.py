@@ -39,6 +39,7 @@ def bases(data: dict[str, Any]) -> list[Label]:
 
 class Certificate(Stage):
     name = "certificate"
+    position = 120
     label = _l("Certificate")
     biz_step = "trace:certificate"
     schema = CertificateData

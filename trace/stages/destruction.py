@@ -23,6 +23,7 @@ class DestructionData(Schema):
 
 class Destruction(Stage):
     name = "destruction"
+    position = 140
     label = _l("Destruction")
     biz_step = CBV + "destroying"
     schema = DestructionData

@@ -21,6 +21,7 @@ class HarvestData(Schema):
 
 class Harvest(Stage):
     name = "harvest"
+    position = 30
     label = _l("Harvest")
     biz_step = CBV + "commissioning"
     schema = HarvestData

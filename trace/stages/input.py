@@ -44,6 +44,7 @@ class InputData(Schema):
 
 class Input(Stage):
     name = "input"
+    position = 20
     label = _l("Farm inputs")
     biz_step = "trace:input"
     schema = InputData

@@ -39,6 +39,7 @@ class InspectionData(Schema):
 
 class Inspection(Stage):
     name = "inspection"
+    position = 50
     label = _l("Inspection")
     biz_step = CBV + "inspecting"
     schema = InspectionData

@@ -21,6 +21,7 @@ class PackingData(Schema):
 
 class Packing(Stage):
     name = "packing"
+    position = 70
     label = _l("Packing")
     biz_step = CBV + "packing"
     schema = PackingData

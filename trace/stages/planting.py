@@ -24,6 +24,7 @@ class PlantingData(Schema):
 
 class Planting(Stage):
     name = "planting"
+    position = 10
     label = _l("Planting")
     biz_step = "trace:planting"
     schema = PlantingData

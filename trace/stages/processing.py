@@ -21,6 +21,7 @@ class ProcessingData(Schema):
 
 class Processing(Stage):
     name = "processing"
+    position = 40
     label = _l("Processing")
     biz_step = CBV + "commissioning"
     schema = ProcessingData

@@ -47,6 +47,7 @@ def closes(data: dict[str, Any]) -> bool:
 
 class Recall(Stage):
     name = "recall"
+    position = 130
     label = _l("Recall")
     biz_step = CBV + "holding"
     schema = RecallData

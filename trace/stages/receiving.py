@@ -22,6 +22,7 @@ class ReceivingData(Schema):
 
 class Receiving(Stage):
     name = "receiving"
+    position = 100
     label = _l("Receiving")
     biz_step = CBV + "receiving"
     schema = ReceivingData

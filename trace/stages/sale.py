@@ -28,6 +28,7 @@ class SaleData(Schema):
 
 class Sale(Stage):
     name = "sale"
+    position = 110
     label = _l("Sale")
     biz_step = CBV + "retail_selling"
     schema = SaleData

@@ -25,6 +25,7 @@ class ShippingData(Schema):
 
 class Shipping(Stage):
     name = "shipping"
+    position = 90
     label = _l("Shipping")
     biz_step = CBV + "shipping"
     schema = ShippingData

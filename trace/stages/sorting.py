@@ -26,6 +26,7 @@ class SortingData(Schema):
 
 class Sorting(Stage):
     name = "sorting"
+    position = 60
     label = _l("Sorting")
     biz_step = "trace:sorting"
     schema = SortingData

@@ -23,6 +23,7 @@ class StorageData(Schema):
 
 class Storage(Stage):
     name = "storage"
+    position = 80
     label = _l("Storage")
     biz_step = CBV + "storing"
     schema = StorageData
