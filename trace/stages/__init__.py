@@ -12,8 +12,9 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from marshmallow import ValidationError, validate
+from marshmallow import validate
 
 from trace.stages.base import CBV, LOCALES, Detail, Label, PageView, Stage, in_language
 
@@ -67,17 +68,28 @@ def by_captured_biz_step(step: str) -> Stage | None:
     return next((s for s in STAGES.values() if step in s.captured_biz_steps), None)
 
 
-class OneOfStages(validate.Validator):
-    """Validate a stage name against the registry when the value is loaded (stages may be added later)."""
+class _Names:
+    """The names of the stages with a property, read from the registry whenever asked."""
 
-    def __init__(self, having: Callable[[Stage], bool] = lambda s: True) -> None:
+    def __init__(self, having: Callable[[Stage], bool]) -> None:
         self.having = having
 
-    def __call__(self, value: str) -> str:
-        allowed = names(self.having)
-        if value not in allowed:
-            raise ValidationError(f"Must be one of: {', '.join(sorted(allowed))}.")
-        return value
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(names(self.having)))
+
+    def __contains__(self, value: object) -> bool:
+        return value in names(self.having)
+
+
+class OneOfStages(validate.OneOf):
+    """``OneOf`` the registered stages (with a property) when the value is loaded: stages may be added later."""
+
+    def __init__(self, having: Callable[[Stage], bool] = lambda s: True) -> None:
+        super().__init__(_Names(having))
+
+    def __call__(self, value: Any) -> Any:
+        self.choices_text = ", ".join(self.choices)
+        return super().__call__(value)
 
 
 @contextmanager
