@@ -1,7 +1,9 @@
 """The key data of each stage as the public page lists it: localised labels and values, nothing private.
 
-Records hold the stage data as the recorder sent it (camelCase keys, decimals as strings). Buyers
-and vehicle plates are left out: they may name people.
+Each stage module says what it lists (``Stage.details``); this module offers the page's formatting
+and renders the stage's labels in the page language. Records hold the stage data as the recorder
+sent it (camelCase keys, decimals as strings). Buyers and vehicle plates are left out: they may
+name people.
 """
 
 from __future__ import annotations

@@ -158,7 +158,7 @@ class Stage:
             if "." in key:  # a field of a nested list
                 continue
             value = data.get(key)
-            if key in self.values and value is not None:
+            if key in self.values and isinstance(value, str):
                 value = self.values[key].get(str(value), str(value))
             shown.append((label, value))
         return shown
