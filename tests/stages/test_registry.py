@@ -116,3 +116,17 @@ def test_a_stage_defined_in_one_module_works_end_to_end(client, make, session):
         assert entry["details"][0] == {"label": "Laboratory", "value": "松阳茶叶品鉴组"}
     assert "tasting" not in STAGES
     assert session.get(Event, body["id"]).stage == "tasting"
+
+
+class Audited(Tasting):
+    name = "audited"
+    service_only = True
+
+
+def test_a_stage_only_a_service_records_is_refused_through_events(client, make):
+    producer = make.actor("producer")
+    batch = make.batch(producer)
+    with registered(Audited()):
+        r = client.post("/api/v1/events", json=event_body("audited", [batch], {"panel": "x", "score": 1}),
+                        headers=producer.headers)
+    assert r.status_code == 422 and r.json["errors"] == {"stage": ["Recorded by the service."]}

@@ -156,6 +156,9 @@ def _event_rows(
             f"{stage.capitalize()} turns inputs into outputs: record it through /api/v1/transformations.",
             errors={"stage": ["Use /api/v1/transformations."]},
         )
+    if named.service_only and not authorized:
+        raise ValidationError(f"{stage.capitalize()} records are made by the service, not through /events.",
+                              errors={"stage": ["Recorded by the service."]})
     reserved = sorted(named.service_fields & payload["data"].keys()) if not authorized else []
     if reserved:
         raise ValidationError(

@@ -90,6 +90,7 @@ class Stage:
     transformation: ClassVar[bool] = False  # may split or merge batches through /transformations
     transformation_only: ClassVar[bool] = False  # only through /transformations
     service_fields: ClassVar[frozenset[str]] = frozenset()  # data only a service may set (POST /events refuses)
+    service_only: ClassVar[bool] = False  # only a service records it (registration, corrections): POST /events refuses
     inspectors_record: ClassVar[bool] = False  # inspectors record it on any batch
 
     # What it means, for the rules that read a batch's history.
