@@ -156,14 +156,14 @@ def _event_rows(
             f"{stage.capitalize()} turns inputs into outputs: record it through /api/v1/transformations.",
             errors={"stage": ["Use /api/v1/transformations."]},
         )
+    through = f" (through {named.recorded_through})" if named.recorded_through else ""
     if named.service_only and not authorized:
-        raise ValidationError(f"{stage.capitalize()} records are made by the service, not through /events.",
+        raise ValidationError(f"{stage.capitalize()} records are made by their service{through}, not through /events.",
                               errors={"stage": ["Recorded by the service."]})
     reserved = sorted(named.service_fields & payload["data"].keys()) if not authorized else []
     if reserved:
         raise ValidationError(
-            f"{stage.capitalize()} records with {', '.join(reserved)} are made by their service"
-            " (recalls through /api/v1/batches/<code>/recalls).",
+            f"{stage.capitalize()} records with {', '.join(reserved)} are made by their service{through}.",
             errors={"data": {f: ["Set by the service."] for f in reserved}},
         )
     found = _batches_by_code(session, payload["batches"], "batches", prefetched=prefetched)

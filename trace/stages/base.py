@@ -91,6 +91,7 @@ class Stage:
     transformation_only: ClassVar[bool] = False  # only through /transformations
     service_fields: ClassVar[frozenset[str]] = frozenset()  # data only a service may set (POST /events refuses)
     service_only: ClassVar[bool] = False  # only a service records it (registration, corrections): POST /events refuses
+    recorded_through: ClassVar[str] = ""  # where its service records it, for the refusal's message
     inspectors_record: ClassVar[bool] = False  # inspectors record it on any batch
 
     # What it means, for the rules that read a batch's history.

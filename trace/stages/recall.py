@@ -53,6 +53,7 @@ class Recall(Stage):
     schema = RecallData
     universal = inspectors_record = recalls = True
     service_fields = frozenset({"action", "recallId"})
+    recorded_through = "/api/v1/batches/<code>/recalls"
     references = (("recallId", "召回 recall"),)
     labels = {"reason": _l("Reason"), "action": _l("Action"), "recallId": _l("Recall no."),
               "origin": _l("Origin batch"), "note": _l("Note")}
