@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev migrate demo lint bench clean
+.PHONY: run test install install-dev migrate demo lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,10 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Stage and field labels (docs/stages.md): extract, merge into the zh_CN and en catalogs, compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project=suyuan \
+		-o trace/translations/messages.pot .
+	$(BIN)/pybabel update -i trace/translations/messages.pot -d trace/translations --no-fuzzy-matching --width=120
+	$(BIN)/pybabel compile -d trace/translations --statistics

@@ -12,6 +12,7 @@ from flask_limiter.util import get_remote_address
 from trace.config import Config
 from trace.db import db, engine_options, migrate, tune_sqlite
 from trace.errors import register_error_handlers
+from trace.extensions import babel, select_locale
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -68,6 +69,8 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_locale="zh_CN", default_timezone="Asia/Shanghai",
+                   default_translation_directories=str(REPO_ROOT / "trace" / "translations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             tune_sqlite(db.engine)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 import pytest
@@ -163,10 +162,9 @@ def test_a_url_too_long_for_half_millimetre_modules_is_refused() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_a_thousand_labels_with_distinct_urls_take_at_most_five_seconds(layout: str) -> None:
+def test_a_thousand_labels_with_distinct_urls_make_one_document(layout: str) -> None:
+    # the 5 s budget is measured by bench/labels.py, not asserted here (tests assert no timings)
     labels = make_labels(1000, offset=20000 * (1 + list(LAYOUTS).index(layout)))  # none made before
-    start = time.perf_counter()
     pdf = labels_pdf(labels, layout)
-    assert time.perf_counter() - start <= 5.0
     with open_pdf(pdf) as document:
         assert len(document) == math.ceil(1000 / LAYOUTS[layout].per_page)

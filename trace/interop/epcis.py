@@ -26,6 +26,9 @@ from urllib.parse import unquote, urlsplit
 import jsonschema
 
 from trace.codes.digital_link import DigitalLinkError, digital_link_url, parse_digital_link_path
+from trace.stages import stage as stage_named
+from trace.stages.base import exact as exact  # re-exported: capture reads quantities with it
+from trace.stages.base import json_number
 
 NS = "https://suyuan.dev/ns/epcis/"
 CONTEXT: list[Any] = ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", {"trace": NS}]
@@ -33,29 +36,10 @@ CBV = "https://ref.gs1.org/cbv/"
 EPC_CLASS = "urn:epcglobal:epcis:vtype:EPCClass"
 ORGANIZATION = NS + "Organization"
 SCHEMA_PATH = Path(__file__).with_name("EPCIS-JSON-Schema.json")
-# Fields of stage data that hold organization ids: exported as organization URIs.
-ORG_FIELDS = {"shipping": "recipient", "receiving": "from"}
-DISPOSITIONS = {
-    "planting": "in_progress", "input": "in_progress", "harvest": "active", "processing": "active",
-    "sorting": "active", "packing": "in_progress", "storage": "sellable_not_accessible", "shipping": "in_transit",
-    "receiving": "in_progress", "sale": "retail_sold", "destruction": "destroyed",
-}
 CHINA_OFFSET = "+08:00"
 
 
-def number(value: Decimal) -> int | float:
-    """Return a quantity as a JSON number (exact: quantities have at most 15 significant digits)."""
-    value = Decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def exact(value: Any) -> str:
-    """Return a JSON number as the decimal string it was written as (no exponent)."""
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
-    if not number.is_finite():
-        raise ValueError(f"{value!r} is not a quantity")
-    text = format(number, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+number = json_number  # a quantity as a JSON number
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -108,6 +92,7 @@ def epcis_event(event: Any, batch_uris: dict[int, str], org_uris: dict[int, str]
     """Return one of our events as an EPCIS event."""
     lines = {role: [eb for eb in event.batches if eb.role == role] for role in ("subject", "input", "output")}
     data = dict(event.data or {})
+    stage = stage_named(event.stage)
     out: dict[str, Any] = {
         "type": "TransformationEvent" if lines["input"] else "ObjectEvent",
         "eventID": f"urn:uuid:{event.id}",
@@ -121,7 +106,7 @@ def epcis_event(event: Any, batch_uris: dict[int, str], org_uris: dict[int, str]
         out["outputQuantityList"] = [{"epcClass": batch_uris[eb.batch_id], "quantity": number(eb.quantity),
                                       "uom": eb.uom} for eb in lines["output"]]
     else:
-        out["action"] = "ADD" if event.stage == "harvest" else "OBSERVE"
+        out["action"] = stage.epcis_action
         single = len(lines["subject"]) == 1 and data.get("quantity") is not None
         out["quantityList"] = [
             {"epcClass": batch_uris[eb.batch_id],
@@ -130,24 +115,20 @@ def epcis_event(event: Any, batch_uris: dict[int, str], org_uris: dict[int, str]
             for eb in lines["subject"]
         ]
     out["bizStep"] = event.biz_step
-    disposition = DISPOSITIONS.get(event.stage)
-    if event.stage == "recall":
-        disposition = None if data.get("action") == "close" else "recalled"
-    elif event.stage == "inspection":
-        disposition = "conformant" if data.get("result") == "pass" else "non_conformant"
+    disposition = stage.disposition_of(data)
     if disposition:
         out["disposition"] = CBV + "Disp-" + disposition
     location = event.location or {}
     if location.get("latitude") is not None and location.get("longitude") is not None:
         out["readPoint"] = {"id": f"geo:{location['latitude']},{location['longitude']}"}
-    field = ORG_FIELDS.get(event.stage)
+    field = stage.party_field
     if field and isinstance(data.get(field), int) and data[field] in org_uris:
         other, own = org_uris[data[field]], org_uris[event.organization_id]
-        source, destination = (own, other) if event.stage == "shipping" else (other, own)
+        source, destination = (own, other) if stage.ships else (other, own)
         out["sourceList"] = [{"type": "owning_party", "source": source}]
         out["destinationList"] = [{"type": "owning_party", "destination": destination}]
         data[field] = other
-    readings = [r for r in data.get("temperatures") or [] if isinstance(r, dict)]
+    readings = [r for r in data.get("temperatures") or [] if isinstance(r, dict)] if stage.cold_chain else []
     if readings:
         out["sensorElementList"] = [{"sensorReport": [
             {"type": "Temperature", "value": number(Decimal(str(r["celsius"]))), "uom": "CEL", "time": r["time"]}

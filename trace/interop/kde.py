@@ -17,13 +17,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from trace.schemas.stages import STAGES
+from trace.stages import stage as stage_named
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 ROLES = {"subject": "对象 subject", "input": "投入 input", "output": "产出 output"}
-# FSMA 204 critical tracking events our stages correspond to.
-CTE = {"harvest": "Harvesting", "packing": "Initial packing", "shipping": "Shipping", "receiving": "Receiving",
-       "processing": "Transformation", "sorting": "Transformation"}
 
 
 @dataclass(frozen=True)
@@ -68,9 +65,7 @@ def _place(place: dict[str, Any] | None) -> str:
 def _references(event: Any) -> str:
     data = event.data or {}
     refs = []
-    for key, label in (("reportNumber", "检测报告 report"), ("number", "合格证 certificate"),
-                       ("registrationNumber", "登记证 registration"), ("vehicle", "车辆 vehicle"),
-                       ("warehouse", "仓库 warehouse"), ("recallId", "召回 recall")):
+    for key, label in stage_named(event.stage).references:
         if data.get(key) is not None:
             refs.append(f"{label} {data[key]}")
     refs += [f"附件 attachment {a.get('name')} sha256:{a.get('sha256', '')[:12]}" for a in event.attachments or []]
@@ -84,17 +79,16 @@ def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int])
 
     rows = []
     for event in events:
-        data, stage = event.data or {}, STAGES[event.stage]
+        data, stage = event.data or {}, stage_named(event.stage)
         own = name(event.organization_id)
-        ship_from, ship_to = {"shipping": (own, name(data.get("recipient"))),
-                              "receiving": (name(data.get("from")), own)}.get(event.stage, ("", ""))
+        ship_from, ship_to = stage.ship_from_to(data, own, name)
         for eb in event.batches:
             batch = eb.batch
             quantity = eb.quantity
             if quantity is None and data.get("quantity") is not None and len(event.batches) == 1:
                 quantity = Decimal(str(data["quantity"]))
             rows.append(KdeRow(
-                event.occurred_at, f"{stage.zh} {stage.en}", CTE.get(event.stage, ""), ROLES[eb.role],
+                event.occurred_at, f"{stage.title('zh')} {stage.title('en')}", stage.cte, ROLES[eb.role],
                 batch.trace_code, batch.product.name, batch.product.category.code, batch.product.gtin or "",
                 batch.lot, quantity, (eb.uom or data.get("uom") or batch.uom) if quantity is not None else batch.uom,
                 own, ship_from, ship_to,

@@ -1,19 +1,24 @@
 """The key data of each stage as the public page lists it: localised labels and values, nothing private.
 
-Records hold the stage data as the recorder sent it (camelCase keys, decimals as strings). Buyers
-and vehicle plates are left out: they may name people.
+Each stage module says what it lists (``Stage.details``); this module offers the page's formatting
+and renders the stage's labels in the page language. Records hold the stage data as the recorder
+sent it (camelCase keys, decimals as strings). Buyers and vehicle plates are left out: they may
+name people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
+
+from flask_babel import force_locale
 
 from trace.lookup.i18n import Translator
 from trace.models import Event, Organization
 from trace.schemas.common import UNITS
 from trace.services.compliance_rules import decimal, fmt
+from trace.stages import LOCALES, STAGES
+from trace.stages.certificate import bases
 
 Detail = dict[str, str]
 Names = dict[int, Organization]
@@ -55,114 +60,52 @@ def _temperature_span(readings: Any) -> str | None:
 def _text(value: Any) -> str | None:
     if value is None or isinstance(value, dict | list) or value == "":
         return None
-    return str(value)
+    return str(value)  # a lazily translated label renders in the locale forced around it
 
 
-def _planting(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    area = decimal(data.get("area"))
-    unit = t.get(f"area_{data.get('areaUnit')}", "") if data.get("areaUnit") else ""
-    return [("plot", data.get("plot")), ("variety", data.get("variety")),
-            ("area", f"{fmt(area)} {unit}".strip() if area is not None else None), ("method", data.get("method"))]
+class _View:
+    """The page's formatting, offered to a stage's ``details`` hook (``trace.stages.PageView``)."""
 
+    def __init__(self, t: Translator, names: Names, event: Event) -> None:
+        self.t, self.names, self.event, self.lang = t, names, event, t.lang
 
-def _input(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    dose = decimal(data.get("dose"))
-    days = data.get("preHarvestIntervalDays")
-    kind = data.get("inputType")
-    return [("input_type", t.get(f"type_{kind}", str(kind)) if kind else None),
-            ("input_product", data.get("product")),
-            ("dose", f"{fmt(dose)} {data.get('doseUnit') or ''}".strip() if dose is not None else None),
-            ("registration_number", data.get("registrationNumber")),
-            ("pre_harvest_interval", t("days", n=days) if isinstance(days, int) else None),
-            ("target", data.get("target"))]
+    def amount(self, value: Any, uom: str | None) -> str | None:
+        return amount(value, uom, self.t)
 
+    def organization(self, org_id: Any) -> str | None:
+        return org_name(self.names.get(org_id), self.t) if isinstance(org_id, int) else None
 
-def _quantity(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    return [("quantity", amount(data.get("quantity"), data.get("uom"), t)), ("method", data.get("method"))]
+    def temperatures(self, readings: Any) -> str | None:
+        return _temperature_span(readings)
 
+    def lines(self, role: str) -> str | None:
+        found = [f"{eb.batch.trace_code} {amount(eb.quantity, eb.uom, self.t) or ''}".strip()
+                 for eb in self.event.batches if eb.role == role]
+        return ("，" if self.lang == "zh" else ", ").join(found) or None
 
-def _transformation(data: dict[str, Any], t: Translator, _: Names, event: Event) -> Iterable[tuple[str, Any]]:
-    def lines(role: str) -> str | None:
-        found = [f"{eb.batch.trace_code} {amount(eb.quantity, eb.uom, t) or ''}".strip()
-                 for eb in event.batches if eb.role == role]
-        return ("，" if t.lang == "zh" else ", ").join(found) or None
-
-    grades = data.get("grades")
-    grade_text = ", ".join(f"{g.get('grade')} {amount(g.get('quantity'), g.get('uom'), t) or ''}".strip()
-                           for g in grades if isinstance(g, dict)) if isinstance(grades, list) else None
-    return [("method", data.get("method")), ("facility", data.get("facility")), ("grades", grade_text),
-            ("inputs_used", lines("input")), ("outputs_made", lines("output"))]
-
-
-def _inspection(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    result = data.get("result")
-    return [("result", t.get(str(result), str(result)) if result else None), ("lab", data.get("lab")),
-            ("report", data.get("reportNumber"))]
-
-
-def _packing(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    return [("package_type", data.get("packageType")), ("units", data.get("units")),
-            ("net_weight", amount(data.get("netWeight"), data.get("uom"), t))]
-
-
-def _storage(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    return [("warehouse", data.get("warehouse")), ("temperatures", _temperature_span(data.get("temperatures")))]
-
-
-def _shipping(data: dict[str, Any], t: Translator, names: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    recipient = data.get("recipient")
-    return [("recipient", org_name(names.get(recipient), t) if isinstance(recipient, int) else None),
-            ("quantity", amount(data.get("quantity"), data.get("uom"), t)),
-            ("temperatures", _temperature_span(data.get("temperatures")))]
-
-
-def _receiving(data: dict[str, Any], t: Translator, names: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    sender = data.get("from")
-    return [("sender", org_name(names.get(sender), t) if isinstance(sender, int) else None),
-            ("quantity", amount(data.get("quantity"), data.get("uom"), t))]
-
-
-def _sale(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    channel = data.get("channel")
-    return [("channel", t.get(f"channel_{channel}", str(channel)) if channel else None),
-            ("quantity", amount(data.get("quantity"), data.get("uom"), t))]
-
-
-def _certificate(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    return [("certificate_number", data.get("number")), ("basis", "、".join(basis_texts(data, t)) or None)]
+    def days(self, n: int) -> str:
+        return self.t("days", n=n)
 
 
 def basis_texts(data: dict[str, Any], t: Translator) -> list[str]:
     """Return the localised bases of a 合格证."""
-    basis = data.get("basis")
-    return [t.get(f"basis_{b}", str(b)) for b in basis] if isinstance(basis, list) else []
+    with force_locale(LOCALES[t.lang]):
+        return [str(label) for label in bases(data)]
 
 
-def _recall(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    if data.get("action") == "close":
-        return [("note", f"{t('recall_ended')}：{data.get('note')}" if t.lang == "zh"
-                 else f"{t('recall_ended')}: {data.get('note')}")]
-    return [("reason", data.get("reason"))]
-
-
-def _destruction(data: dict[str, Any], t: Translator, _: Names, __: Event) -> Iterable[tuple[str, Any]]:
-    return [("method", data.get("method")), ("quantity", amount(data.get("quantity"), data.get("uom"), t))]
-
-
-_STAGES: dict[str, Callable[[dict[str, Any], Translator, Names, Event], Iterable[tuple[str, Any]]]] = {
-    "planting": _planting, "input": _input, "harvest": _quantity, "processing": _transformation,
-    "sorting": _transformation, "inspection": _inspection, "packing": _packing, "storage": _storage,
-    "shipping": _shipping, "receiving": _receiving, "sale": _sale, "certificate": _certificate,
-    "recall": _recall, "destruction": _destruction,
-}
+def stage_name(name: str, t: Translator) -> str:
+    """Return a stage's name in the page language (the bare name for a stage no longer defined)."""
+    found = STAGES.get(name)
+    return found.title(t.lang) if found else name
 
 
 def event_details(event: Event, t: Translator, names: Names, data: dict[str, Any] | None = None) -> list[Detail]:
     """Return an event's key data as ``[{"label", "value"}]`` in the page language (``data``: as corrected)."""
-    handler = _STAGES.get(event.stage)
+    stage = STAGES.get(event.stage)
+    if stage is None:
+        return []
     if data is None:
         data = event.data if isinstance(event.data, dict) else {}
-    if handler is None:
-        return []
-    return [{"label": t(key), "value": text} for key, value in handler(data, t, names, event)
-            if (text := _text(value)) is not None]
+    with force_locale(LOCALES[t.lang]):
+        return [{"label": str(label), "value": text} for label, value in stage.details(data, _View(t, names, event))
+                if (text := _text(value)) is not None]

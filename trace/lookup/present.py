@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name
+from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
-from trace.schemas.stages import SERVICE_STAGES, STAGES
 from trace.services.compliance_rules import decimal, fmt
 from trace.services.corrections import effective_data
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
 from trace.services.lookup import PublicRecord
 from trace.services.verification import Verification
+from trace.stages import STAGES, in_language
+from trace.stages.planting import AREA_UNITS
 
-COLD_CHAIN_STAGES = ("storage", "shipping")
+
+def _is(event: Event, what: str) -> bool:
+    """Tell whether an event's stage has a property (``cold_chain``, ``inspects``, ...)."""
+    stage = STAGES.get(event.stage)
+    return stage is not None and bool(getattr(stage, what))
 
 
 def _stamp(moment: Any) -> str | None:
@@ -50,7 +55,8 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
     if not origin:
         return None
     area = decimal(origin.get("area"))
-    unit = t.get(f"area_{origin.get('areaUnit')}", "") if origin.get("areaUnit") else ""
+    label = AREA_UNITS.get(str(origin.get("areaUnit")))
+    unit = in_language(label, t.lang) if label else ""
     lat, lon = origin.get("latitude"), origin.get("longitude")
     return {"name": origin.get("name"), "latitude": lat, "longitude": lon,
             "coordinates": f"{lat}, {lon}" if lat is not None and lon is not None else None,
@@ -59,7 +65,6 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
 
 def _event(event: Event, t: Translator, names: dict[int, Organization],
            corrections: list[dict[str, Any]]) -> dict[str, Any]:
-    stage = STAGES.get(event.stage)
     data, corrected, void = effective_data(event, corrections)
     reasons = [c.get("reason") for c in corrections if c.get("record") == event.id]
     return {
@@ -67,7 +72,7 @@ def _event(event: Event, t: Translator, names: dict[int, Organization],
         "correctionNote": t("voided", reasons="；".join(map(str, reasons))) if void
         else t("corrected", reasons="；".join(map(str, reasons))) if corrected else None,
         "id": event.id, "stage": event.stage,
-        "stageName": (stage.zh if t.lang == "zh" else stage.en) if stage else event.stage,
+        "stageName": stage_name(event.stage, t),
         "occurredAt": _stamp(event.occurred_at), "time": show_time(event.occurred_at),
         "organization": org_name(names.get(event.organization_id), t),
         "details": event_details(event, t, names, data),
@@ -110,7 +115,7 @@ def _certificate(event: Event, t: Translator, names: dict[int, Organization]) ->
 
 def cold_chain(events: list[Event], temperature_range: dict[str, Any] | None) -> dict[str, Any] | None:
     """Return the lowest and highest storage and transport temperatures, and whether they kept to the range."""
-    values = [v for e in events if e.stage in COLD_CHAIN_STAGES and isinstance(e.data, dict)
+    values = [v for e in events if _is(e, "cold_chain") and isinstance(e.data, dict)
               for v in celsius_values(e.data.get("temperatures"))]
     if not values:
         return None
@@ -204,10 +209,10 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
         "origin": _origin(batch, t),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
-        "timeline": [_event(e, t, names, corrections) for e in record.events if e.stage not in SERVICE_STAGES],
-        "inspections": [_inspection(e, t, names) for e in current if e.stage == "inspection"],
+        "timeline": [_event(e, t, names, corrections) for e in record.events if not _is(e, "service_only")],
+        "inspections": [_inspection(e, t, names) for e in current if _is(e, "inspects")],
         "certifications": _certifications(batch, t),
-        "certificates": [_certificate(e, t, names) for e in current if e.stage == "certificate"],
+        "certificates": [_certificate(e, t, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range), t),
         "recall": _recall(record, t),
         "verification": _verification(record.verification, batch.trace_code, t),

@@ -8,22 +8,21 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.schemas.common import RowId, UTCDateTimeOut
-from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES
+from trace.stages import OneOfStages, stage
 
 
 class TemplateStep(Schema):
-    stage = fields.String(required=True, validate=validate.OneOf(sorted(STAGES)))
+    stage = fields.String(required=True, validate=OneOfStages())
     requires = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
 
     @validates_schema
     def _known_fields(self, data: dict[str, Any], **_: Any) -> None:
-        stage = data["stage"]
-        if stage in TRANSFORMATION_STAGES:
+        named = stage(data["stage"])
+        if named.transformation:
             return
-        known = {f.data_key or name for name, f in STAGES[stage].schema().fields.items()}
-        unknown = sorted(set(data["requires"]) - known)
+        unknown = sorted(set(data["requires"]) - named.field_keys)
         if unknown:
-            raise ValidationError({"requires": [f"Stage {stage} has no field {', '.join(unknown)}."]})
+            raise ValidationError({"requires": [f"Stage {named.name} has no field {', '.join(unknown)}."]})
 
 
 class TemperatureRange(Schema):

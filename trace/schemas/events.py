@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from trace.schemas.batches import OriginPlot
 from trace.schemas.common import PastDateTime, Quantity, RowId, TraceCode, Unit, UTCDateTimeOut
-from trace.schemas.stages import SERVICE_STAGES, STAGES, TRANSFORMATION_STAGES
+from trace.stages import OneOfStages
 
 
 class Location(Schema):
@@ -31,7 +31,7 @@ class DeviceSignature(Schema):
 
 class EventIn(Schema):
     id = fields.UUID(required=True)
-    stage = fields.String(required=True, validate=validate.OneOf(sorted(STAGES.keys() - SERVICE_STAGES)))
+    stage = fields.String(required=True, validate=OneOfStages())
     batches = fields.List(TraceCode(), required=True, validate=validate.Length(min=1, max=100))
     occurred_at = PastDateTime(data_key="occurredAt", required=True)
     location = fields.Nested(Location, allow_none=True)
@@ -62,7 +62,7 @@ class OutputLine(Schema):
 
 class TransformationIn(Schema):
     id = fields.UUID(required=True)
-    stage = fields.String(required=True, validate=validate.OneOf(sorted(TRANSFORMATION_STAGES)))
+    stage = fields.String(required=True, validate=OneOfStages(lambda s: s.transformation))
     occurred_at = PastDateTime(data_key="occurredAt", required=True)
     inputs = fields.List(fields.Nested(InputLine), required=True, validate=validate.Length(min=1, max=100))
     outputs = fields.List(fields.Nested(OutputLine), required=True, validate=validate.Length(min=1, max=100))

@@ -34,10 +34,10 @@ from trace.services.events import record_authorized, record_event, record_transf
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member, create_organization
 from trace.services.permissions import require_role
+from trace.stages import STAGES, by_captured_biz_step
+from trace.stages import stage as stage_named
 
 IMPORT_MEMBER = "epcis-import"
-FOREIGN_STAGES = {"storing": "storage", "shipping": "shipping", "receiving": "receiving",
-                  "retail_selling": "sale", "packing": "packing", "commissioning": "harvest"}
 
 
 def event_uuid(event_id: str) -> str:
@@ -165,34 +165,17 @@ class _Capture:
     def _stage_and_data(self, ev: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if "trace:stage" in ev:
             given = dict(ev.get("trace:data") or {})
-            field = epcis.ORG_FIELDS.get(ev["trace:stage"])
+            field = stage_named(ev["trace:stage"]).party_field
             if field and isinstance(given.get(field), str):
                 given[field] = self.org(given[field]).id
             return ev["trace:stage"], given
-        stage = FOREIGN_STAGES.get(_bare(str(ev.get("bizStep", ""))))
+        stage = by_captured_biz_step(_bare(str(ev.get("bizStep", ""))))
         if stage is None or ev["type"] != "ObjectEvent":
+            supported = sorted(step for s in STAGES.values() for step in s.captured_biz_steps)
             raise ValidationError(f"Cannot map bizStep {ev.get('bizStep')} of a {ev['type']} to a stage.",
-                                  errors={"bizStep": [f"Supported: {', '.join(sorted(FOREIGN_STAGES))}."]})
-        data: dict[str, Any] = {}
-        lines = ev.get("quantityList") or []
-        if len(lines) == 1 and "quantity" in lines[0] and stage in ("harvest", "shipping", "receiving", "sale"):
-            data["quantity"], data["uom"] = epcis.exact(lines[0]["quantity"]), lines[0].get("uom")
-        if stage == "storage":
-            data["temperatures"] = [
-                {"time": r.get("time") or element.get("sensorMetadata", {}).get("time") or ev["eventTime"],
-                 "celsius": epcis.exact(r["value"])}
-                for element in ev.get("sensorElementList", []) for r in element["sensorReport"]
-                if r.get("type") == "Temperature" and r.get("uom", "CEL") == "CEL" and "value" in r]
-        elif stage in ("shipping", "receiving"):
-            parties = ev.get("destinationList" if stage == "shipping" else "sourceList") or []
-            if not parties:
-                raise ValidationError(f"A {stage} event needs a {'destination' if stage == 'shipping' else 'source'}.",
-                                      errors={"bizStep": [stage]})
-            party = parties[0]["destination" if stage == "shipping" else "source"]
-            data["recipient" if stage == "shipping" else "from"] = self.org(party).id
-        elif stage == "sale":
-            data["channel"] = "other"
-        return stage, {k: v for k, v in data.items() if v is not None}
+                                  errors={"bizStep": [f"Supported: {', '.join(supported)}."]})
+        data = stage.from_epcis(ev, lambda uri: self.org(uri).id)
+        return stage.name, {k: v for k, v in data.items() if v is not None}
 
     def _owner(self, ev: dict[str, Any]) -> Organization:
         if "trace:org" in ev:

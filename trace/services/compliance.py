@@ -21,6 +21,7 @@ from trace.models.organization import Role
 from trace.services.compliance_rules import RULES, SEVERITIES, Finding, History, Step, evaluate
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import require_role
+from trace.stages import STAGES, names
 
 if TYPE_CHECKING:
     from trace.services.bulk_rows import RecordedEvent
@@ -55,7 +56,8 @@ def _histories(session: Session, batch_ids: Iterable[int], stages: frozenset[str
     if stages is not None:
         query = query.where(Event.stage.in_(stages))
     rows = session.execute(query).all()
-    shipping = {e.id for _, role, _, _, e in rows if e.stage in ("shipping", "receiving") and role == "subject"}
+    moving = names(lambda s: s.ships or s.receives)
+    shipping = {e.id for _, role, _, _, e in rows if e.stage in moving and role == "subject"}
     subjects = dict(session.execute(
         sa.select(EventBatch.event_id, sa.func.count())
         .where(EventBatch.event_id.in_(shipping), EventBatch.role == "subject")
@@ -63,7 +65,8 @@ def _histories(session: Session, batch_ids: Iterable[int], stages: frozenset[str
     ).all()) if shipping else {}
     for batch_id, role, quantity, uom, event in rows:
         histories[batch_id].steps.append(_step(event, role, quantity, uom, subjects.get(event.id, 1)))
-    sellers = [h for h in histories.values() if upstream and any(s.stage in ("sale", "shipping") for s in h.steps)]
+    selling = names(lambda s: s.sells or s.ships)
+    sellers = [h for h in histories.values() if upstream and any(s.stage in selling for s in h.steps)]
     for history in sellers:
         above = upstream_ids(session, [history.batch_id]) - {history.batch_id}
         if above:
@@ -72,7 +75,7 @@ def _histories(session: Session, batch_ids: Iterable[int], stages: frozenset[str
                     sa.select(Batch.trace_code, Event)
                     .join(EventBatch, EventBatch.batch_id == Batch.id)
                     .join(Event, Event.id == EventBatch.event_id)
-                    .where(Batch.id.in_(above), Event.stage == "inspection")
+                    .where(Batch.id.in_(above), Event.stage.in_(names(lambda s: s.inspects)))
                 ).all()
             ]
     return list(histories.values())
@@ -130,7 +133,8 @@ def check_event(session: Session, event: RecordedEvent) -> int:
     else:
         stages = frozenset({event.stage}).union(*(r for r in reads if r is not None))
         touched = {eb.batch_id for eb in lines}
-        if event.stage == "inspection" and (event.data or {}).get("result") == "fail":
+        stage = STAGES.get(event.stage)
+        if stage is not None and stage.inspects and (event.data or {}).get("result") == "fail":
             # A failure recorded late can make sales already recorded downstream non-compliant.
             for batch_id in list(touched):
                 touched |= downstream_ids(session, batch_id)

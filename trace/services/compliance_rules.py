@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-# Stages that may happen more than once or at several points of a batch's life; the
-# order rule checks the others (planting, harvest, processing, sorting, packing, sale).
-MOVABLE_STAGES = frozenset({"input", "inspection", "certificate", "storage", "shipping", "receiving",
-                            "recall", "destruction"})
-REGULATED_INPUTS = frozenset({"pesticide", "veterinary_drug"})
+from trace.stages import STAGES, Stage, names
+from trace.stages.input import REGULATED as REGULATED_INPUTS
+
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SEVERITIES = ("low", "medium", "high", "critical")
 # A temperature this far outside the range (°C) is high severity; less is medium.
@@ -100,16 +98,22 @@ def parse_time(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else None
 
 
-def _subject(history: History, *stages: str) -> list[Step]:
-    return [s for s in history.steps if s.role == "subject" and s.stage in stages]
+def _is(step: Step, having: Callable[[Stage], bool]) -> bool:
+    stage = STAGES.get(step.stage)
+    return stage is not None and having(stage)
+
+
+def _subject(history: History, having: Callable[[Stage], bool]) -> list[Step]:
+    """Return the steps in which the batch itself went through a stage with a property."""
+    return [s for s in history.steps if s.role == "subject" and _is(s, having)]
 
 
 def pre_harvest_interval(history: History) -> list[Finding]:
     """A harvest before a recorded pesticide's or veterinary drug's interval had passed."""
-    applications = [s for s in _subject(history, "input")
+    applications = [s for s in _subject(history, lambda s: s.applies_inputs)
                     if s.data.get("inputType") in REGULATED_INPUTS and s.data.get("preHarvestIntervalDays") is not None]
     findings = []
-    for harvest in _subject(history, "harvest"):
+    for harvest in _subject(history, lambda s: s.harvests):
         broken = []
         for use in applications:
             earliest = use.occurred_at + dt.timedelta(days=int(use.data["preHarvestIntervalDays"]))
@@ -142,12 +146,12 @@ def _last_before(inspections: list[Step], moment: dt.datetime) -> Step | None:
 
 def sale_after_failed_inspection(history: History) -> list[Finding]:
     """A sale or shipment after a failed inspection of the batch or of a batch it was made from."""
-    own = _subject(history, "inspection")
+    own = _subject(history, lambda s: s.inspects)
     by_batch: dict[str, list[Step]] = {}
     for code, step in history.upstream_inspections:
         by_batch.setdefault(code, []).append(step)
     findings = []
-    for move in _subject(history, "sale", "shipping"):
+    for move in _subject(history, lambda s: s.sells or s.ships):
         failed: list[tuple[str, Step]] = []
         mine = _last_before(own, move.occurred_at)
         if mine is not None and mine.data.get("result") == "fail":
@@ -161,7 +165,7 @@ def sale_after_failed_inspection(history: History) -> list[Finding]:
         if not failed:
             continue
         code, test = max(failed, key=lambda pair: pair[1].occurred_at)
-        zh_move, en_move = ("销售", "Sold") if move.stage == "sale" else ("发货", "Shipped")
+        zh_move, en_move = ("销售", "Sold") if _is(move, lambda s: s.sells) else ("发货", "Shipped")
         lab, report = test.data.get("lab", "?"), test.data.get("reportNumber", "-")
         items = [i.get("item", "?") for i in test.data.get("items", []) if i.get("result") == "fail"]
         findings.append(Finding(
@@ -178,9 +182,9 @@ def sale_after_failed_inspection(history: History) -> list[Finding]:
 
 def sale_of_recalled_batch(history: History) -> list[Finding]:
     """A sale of a batch after a recall reached it."""
-    recalls = [s for s in _subject(history, "recall") if s.data.get("action", "open") == "open"]
+    recalls = [s for s in _subject(history, lambda s: s.recalls) if s.data.get("action", "open") == "open"]
     findings = []
-    for sale in _subject(history, "sale"):
+    for sale in _subject(history, lambda s: s.sells):
         earlier = [r for r in recalls if r.occurred_at <= sale.occurred_at]
         if not earlier:
             continue
@@ -204,7 +208,7 @@ def temperature_out_of_range(history: History) -> list[Finding]:
     if low is None and high is None:
         return []
     findings = []
-    for step in _subject(history, "storage", "shipping"):
+    for step in _subject(history, lambda s: s.cold_chain):
         outside = []
         for reading in step.data.get("temperatures") or []:
             celsius = decimal(reading.get("celsius")) if isinstance(reading, dict) else None
@@ -219,7 +223,7 @@ def temperature_out_of_range(history: History) -> list[Finding]:
         worst = max(outside, key=lambda r: r[0])
         times = [moment for _, _, t in outside if (moment := parse_time(t)) is not None]
         first = min(times, default=step.occurred_at)
-        zh_where, en_where = ("仓储", "Storage") if step.stage == "storage" else ("运输", "Transport")
+        zh_where, en_where = ("运输", "Transport") if _is(step, lambda s: s.ships) else ("仓储", "Storage")
         bounds = f"{fmt(low) if low is not None else '-∞'}～{fmt(high) if high is not None else '+∞'} °C"
         findings.append(Finding(
             "temperature_out_of_range", "high" if worst[0] > SEVERE_EXCURSION else "medium",
@@ -235,7 +239,8 @@ def temperature_out_of_range(history: History) -> list[Finding]:
 
 def stage_out_of_order(history: History) -> list[Finding]:
     """A stage that the category's template puts before one already recorded earlier."""
-    order = {stage: i for i, stage in enumerate(history.template) if stage not in MOVABLE_STAGES}
+    ordered = names(lambda s: s.ordered)
+    order = {stage: i for i, stage in enumerate(history.template) if stage in ordered}
     steps = sorted((s for s in history.steps if s.role in ("subject", "input") and s.stage in order),
                    key=lambda s: (s.occurred_at, s.recorded_at))
     findings: list[Finding] = []
@@ -282,11 +287,12 @@ def quantity_exceeds_available(history: History) -> list[Finding]:
         amount = _quantity_in(step, history.uom) if step.role == "subject" and step.subjects == 1 else None
         if amount is None:
             continue
-        if step.stage == "receiving":
+        stage = STAGES.get(step.stage)
+        if stage is not None and stage.receives:
             received[step.organization_id] = received.get(step.organization_id, Decimal(0)) + amount
-        if step.stage != "shipping":
+        if stage is None or not stage.ships or stage.party_field is None:
             continue
-        sender, recipient = step.organization_id, step.data.get("recipient")
+        sender, recipient = step.organization_id, step.data.get(stage.party_field)
         if isinstance(recipient, int):
             shipped_to[recipient] = shipped_to.get(recipient, Decimal(0)) + amount
         shipped[sender] = shipped.get(sender, Decimal(0)) + amount
@@ -306,30 +312,36 @@ def quantity_exceeds_available(history: History) -> list[Finding]:
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule, the stages of a new event that make it look again, and the stages it reads.
+    """A rule and the stages it concerns: a new event of one makes it look again, reading only those.
 
-    ``reads`` None: the rule judges each event on its own, so a new event needs no history.
+    ``history`` False: the rule judges each event on its own, so a new event needs no history.
     """
 
     check: Callable[[History], list[Finding]]
-    triggers: frozenset[str]
-    reads: frozenset[str] | None
+    concerns: Callable[[Stage], bool]
+    history: bool = True
     upstream: bool = False
 
+    @property
+    def triggers(self) -> frozenset[str]:
+        """Return the stages whose new events make the rule look again."""
+        return names(self.concerns)
 
-_ORDERED = frozenset({"planting", "harvest", "processing", "sorting", "packing", "sale"})
-_TRANSFORMS = frozenset({"processing", "sorting"})
+    @property
+    def reads(self) -> frozenset[str] | None:
+        """Return the stages of the history it reads (None: it judges the new event alone)."""
+        return self.triggers if self.history else None
+
+
 RULES: dict[str, Rule] = {
-    "pre_harvest_interval": Rule(pre_harvest_interval, frozenset({"input", "harvest"}),
-                                 frozenset({"input", "harvest"})),
-    "sale_after_failed_inspection": Rule(sale_after_failed_inspection, frozenset({"inspection", "sale", "shipping"}),
-                                         frozenset({"inspection", "sale", "shipping"}), upstream=True),
-    "sale_of_recalled_batch": Rule(sale_of_recalled_batch, frozenset({"recall", "sale"}),
-                                   frozenset({"recall", "sale"})),
-    "temperature_out_of_range": Rule(temperature_out_of_range, frozenset({"storage", "shipping"}), None),
-    "stage_out_of_order": Rule(stage_out_of_order, _ORDERED, _ORDERED),
-    "quantity_exceeds_available": Rule(quantity_exceeds_available, frozenset({"shipping", "receiving"}) | _TRANSFORMS,
-                                       frozenset({"shipping", "receiving"}) | _TRANSFORMS),
+    "pre_harvest_interval": Rule(pre_harvest_interval, lambda s: s.applies_inputs or s.harvests),
+    "sale_after_failed_inspection": Rule(sale_after_failed_inspection, lambda s: s.inspects or s.sells or s.ships,
+                                         upstream=True),
+    "sale_of_recalled_batch": Rule(sale_of_recalled_batch, lambda s: s.recalls or s.sells),
+    "temperature_out_of_range": Rule(temperature_out_of_range, lambda s: s.cold_chain, history=False),
+    "stage_out_of_order": Rule(stage_out_of_order, lambda s: s.ordered),
+    "quantity_exceeds_available": Rule(quantity_exceeds_available,
+                                       lambda s: s.ships or s.receives or s.transformation),
 }
 
 

@@ -25,10 +25,10 @@ from trace.ledger import canonical
 from trace.models import Batch, Event, EventBatch, User
 from trace.models.organization import Role
 from trace.schemas.batches import BatchIn
-from trace.schemas.stages import STAGES, stage_schema
 from trace.services.batches import origin_row
 from trace.services.keys import LedgerConfig, rfc3339
 from trace.services.log import append, jsonable, pending_for_event
+from trace.stages import STAGES
 
 # The batch facts a correction of a registration may change (product and organization may not:
 # a batch of another product or producer is another batch).
@@ -105,7 +105,7 @@ def _checked_fields(session: Session, target: Event, body: dict[str, Any]) -> di
                                   errors={"void": ["Not for registrations."]})
         return _batch_fields(session, target, fields)
     merged = {**(target.data or {}), **fields}
-    schema = stage_schema(target.stage)
+    schema = STAGES[target.stage].loader
     try:
         loaded = schema.load(merged)
     except SchemaValidationError as exc:

@@ -20,8 +20,7 @@ from trace.errors import (
     TraceError,
     ValidationError,
 )
-from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Organization, Product, User
-from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, stage_schema
+from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Product, User
 from trace.services.attachments import check_cited
 from trace.services.batches import new_batch
 from trace.services.bulk_rows import BatchLine, EventRow, Prefetched, RecordedEvent, insert_events
@@ -29,6 +28,7 @@ from trace.services.compliance import check_event
 from trace.services.keys import LedgerConfig
 from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
 from trace.services.permissions import can_read_event, require_batch_write
+from trace.stages import stage as stage_named
 
 
 def request_digest(payload: Any) -> str:
@@ -77,7 +77,8 @@ def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canon
     Returns the data in canonical form, or (``canonical=False``, for callers that store the
     request's own data) the validated request data: dumping it again costs as much as loading.
     """
-    schema = stage_schema(stage)
+    named = stage_named(stage)
+    schema = named.loader
     try:
         loaded = schema.load(data)
     except SchemaValidationError as exc:
@@ -85,7 +86,7 @@ def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canon
     dumped = schema.dump(loaded) if canonical else None
     for batch in batches:
         category = batch.product.category
-        if stage not in category.stage_names() and stage not in UNIVERSAL_STAGES:
+        if stage not in category.stage_names() and not named.universal:
             raise ValidationError(
                 f"Stage {stage} is not part of the {category.code} template.",
                 errors={"stage": [f"{category.code} expects: {', '.join(category.stage_names())}."]},
@@ -102,27 +103,8 @@ def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canon
     return dumped if dumped is not None else data
 
 
-def _apply_stage(session: Session, stage: str, data: dict[str, Any], batches: list[Batch]) -> None:
-    """Update batch state that a stage changes."""
-    if stage == "shipping":
-        recipient = session.get(Organization, data["recipient"])
-        if recipient is None:
-            raise ValidationError("Unknown recipient.", errors={"data": {"recipient": ["No such organization."]}})
-        for batch in batches:
-            batch.custodian_id = recipient.id
-    elif stage == "receiving" and session.get(Organization, data["from"]) is None:
-        raise ValidationError("Unknown sender.", errors={"data": {"from": ["No such organization."]}})
-    elif stage == "recall" and data.get("action") != "close":  # closing leaves the stock recalled
-        for batch in batches:
-            if batch.status != "destroyed":
-                batch.status = batch.disposition = "recalled"
-    elif stage == "destruction":
-        for batch in batches:
-            batch.status, batch.disposition, batch.available = "destroyed", "destroyed", Decimal(0)
-
-
 def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> dict[str, Any]:
-    stage = STAGES[payload["stage"]]
+    stage = stage_named(payload["stage"])
     return {
         "id": str(payload["id"]),
         "stage": stage.name,
@@ -168,15 +150,21 @@ def _event_rows(
     if replayed is not None:
         return replayed, False
     stage = payload["stage"]
-    if stage == "processing":
+    named = stage_named(stage)
+    if named.transformation_only:
         raise ValidationError(
-            "Processing turns inputs into outputs: record it through /api/v1/transformations.",
+            f"{stage.capitalize()} turns inputs into outputs: record it through /api/v1/transformations.",
             errors={"stage": ["Use /api/v1/transformations."]},
         )
-    if stage == "recall" and not authorized and {"action", "recallId"} & payload["data"].keys():
+    through = f" (through {named.recorded_through})" if named.recorded_through else ""
+    if named.service_only and not authorized:
+        raise ValidationError(f"{stage.capitalize()} records are made by their service{through}, not through /events.",
+                              errors={"stage": ["Recorded by the service."]})
+    reserved = sorted(named.service_fields & payload["data"].keys()) if not authorized else []
+    if reserved:
         raise ValidationError(
-            "Recalls are opened and closed through /api/v1/batches/<code>/recalls.",
-            errors={"data": {"recallId": ["Set by the recall service."]}},
+            f"{stage.capitalize()} records with {', '.join(reserved)} are made by their service{through}.",
+            errors={"data": {f: ["Set by the service."] for f in reserved}},
         )
     found = _batches_by_code(session, payload["batches"], "batches", prefetched=prefetched)
     batches = [found[c] for c in payload["batches"]]
@@ -185,7 +173,7 @@ def _event_rows(
             require_batch_write(actor, batch, stage)
     data = _stage_data(stage, payload["data"], batches, canonical=False)
     check_cited(session, payload.get("attachments") or [])
-    _apply_stage(session, stage, data, batches)
+    named.apply(session, data, batches)
     if prefetched is not None:
         row = EventRow(
             **_event_fields(actor, payload, payload["data"], digest),
@@ -227,7 +215,7 @@ def _transformation_rows(
     if replayed is not None:
         return replayed, False
     stage = payload["stage"]
-    assert stage in TRANSFORMATION_STAGES
+    assert stage_named(stage).transformation
     lines = payload["inputs"]
     found = _batches_by_code(session, [line["batch"] for line in lines], "inputs", lock=True)
     errors: dict[int, Any] = {}

@@ -14,10 +14,11 @@ from trace.interop import epcis
 from trace.interop.kde import KdeRow, kde_rows
 from trace.models import Batch, Event, EventBatch, LogEntry, Organization, Product, User
 from trace.models.organization import Role
-from trace.schemas.stages import SERVICE_STAGES
 from trace.services.batches import find_batch
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import can_read_batch
+from trace.stages import names as stage_names
+from trace.stages import stage as stage_named
 
 MAX_EVENTS = 50_000
 
@@ -27,7 +28,8 @@ def select_events(session: Session, actor: User, scope: dict[str, Any]) -> list[
 
     Producers get the events of their organization and of batches they may read.
     """
-    query = sa.select(Event).where(Event.stage.not_in(SERVICE_STAGES))  # batch facts travel as master data
+    # batch and product facts travel as master data, not as events
+    query = sa.select(Event).where(Event.stage.not_in(stage_names(lambda s: s.service_only)))
     if "batch" in scope:
         root = find_batch(session, scope["batch"])
         if not can_read_batch(actor, root):
@@ -54,7 +56,7 @@ def select_events(session: Session, actor: User, scope: dict[str, Any]) -> list[
 def _organizations(session: Session, events: list[Event], batches: dict[int, Batch]) -> dict[int, Organization]:
     ids = {e.organization_id for e in events} | {b.organization_id for b in batches.values()}
     for event in events:
-        field = epcis.ORG_FIELDS.get(event.stage)
+        field = stage_named(event.stage).party_field
         if field and isinstance((event.data or {}).get(field), int):
             ids.add(event.data[field])
     return {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(ids)))}

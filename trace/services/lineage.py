@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from trace.models import Batch, BatchLink, Event, EventBatch, Organization, Product, User
 from trace.services.permissions import can_read_batch
+from trace.stages import names
 
 Direction = Literal["backward", "forward", "both"]
 DIRECTIONS: tuple[Direction, ...] = ("backward", "forward", "both")
@@ -89,6 +90,7 @@ def _distances(root_id: int, links: list[BatchLink], *, forward: bool) -> dict[i
 
 def holders_of(session: Session, batch_ids: Iterable[int]) -> dict[int, dict[int, set[str]]]:
     """Return, per batch, the organizations that were shipped it, received it or hold it, with roles."""
+    shipping, receiving = names(lambda s: s.ships), names(lambda s: s.receives)
     ids = list(batch_ids)
     found: dict[int, dict[int, set[str]]] = {b: {} for b in ids}
     if not ids:
@@ -100,12 +102,12 @@ def holders_of(session: Session, batch_ids: Iterable[int]) -> dict[int, dict[int
     rows: Any = session.execute(
         sa.select(EventBatch.batch_id, Event.stage, Event.organization_id, Event.data["recipient"].as_integer())
         .join(Event, Event.id == EventBatch.event_id)
-        .where(EventBatch.batch_id.in_(ids), EventBatch.role == "subject", Event.stage.in_(("shipping", "receiving")))
+        .where(EventBatch.batch_id.in_(ids), EventBatch.role == "subject", Event.stage.in_(shipping | receiving))
     )
     for batch_id, stage, org_id, recipient in rows:
-        if stage == "shipping" and recipient is not None:
+        if stage in shipping and recipient is not None:
             found[batch_id].setdefault(recipient, set()).add("recipient")
-        elif stage == "receiving":
+        elif stage in receiving:
             found[batch_id].setdefault(org_id, set()).add("receiver")
     return found
 

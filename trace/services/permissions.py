@@ -5,9 +5,7 @@ from __future__ import annotations
 from trace.errors import PermissionDeniedError
 from trace.models import Batch, Event, User
 from trace.models.organization import Role
-
-# Stages an inspector records on any batch: sampling results and recalls.
-INSPECTOR_STAGES = frozenset({"inspection", "recall"})
+from trace.stages import stage as stage_named
 
 
 def require_role(user: User, *roles: Role) -> None:
@@ -40,10 +38,11 @@ def can_read_event(user: User, event: Event) -> bool:
 
 def require_batch_write(user: User, batch: Batch, stage: str) -> None:
     """Raise unless the user may record this stage on the batch."""
-    if user.role == Role.INSPECTOR and stage in INSPECTOR_STAGES:
+    named = stage_named(stage)
+    if user.role == Role.INSPECTOR and named.inspectors_record:
         return
     require_role(user, Role.PRODUCER)
-    if stage == "receiving" and user.organization_id != batch.custodian_id:
+    if named.receives and user.organization_id != batch.custodian_id:
         # Only the organization a batch was shipped to can say it arrived.
         raise PermissionDeniedError(f"Batch {batch.trace_code} was not shipped to your organization.")
     if user.organization_id not in (batch.organization_id, batch.custodian_id):

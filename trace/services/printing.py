@@ -35,6 +35,8 @@ from trace.schemas.printing import MAX_LABELS
 from trace.services.events import record_authorized, record_event, request_digest
 from trace.services.keys import LedgerConfig
 from trace.services.labels import get_run, run_units, unit_url
+from trace.stages import names
+from trace.stages.certificate import Certificate
 
 # Dates on labels and certificates are the producer's local dates.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -181,7 +183,7 @@ def issue_certificate(
     _check_batch(session, batch)
     payload = {
         "id": fields.get("id") or uuid.uuid4(),
-        "stage": "certificate",
+        "stage": Certificate.name,
         "batches": [batch.trace_code],
         "occurred_at": utcnow(),
         "data": _certificate_data(batch, fields),
@@ -202,7 +204,7 @@ def _replay(session: Session, actor: User, batch: Batch, fields: dict[str, Any])
         return None
     data = event.data or {}
     same = (
-        event.stage == "certificate"
+        event.stage == Certificate.name
         and event.organization_id == actor.organization_id
         and any(eb.batch_id == batch.id and eb.role == "subject" for eb in event.batches)
         and set(fields["basis"]) == set(data.get("basis", []))
@@ -228,7 +230,7 @@ def _check_batch(session: Session, batch: Batch) -> None:
     last = session.scalar(
         sa.select(Event)
         .join(EventBatch, EventBatch.event_id == Event.id)
-        .where(EventBatch.batch_id == batch.id, Event.stage == "inspection")
+        .where(EventBatch.batch_id == batch.id, Event.stage.in_(names(lambda s: s.inspects)))
         .order_by(Event.occurred_at.desc(), Event.recorded_at.desc())
         .limit(1)
     )
@@ -324,7 +326,7 @@ def find_certificate(session: Session, batch: Batch, event_id: str | None = None
     query = (
         sa.select(Event)
         .join(EventBatch, EventBatch.event_id == Event.id)
-        .where(EventBatch.batch_id == batch.id, EventBatch.role == "subject", Event.stage == "certificate")
+        .where(EventBatch.batch_id == batch.id, EventBatch.role == "subject", Event.stage == Certificate.name)
     )
     if event_id is not None:
         event = session.scalar(query.where(Event.id == event_id))

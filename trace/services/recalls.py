@@ -28,6 +28,8 @@ from trace.services.compliance_rules import decimal, when
 from trace.services.events import record_authorized
 from trace.services.keys import LedgerConfig
 from trace.services.lineage import downstream_depths
+from trace.stages import names
+from trace.stages.recall import Recall as RecallStage
 
 
 def _may_open(actor: User, batch: Batch) -> None:
@@ -49,7 +51,7 @@ def _record(session: Session, actor: User, ledger: LedgerConfig, batches: list[B
             data: dict[str, Any]) -> list[Event]:
     """Record one signed recall event per batch."""
     now = utcnow()
-    payloads = [{"id": uuid.uuid4(), "stage": "recall", "batches": [b.trace_code], "occurred_at": now,
+    payloads = [{"id": uuid.uuid4(), "stage": RecallStage.name, "batches": [b.trace_code], "occurred_at": now,
                  "data": data, "attachments": []} for b in batches]
     return record_authorized(session, actor, payloads, ledger=ledger)
 
@@ -117,6 +119,7 @@ class Holding:
 
 def holdings(session: Session, batch_ids: list[int]) -> list[Holding]:
     """Return who holds or received each batch, from custody and shipping/receiving records."""
+    shipping, receiving = names(lambda s: s.ships), names(lambda s: s.receives)
     found: dict[tuple[int, int], Holding] = {}
     batches = {b.id: b for b in session.scalars(sa.select(Batch).where(Batch.id.in_(batch_ids))
                                                  .options(joinedload(Batch.product)))}
@@ -126,11 +129,11 @@ def holdings(session: Session, batch_ids: list[int]) -> list[Holding]:
                   Event.data["uom"].as_string())
         .join(Event, Event.id == EventBatch.event_id)
         .where(EventBatch.batch_id.in_(batch_ids), EventBatch.role == "subject",
-               Event.stage.in_(("shipping", "receiving")))
+               Event.stage.in_(shipping | receiving))
         .order_by(Event.occurred_at)
     ).all()
     org_ids = {b.custodian_id for b in batches.values()} | {m[4] for m in moves if m[4]} | {
-        m[2] for m in moves if m[1] == "receiving"}
+        m[2] for m in moves if m[1] in receiving}
     orgs = {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
 
     def at(org_id: int, batch_id: int) -> Holding:
@@ -140,13 +143,13 @@ def holdings(session: Session, batch_ids: list[int]) -> list[Holding]:
         return found[key]
 
     for batch_id, stage, org_id, moment, recipient, quantity, uom in moves:
-        holder = recipient if stage == "shipping" else org_id
+        holder = recipient if stage in shipping else org_id
         if holder not in orgs:
             continue
         holding = at(holder, batch_id)
-        holding.relations.add("recipient" if stage == "shipping" else "received")
+        holding.relations.add("recipient" if stage in shipping else "received")
         amount = decimal(quantity)
-        if amount is not None and (uom or batches[batch_id].uom) == batches[batch_id].uom and stage == "shipping":
+        if amount is not None and (uom or batches[batch_id].uom) == batches[batch_id].uom and stage in shipping:
             holding.quantity = (holding.quantity or Decimal(0)) + amount
         holding.last_at = moment
     for batch in batches.values():

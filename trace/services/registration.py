@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
 from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
-from trace.schemas.stages import STAGES
 from trace.services.keys import LedgerConfig, log_key, rfc3339
 from trace.services.log import PendingRecord, append, pending_for_event
+from trace.stages import STAGES
 
 # Batch columns a registration record fixes, by the record's data key.
 BATCH_FACTS = ("product", "organization", "lot", "quantity", "uom", "origin", "producedAt")

@@ -23,10 +23,12 @@ from trace.codes.tracecode import is_trace_code, parse_trace_code
 from trace.errors import NotFoundError, ValidationError
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import OrganizationKind
-from trace.schemas.stages import TemperatureReading
 from trace.services.events import record_authorized, record_event, request_digest
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member
+from trace.stages import names
+from trace.stages.fields import TemperatureReading
+from trace.stages.storage import Storage
 
 TOPIC_PREFIX = "suyuan/sensors/"
 SUBSCRIPTION = TOPIC_PREFIX + "+/+"
@@ -58,9 +60,10 @@ def _gateway(session: Session, org: Organization) -> User:
 
 def batches_in_vehicle(session: Session, org_id: int, plate: str) -> list[Batch]:
     """Return the batches an organization shipped in a vehicle that no one has received since."""
+    shipping = names(lambda s: s.ships)
     candidates = set(session.scalars(
         sa.select(EventBatch.batch_id).join(Event, Event.id == EventBatch.event_id)
-        .where(Event.stage == "shipping", Event.organization_id == org_id,
+        .where(Event.stage.in_(shipping), Event.organization_id == org_id,
                Event.data["vehicle"].as_string() == plate, EventBatch.role == "subject")
     ))
     if not candidates:
@@ -69,13 +72,14 @@ def batches_in_vehicle(session: Session, org_id: int, plate: str) -> list[Batch]
         sa.select(EventBatch.batch_id, Event.stage, Event.organization_id, Event.data["vehicle"].as_string())
         .join(Event, Event.id == EventBatch.event_id)
         .where(EventBatch.batch_id.in_(candidates), EventBatch.role == "subject",
-               Event.stage.in_(("shipping", "receiving")))
+               Event.stage.in_(shipping | names(lambda s: s.receives)))
         .order_by(Event.occurred_at, Event.recorded_at)
     ).all()
     last: dict[int, tuple[str, int, str | None]] = {}
     for batch_id, stage, organization_id, vehicle in moves:
         last[batch_id] = (stage, organization_id, vehicle)
-    loaded = [batch_id for batch_id, move in last.items() if move == ("shipping", org_id, plate)]
+    loaded = [batch_id for batch_id, (stage, shipper, vehicle) in last.items()
+              if stage in shipping and (shipper, vehicle) == (org_id, plate)]
     return list(session.scalars(sa.select(Batch).where(Batch.id.in_(loaded), Batch.status != "destroyed")
                                 .order_by(Batch.id)))
 
@@ -107,7 +111,7 @@ def attach_readings(session: Session, ledger: LedgerConfig, org_id: int, target:
             raise NotFoundError(f"No batch {code}.")
         batches = [batch]
     name = json.dumps([org.id, target, data], sort_keys=True, ensure_ascii=False)
-    payload = {"id": uuid.uuid5(uuid.NAMESPACE_URL, "suyuan-sensor:" + name), "stage": "storage",
+    payload = {"id": uuid.uuid5(uuid.NAMESPACE_URL, "suyuan-sensor:" + name), "stage": Storage.name,
                "batches": [b.trace_code for b in batches], "occurred_at": readings[-1]["time"], "data": data,
                "attachments": []}
     gateway = _gateway(session, org)
