@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from trace.schemas.common import PastDateTime, Quantity, RowId, Unit
+from trace.schemas.stage_extra import with_template_keys
 
 CBV = "https://ref.gs1.org/cbv/BizStep-"
 Text = fields.String
@@ -283,6 +284,9 @@ TRANSFORMATION_STAGES = frozenset({"processing", "sorting"})
 
 @functools.cache
 def stage_schema(stage: str) -> Schema:
-    """Return the stage's schema instance: schemas keep no state between loads, and building one is slow."""
-    return STAGES[stage].schema()
+    """Return the stage's schema instance: schemas keep no state between loads, and building one is slow.
+
+    Every stage's data may also hold the category template's ``extra`` fields and ``templates`` versions.
+    """
+    return with_template_keys(STAGES[stage].schema)()
 
