@@ -13,6 +13,8 @@ from typing import Any
 from trace.lookup.i18n import Translator
 from trace.models import Event, Organization
 from trace.schemas.common import UNITS
+from trace.schemas.stage_extra import NamedTemplates, extra_definitions
+from trace.schemas.templates import FIELD_UNITS
 from trace.services.compliance_rules import decimal, fmt
 
 Detail = dict[str, str]
@@ -157,11 +159,39 @@ _STAGES: dict[str, Callable[[dict[str, Any], Translator, Names, Event], Iterable
 }
 
 
-def event_details(event: Event, t: Translator, names: Names) -> list[Detail]:
-    """Return an event's key data as ``[{"label", "value"}]`` in the page language."""
+def event_details(event: Event, t: Translator, names: Names, templates: NamedTemplates | None = None) -> list[Detail]:
+    """Return an event's key data as ``[{"label", "value"}]`` in the page language.
+
+    ``templates``: the template versions records name, for their extra fields' labels.
+    """
     handler = _STAGES.get(event.stage)
     data = event.data if isinstance(event.data, dict) else {}
     if handler is None:
         return []
     return [{"label": t(key), "value": text} for key, value in handler(data, t, names, event)
-            if (text := _text(value)) is not None]
+            if (text := _text(value)) is not None] + extra_details(event.stage, data, t, templates or {})
+
+
+def extra_details(stage: str, data: dict[str, Any], t: Translator, templates: NamedTemplates) -> list[Detail]:
+    """Return the values of a record's extra fields, labelled as the template version it names labels them."""
+    values = data.get("extra")
+    if not isinstance(values, dict):
+        return []
+    zh = t.lang == "zh"
+    found = []
+    for definition in extra_definitions(stage, data, templates):
+        value = values.get(definition["name"])
+        if value is None:
+            continue
+        if definition["type"] == "boolean":
+            text = t("yes") if value is True else t("no")
+        elif definition["type"] == "enum":
+            option = next((o for o in definition["options"] if o["value"] == value), None)
+            text = (option["labelZh"] if zh else option["labelEn"]) if option else str(value)
+        elif definition["type"] == "number" and definition.get("unit"):
+            unit = FIELD_UNITS.get(definition["unit"])
+            text = f"{value} {(unit[0] if zh else unit[1]) if unit else definition['unit']}"
+        else:
+            text = str(value)
+        found.append({"label": definition["labelZh"] if zh else definition["labelEn"], "value": text})
+    return found

@@ -214,6 +214,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "area_MU": ("亩", "mu"),
     "area_HAR": ("公顷", "ha"),
     "area_MTK": ("平方米", "m²"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

@@ -7,6 +7,7 @@ from typing import Any
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
+from trace.schemas.stage_extra import NamedTemplates
 from trace.schemas.stages import STAGES
 from trace.services.compliance_rules import decimal, fmt
 from trace.services.keys import rfc3339
@@ -56,14 +57,15 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
             "area": f"{fmt(area)} {unit}".strip() if area is not None else None}
 
 
-def _event(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
+def _event(event: Event, t: Translator, names: dict[int, Organization],
+           templates: NamedTemplates | None = None) -> dict[str, Any]:
     stage = STAGES.get(event.stage)
     return {
         "id": event.id, "stage": event.stage,
         "stageName": (stage.zh if t.lang == "zh" else stage.en) if stage else event.stage,
         "occurredAt": _stamp(event.occurred_at), "time": show_time(event.occurred_at),
         "organization": org_name(names.get(event.organization_id), t),
-        "details": event_details(event, t, names),
+        "details": event_details(event, t, names, templates),
         "proof": f"/api/v1/events/{event.id}/tlog-proof",
     }
 
@@ -173,7 +175,7 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
         "origin": _origin(batch, t),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
-        "timeline": [_event(e, t, names) for e in record.events],
+        "timeline": [_event(e, t, names, record.templates) for e in record.events],
         "inspections": [_inspection(e, t, names) for e in record.events if e.stage == "inspection"],
         "certifications": _certifications(batch, t),
         "certificates": [_certificate(e, t, names) for e in record.events if e.stage == "certificate"],

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from trace.errors import NotFoundError, ValidationError
 from trace.models import Category, CategoryTemplate, Event, User
@@ -238,9 +238,8 @@ def named_templates(session: Session, events: Sequence[Event]) -> NamedTemplates
               for code, version in (e.data.get("templates") or {}).items()}
     if not wanted:
         return {}
-    rows = session.execute(
-        sa.select(Category.code, CategoryTemplate.version, CategoryTemplate.stages)
-        .join(Category, Category.id == CategoryTemplate.category_id)
-        .where(Category.code.in_({code for code, _ in wanted}))
-    ).tuples().all()
-    return {(code, version): stages for code, version, stages in rows if (code, version) in wanted}
+    query = (sa.select(CategoryTemplate).join(CategoryTemplate.category)
+             .options(contains_eager(CategoryTemplate.category))
+             .where(Category.code.in_({code for code, _ in wanted})))
+    found = {(t.category.code, t.version): t.stages for t in session.scalars(query)}
+    return {key: stages for key, stages in found.items() if key in wanted}
