@@ -213,7 +213,7 @@ def _check_value(definition: dict[str, Any], value: Any) -> Any:
 
 
 def _check_number(definition: dict[str, Any], value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):  # JSON numbers load as Decimal
         raise ValueError("Not a valid number.")
     text = repr(value) if isinstance(value, float) else str(value)
     if not NUMBER.fullmatch(text):
