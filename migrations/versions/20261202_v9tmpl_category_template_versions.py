@@ -36,6 +36,10 @@ def _tables() -> tuple[sa.Table, sa.Table]:
     return categories, templates
 
 
+def _sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade():
     op.create_table(
         "category_templates",
@@ -51,8 +55,8 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_category_templates")),
         sa.UniqueConstraint("category_id", "version", name=op.f("uq_category_templates_category_id")),
     )
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("template_version", sa.Integer(), nullable=False, server_default="1"))
+    # Plain ALTER TABLE (no batch rebuild): SQLite cannot rebuild categories while products point at it.
+    op.add_column("categories", sa.Column("template_version", sa.Integer(), nullable=False, server_default="1"))
     categories, templates = _tables()
     conn = op.get_bind()
     now = dt.datetime.now(dt.UTC)
@@ -65,23 +69,20 @@ def upgrade():
                          "created_by": None})
         conn.execute(templates.insert(), rows)
         conn.execute(categories.update().where(categories.c.id == category_id).values(template_version=len(rows)))
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.alter_column("template_version", server_default=None)
-        batch_op.drop_column("template")
+    op.drop_column("categories", "template")
 
 
 def downgrade():
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("template", JSON, nullable=True))
     categories, templates = _tables()
     conn = op.get_bind()
     current = conn.execute(sa.select(templates.c.category_id, templates.c.stages).join(
         categories, sa.and_(categories.c.id == templates.c.category_id,
-                            categories.c.template_version == templates.c.version)))
+                            categories.c.template_version == templates.c.version))).all()
+    op.drop_table("category_templates")
+    op.add_column("categories", sa.Column("template", JSON, nullable=True))
     for category_id, stages in current:
         steps = [{"stage": s["stage"], "requires": s.get("requires", [])} for s in stages]
         conn.execute(categories.update().where(categories.c.id == category_id).values(template=steps))
-    with op.batch_alter_table("categories", schema=None) as batch_op:
-        batch_op.alter_column("template", nullable=False)
-        batch_op.drop_column("template_version")
-    op.drop_table("category_templates")
+    if not _sqlite():  # SQLite would have to rebuild the table other tables point at: it stays nullable there
+        op.alter_column("categories", "template", nullable=False)
+    op.drop_column("categories", "template_version")

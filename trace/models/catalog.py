@@ -47,7 +47,7 @@ class Category(Model):
     name_zh: Mapped[str] = mapped_column(sa.String(64))
     name_en: Mapped[str] = mapped_column(sa.String(64))
     # The current version of its template (category_templates.version).
-    template_version: Mapped[int] = mapped_column(default=1)
+    template_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Cold-chain range in °C for storage and transport, e.g. {"min": 0, "max": 8}.
     temperature_range: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
 
