@@ -43,10 +43,12 @@ def template_version(session: Session, category: Category, version: int) -> Cate
     if version == category.template_version:
         return category.current_template
     key = ("category_template", category.id, version)
-    if key not in session.info:
-        session.info[key] = session.scalar(sa.select(CategoryTemplate).where(
+    found: CategoryTemplate | None = session.info.get(key)
+    if found is None:  # a missing version is not remembered: it may be made later in the session
+        found = session.scalar(sa.select(CategoryTemplate).where(
             CategoryTemplate.category_id == category.id, CategoryTemplate.version == version))
-    found: CategoryTemplate | None = session.info[key]
+        if found is not None:
+            session.info[key] = found
     return found
 
 
