@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -111,3 +112,34 @@ def test_the_comparison_notices_a_difference(fresh_app):
 def test_the_test_database_is_at_head(app):
     assert current_revision(app) == head()
     assert differences(app) == []
+
+
+def test_existing_templates_become_version_1_and_the_seeded_fields_version_2(fresh_app):
+    from sqlalchemy.dialects import postgresql
+
+    from trace.services.template_seeds import EXTRA_FIELDS
+
+    json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+    old = sa.Table("categories", sa.MetaData(), sa.Column("id", sa.Integer), sa.Column("code", sa.String),
+                   sa.Column("name_zh", sa.String), sa.Column("name_en", sa.String), sa.Column("template", json_type))
+    tea = [{"stage": "planting", "requires": ["plot"]}, {"stage": "harvest", "requires": ["quantity"]}]
+    honey = [{"stage": "harvest", "requires": []}]
+    flask_db(fresh_app, "upgrade", "t3logtip")
+    with fresh_app.app_context(), db.engine.begin() as conn:
+        conn.execute(old.insert(), [{"code": "tea", "name_zh": "茶叶", "name_en": "Tea", "template": tea},
+                                    {"code": "honey", "name_zh": "蜂蜜", "name_en": "Honey", "template": honey}])
+    flask_db(fresh_app, "upgrade")
+    with fresh_app.app_context(), db.engine.connect() as conn:
+        current = dict(conn.execute(sa.text("SELECT code, template_version FROM categories")).all())
+        versions = {(code, v): stages for code, v, stages in conn.execute(sa.text(
+            "SELECT c.code, t.version, t.stages FROM category_templates t JOIN categories c ON c.id = t.category_id"))}
+    assert current == {"tea": 2, "honey": 1}
+    as_json = {k: v if isinstance(v, list) else json.loads(v) for k, v in versions.items()}
+    assert as_json[("tea", 1)] == [{**step, "fields": []} for step in tea]
+    assert as_json[("tea", 2)] == [{**step, "fields": EXTRA_FIELDS["tea"].get(step["stage"], [])} for step in tea]
+    assert as_json[("honey", 1)] == [{**step, "fields": []} for step in honey]
+    assert set(as_json) == {("tea", 1), ("tea", 2), ("honey", 1)}
+    flask_db(fresh_app, "downgrade", "t3logtip")
+    with fresh_app.app_context(), db.engine.connect() as conn:
+        restored = dict(conn.execute(sa.select(old.c.code, old.c.template)).all())
+    assert restored == {"tea": tea, "honey": honey}

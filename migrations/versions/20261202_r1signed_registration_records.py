@@ -1,7 +1,7 @@
 """signed batch and product facts: products.record_id; back-fill registration and product records
 
 Revision ID: r1signed
-Revises: t3logtip
+Revises: v9tmpl
 Create Date: 2026-12-02 03:40:00
 
 Batches and products made before registration records existed get back-filled records, signed
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'r1signed'
-down_revision = 't3logtip'
+down_revision = 'v9tmpl'
 branch_labels = None
 depends_on = None
 

@@ -61,6 +61,11 @@ def _category(w: World) -> Request:
                                           "template": [{"stage": "harvest"}]}
 
 
+def _template(w: World) -> Request:
+    field = {"name": "picker", "labelZh": "采摘人", "labelEn": "Picker", "type": "string"}
+    return "PUT", "/api/v1/categories/fruit/template", {"stages": [{"stage": "harvest", "fields": [field]}]}
+
+
 def _product(w: World) -> Request:
     return "POST", "/api/v1/products", {"category": "vegetables", "name": "黄瓜"}
 
@@ -143,6 +148,7 @@ MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, in
     "issue-token": (_token, (401, 403, 201, 403, 201)),
     "revoke-token": (_revoke, (401, 404, 200, 404, 200)),
     "create-category": (_category, (401, 403, 403, 403, 201)),
+    "change-template": (_template, (401, 403, 403, 403, 200)),
     "create-product": (_product, (401, 201, 201, 403, 403)),
     "register-batch": (_batch, (401, 403, 201, 403, 403)),
     "event-harvest": (_event("harvest", {"quantity": "10", "uom": "KGM"}), (401, 403, 201, 403, 403)),
@@ -172,7 +178,7 @@ COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/memb
            ("POST", "/batches"), ("POST", "/events"), ("POST", "/transformations"), ("POST", "/events/bulk"),
            ("POST", "/batches/<code>/labels"), ("POST", "/batches/<code>/certificate"),
            ("POST", "/batches/<code>/recalls"), ("POST", "/organizations/<id:org_id>/keys/rotate"),
-           ("POST", "/devices"), ("POST", "/compliance/run")}
+           ("POST", "/devices"), ("POST", "/compliance/run"), ("PUT", "/categories/<code>/template")}
 
 
 @pytest.fixture()

@@ -189,7 +189,7 @@ def test_batch_detail_lists_its_events_in_the_order_they_happened(client, make):
     # the registration record is the batch's own: registered now, after the stages it records
     assert [e["stage"] for e in r.json["events"]] == ["planting", "harvest", "inspection", "registration"]
     assert [e["id"] for e in r.json["events"]][:3] == [ids["planting"], ids["harvest"], ids["inspection"]]
-    assert r.json["events"][0]["data"] == {"plot": "3号地块", "variety": "浙粉702"}
+    assert r.json["events"][0]["data"] == {"plot": "3号地块", "variety": "浙粉702", "templates": {"vegetables": 1}}
     assert r.json["events"][1]["batches"] == [batch.trace_code]
     listed = client.get(f"/api/v1/batches/{batch.trace_code}/events", headers=producer.headers)
     assert listed.json["items"] == r.json["events"]

@@ -46,8 +46,9 @@ def test_admin_adds_a_category(client, make, session):
     r = client.post("/api/v1/categories", json=category_body(), headers=admin.headers)
     assert r.status_code == 201, r.json
     assert r.headers["Location"] == "/api/v1/categories/honey"
-    assert r.json["template"][0] == {"stage": "harvest", "requires": ["quantity", "uom"]}
-    assert r.json["template"][1] == {"stage": "inspection", "requires": []}
+    assert r.json["template"][0] == {"stage": "harvest", "requires": ["quantity", "uom"], "fields": []}
+    assert r.json["template"][1] == {"stage": "inspection", "requires": [], "fields": []}
+    assert r.json["templateVersion"] == 1
     assert r.json["temperatureRange"] == {"min": "5", "max": "25"}
     assert session.query(Category).filter_by(code="honey").one().name_zh == "蜂蜜"
 

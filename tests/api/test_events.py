@@ -38,7 +38,7 @@ def test_harvest_is_recorded(client, make, session):
     assert abs(recorded - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
     assert event["batches"] == [batch.trace_code]
     assert event["inputs"] == event["outputs"] == []
-    assert event["data"] == {"quantity": "100", "uom": "KGM", "method": "人工采摘"}
+    assert event["data"] == {"quantity": "100", "uom": "KGM", "method": "人工采摘", "templates": {"vegetables": 1}}
     assert event["location"] == {"name": "3号地块", "latitude": "28.45", "longitude": "119.48"}
     assert client.get(f"/api/v1/events/{body['id']}", headers=producer.headers).json == event
     stored = session.get(Event, body["id"])

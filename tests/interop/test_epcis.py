@@ -116,6 +116,8 @@ def comparable(doc):
 
 def test_round_trip_into_a_fresh_database_yields_the_same_events(demo, session, fresh):
     original = json.loads(json.dumps(epcis_document(session, demo, ALL_TIME, PUBLIC)))
+    laid = [e for e in original["epcisBody"]["eventList"] if "layingDate" in e.get("trace:extra", {})]
+    assert laid and all(e["trace:templates"] == {"eggs": 1} for e in laid)  # a required extra field replays
     other, admin, ledger = fresh
     result = capture_document(other, admin, copy.deepcopy(original), ledger=ledger, limit=1000)
     assert result["captured"] == len(original["epcisBody"]["eventList"]) and result["replayed"] == 0

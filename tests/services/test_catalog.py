@@ -6,26 +6,33 @@ import pytest
 import sqlalchemy as sa
 
 from trace.errors import ConflictError, PermissionDeniedError, ValidationError
-from trace.models import Category
+from trace.models import Category, CategoryTemplate
 from trace.services.catalog import DEFAULT_CATEGORIES, create_product, seed_categories
 
 
 def test_seeding_is_idempotent(session):
     assert seed_categories(session) == 0
     assert session.scalar(sa.select(sa.func.count()).select_from(Category)) >= len(DEFAULT_CATEGORIES)
-    session.execute(sa.delete(Category).where(Category.code == "eggs"))
+    eggs = session.scalar(sa.select(Category.id).where(Category.code == "eggs"))
+    session.execute(sa.delete(CategoryTemplate).where(CategoryTemplate.category_id == eggs))
+    session.execute(sa.delete(Category).where(Category.id == eggs))
     assert seed_categories(session) == 1
     assert seed_categories(session) == 0
 
 
 def test_default_templates_name_real_stages_and_fields():
     from trace.schemas.catalog import CategoryIn
+    from trace.schemas.templates import stored_steps
+    from trace.services.template_seeds import EXTRA_FIELDS, with_extra_fields
 
     assert len(DEFAULT_CATEGORIES) >= 5
     for spec in DEFAULT_CATEGORIES:
+        template = with_extra_fields(spec["code"], spec["template"])
         body = {"code": spec["code"], "nameZh": spec["name_zh"], "nameEn": spec["name_en"],
-                "template": spec["template"], "temperatureRange": spec["temperature_range"]}
-        CategoryIn().load(body)
+                "template": template, "temperatureRange": spec["temperature_range"]}
+        loaded = CategoryIn().load(body)
+        assert stored_steps(loaded["template"]) == template  # seeds are stored exactly as an admin's would be
+        assert sum(len(step["fields"]) for step in template) == sum(map(len, EXTRA_FIELDS[spec["code"]].values()))
 
 
 def test_the_service_normalises_gtins_whoever_calls_it(make, session):

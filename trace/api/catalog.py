@@ -9,7 +9,9 @@ from flask import jsonify
 from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
 from trace.schemas.catalog import CategoryIn, CategoryOut, ProductIn, ProductOut, ProductQuery
+from trace.schemas.templates import TemplateIn, TemplateOut, TemplateQuery, TemplateVersionOut, stored_steps
 from trace.services import catalog as svc
+from trace.services import templates
 
 TAG = "Catalog"
 
@@ -31,6 +33,29 @@ def create_category() -> Any:
     user = current_user()
     category = svc.create_category(db.session(), user, load(CategoryIn(), json_body()))
     return created(CategoryOut().dump(category), Location=f"/api/v1/categories/{category.code}")
+
+
+@route("/categories/<code>/template", "GET", "A category's current template, or ?version=N", TAG,
+       response=TemplateOut, query=TemplateQuery, auth=False)
+def get_template(code: str) -> Any:
+    version = load_query(TemplateQuery()).get("version")
+    return jsonify(TemplateOut().dump(templates.get_template(db.session(), code, version)))
+
+
+@route("/categories/<code>/template/versions", "GET", "Every version of a category's template", TAG,
+       response=TemplateVersionOut, many=True, auth=False)
+def list_template_versions(code: str) -> Any:
+    return jsonify(items=TemplateVersionOut(many=True).dump(templates.list_versions(db.session(), code)))
+
+
+@route("/categories/<code>/template", "PUT",
+       "Change a category's template (admin): makes the next version; unchanged content makes none", TAG,
+       body=TemplateIn, response=TemplateOut, errors=(401, 403, 404, 409, 422))
+def put_template(code: str) -> Any:
+    user = current_user()
+    steps = stored_steps(load(TemplateIn(), json_body())["stages"])
+    template, _ = templates.put_template(db.session(), user, code, steps)
+    return jsonify(TemplateOut().dump(template))
 
 
 @route("/products", "GET", "List products (optionally ?organization=ID)", TAG, response=ProductOut, many=True,

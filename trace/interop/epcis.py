@@ -10,6 +10,11 @@ Profile (docs/lineage.md, "EPCIS profile"):
 - ``trace:stage``, ``trace:org``, ``trace:actor``, ``trace:data`` (stage data, organization ids
   replaced by organization URIs), ``trace:location``, ``trace:sensors`` and ``trace:attachments``
   carry the rest of the record, so a document captured elsewhere replays to the same records;
+- ``trace:extra`` (values of the category template's extra fields, name → value) and
+  ``trace:templates`` (category code → template version) carry the data's ``extra`` and
+  ``templates``; capture reads them back on any event;
+- ``trace:extra`` (the category template's extra fields, name → value) and ``trace:templates``
+  (category code → template version) carry the data's ``extra`` and ``templates``, on any event;
 - the header's master data describes every batch (EPCClass) and organization the events name.
 """
 
@@ -37,6 +42,8 @@ EPC_CLASS = "urn:epcglobal:epcis:vtype:EPCClass"
 ORGANIZATION = NS + "Organization"
 SCHEMA_PATH = Path(__file__).with_name("EPCIS-JSON-Schema.json")
 CHINA_OFFSET = "+08:00"
+# Keys of stage data exported as extensions of their own (trace:extra, trace:templates).
+EXTENSION_KEYS = ("extra", "templates")
 
 
 number = json_number  # a quantity as a JSON number
@@ -136,6 +143,9 @@ def epcis_event(event: Any, batch_uris: dict[int, str], org_uris: dict[int, str]
     out["trace:stage"] = event.stage
     out["trace:org"] = org_uris[event.organization_id]
     out["trace:actor"] = event.actor
+    for key in EXTENSION_KEYS:
+        if key in data:
+            out[f"trace:{key}"] = data.pop(key)
     out["trace:data"] = data
     for key, value in (("location", event.location), ("sensors", event.sensors), ("attachments", event.attachments)):
         if value:
@@ -226,3 +236,8 @@ def schema_errors(doc: Any, limit: int = 20) -> list[str]:
     """Return where and why a document breaks GS1's EPCIS JSON Schema (empty when it validates)."""
     errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
     return [f"{'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message}"[:300] for e in errors[:limit]]
+
+
+def extension_data(ev: dict[str, Any]) -> dict[str, Any]:
+    """Return the stage data an event carries as extensions of its own (``trace:extra``, ``trace:templates``)."""
+    return {key: ev[f"trace:{key}"] for key in EXTENSION_KEYS if ev.get(f"trace:{key}") is not None}

@@ -1,7 +1,9 @@
 """Key data elements per tracking event, as CSV and XLSX (in the spirit of an FSMA 204 24-hour request).
 
 One row per event and batch line (a transformation has a row per input and per output): what
-(product, trace code, lot), how much, where from, where to, when, and the reference documents.
+(product, trace code, lot), how much, where from, where to, when, and the reference documents;
+then a column per extra field of the category templates the records name (labelled as the
+version a record names labels it).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, fields
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from trace.schemas.stage_extra import NamedTemplates, extra_definitions
 from trace.stages import stage as stage_named
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -45,6 +48,8 @@ class KdeRow:
     event_id: str
     recorded_at: dt.datetime
     log_index: int | None
+    # (column header, value) of each extra field the record holds.
+    extra: tuple[tuple[str, Any], ...] = ()
 
 
 HEADER = [
@@ -72,8 +77,31 @@ def _references(event: Any) -> str:
     return "; ".join(refs)
 
 
-def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int]) -> list[KdeRow]:
-    """Return the rows for some events (with their batches loaded)."""
+def _extra(stage: str, data: dict[str, Any], templates: NamedTemplates) -> tuple[tuple[str, Any], ...]:
+    """Return a record's extra fields as (header, cell): labels and enum options in both languages."""
+    values = data.get("extra")
+    if not isinstance(values, dict):
+        return ()
+    cells = []
+    for definition in extra_definitions(stage, data, templates):
+        value = values.get(definition["name"])
+        if value is None:
+            continue
+        if definition["type"] == "enum":
+            option = next((o for o in definition["options"] if o["value"] == value), None)
+            value = f"{option['labelZh']} {option['labelEn']}" if option else value
+        elif definition["type"] == "boolean":
+            value = "是 yes" if value is True else "否 no"
+        elif definition["type"] == "number":
+            value = Decimal(str(value))
+        unit = f" ({definition['unit']})" if definition.get("unit") else ""
+        cells.append((f"{definition['labelZh']} {definition['labelEn']}{unit}", value))
+    return tuple(cells)
+
+
+def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int],
+             templates: NamedTemplates | None = None) -> list[KdeRow]:
+    """Return the rows for some events (with their batches loaded); ``templates``: the versions they name."""
     def name(org_id: Any) -> str:
         return orgs[org_id].name if isinstance(org_id, int) and org_id in orgs else ""
 
@@ -81,6 +109,7 @@ def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int])
     for event in events:
         data, stage = event.data or {}, stage_named(event.stage)
         own = name(event.organization_id)
+        extra = _extra(event.stage, data, templates or {})
         ship_from, ship_to = stage.ship_from_to(data, own, name)
         for eb in event.batches:
             batch = eb.batch
@@ -95,6 +124,7 @@ def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int])
                 _place(event.location) or " ".join(p for p in (orgs[event.organization_id].county,
                                                                orgs[event.organization_id].township) if p),
                 _place(batch.origin), _references(event), event.id, event.recorded_at, log_index.get(event.id),
+                extra,
             ))
     return rows
 
@@ -118,13 +148,27 @@ def _csv_value(value: Any) -> Any:
     return "" if value is None else _safe(value)
 
 
+BASE = len(fields(KdeRow)) - 1  # the columns every row has; extra fields follow
+
+
+def _extra_header(rows: list[KdeRow]) -> list[str]:
+    """Return the extra fields' columns: every header some row has, in order of first appearance."""
+    return list(dict.fromkeys(header for row in rows for header, _ in row.extra))
+
+
+def _cells(row: KdeRow, extra_header: list[str]) -> list[Any]:
+    extra = dict(row.extra)
+    return [*astuple(row)[:BASE], *(extra.get(header) for header in extra_header)]
+
+
 def to_csv(rows: list[KdeRow]) -> str:
     """Return the rows as CSV, UTF-8 with a BOM so spreadsheet programs read the Chinese."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
+    extra_header = _extra_header(rows)
+    writer.writerow(HEADER + extra_header)
     for row in rows:
-        writer.writerow([_csv_value(v) for v in astuple(row)])
+        writer.writerow([_csv_value(v) for v in _cells(row, extra_header)])
     return "\ufeff" + out.getvalue()
 
 
@@ -133,20 +177,21 @@ def to_xlsx(rows: list[KdeRow]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "KDE"
-    sheet.append(HEADER)
+    extra_header = _extra_header(rows)
+    sheet.append(HEADER + extra_header)
     for row in rows:
-        sheet.append([_local(v) if isinstance(v, dt.datetime) else _safe(v) for v in astuple(row)])
+        sheet.append([_local(v) if isinstance(v, dt.datetime) else _safe(v) for v in _cells(row, extra_header)])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in sheet[1]:
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="top")
-    widths = [20, 16, 16, 12, 16, 20, 12, 16, 14, 12, 8, 24, 24, 24, 24, 28, 40, 38, 20, 10]
+    widths = [20, 16, 16, 12, 16, 20, 12, 16, 14, 12, 8, 24, 24, 24, 24, 28, 40, 38, 20, 10] + [20] * len(extra_header)
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     for column in ("A", "S"):
         for cell in sheet[column][1:]:
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{max(1, len(rows) + 1)}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADER) + len(extra_header))}{max(1, len(rows) + 1)}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

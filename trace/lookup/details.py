@@ -16,6 +16,8 @@ from flask_babel import force_locale
 from trace.lookup.i18n import Translator
 from trace.models import Event, Organization
 from trace.schemas.common import UNITS
+from trace.schemas.stage_extra import NamedTemplates, extra_definitions
+from trace.schemas.templates import FIELD_UNITS
 from trace.services.compliance_rules import decimal, fmt
 from trace.stages import LOCALES, STAGES
 from trace.stages.certificate import bases
@@ -99,13 +101,43 @@ def stage_name(name: str, t: Translator) -> str:
     return found.title(t.lang) if found else name
 
 
-def event_details(event: Event, t: Translator, names: Names, data: dict[str, Any] | None = None) -> list[Detail]:
-    """Return an event's key data as ``[{"label", "value"}]`` in the page language (``data``: as corrected)."""
+def event_details(event: Event, t: Translator, names: Names, data: dict[str, Any] | None = None,
+                  templates: NamedTemplates | None = None) -> list[Detail]:
+    """Return an event's key data as ``[{"label", "value"}]`` in the page language.
+
+    ``data``: as corrected; ``templates``: the template versions records name, for their extra fields' labels.
+    """
     stage = STAGES.get(event.stage)
     if stage is None:
         return []
     if data is None:
         data = event.data if isinstance(event.data, dict) else {}
     with force_locale(LOCALES[t.lang]):
-        return [{"label": str(label), "value": text} for label, value in stage.details(data, _View(t, names, event))
-                if (text := _text(value)) is not None]
+        shown = [{"label": str(label), "value": text} for label, value in stage.details(data, _View(t, names, event))
+                 if (text := _text(value)) is not None]
+    return shown + extra_details(event.stage, data, t, templates or {})
+
+
+def extra_details(stage: str, data: dict[str, Any], t: Translator, templates: NamedTemplates) -> list[Detail]:
+    """Return the values of a record's extra fields, labelled as the template version it names labels them."""
+    values = data.get("extra")
+    if not isinstance(values, dict):
+        return []
+    zh = t.lang == "zh"
+    found = []
+    for definition in extra_definitions(stage, data, templates):
+        value = values.get(definition["name"])
+        if value is None:
+            continue
+        if definition["type"] == "boolean":
+            text = t("yes") if value is True else t("no")
+        elif definition["type"] == "enum":
+            option = next((o for o in definition["options"] if o["value"] == value), None)
+            text = (option["labelZh"] if zh else option["labelEn"]) if option else str(value)
+        elif definition["type"] == "number" and definition.get("unit"):
+            unit = FIELD_UNITS.get(definition["unit"])
+            text = f"{value} {(unit[0] if zh else unit[1]) if unit else definition['unit']}"
+        else:
+            text = str(value)
+        found.append({"label": definition["labelZh"] if zh else definition["labelEn"], "value": text})
+    return found

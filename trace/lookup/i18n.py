@@ -179,6 +179,8 @@ PAIRS: dict[str, tuple[str, str]] = {
     "error_detail": ("请稍后再试。", "Please try again later."),
     # stage details: stage names and field labels come from trace/stages (Flask-Babel catalogs)
     "days": ("{n} 天", "{n} days"),
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
 }
 
 MESSAGES: dict[str, dict[str, str]] = {

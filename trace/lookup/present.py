@@ -7,6 +7,7 @@ from typing import Any
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
+from trace.schemas.stage_extra import NamedTemplates
 from trace.services.compliance_rules import decimal, fmt
 from trace.services.corrections import effective_data
 from trace.services.keys import rfc3339
@@ -64,7 +65,7 @@ def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
 
 
 def _event(event: Event, t: Translator, names: dict[int, Organization],
-           corrections: list[dict[str, Any]]) -> dict[str, Any]:
+           corrections: list[dict[str, Any]], templates: NamedTemplates | None = None) -> dict[str, Any]:
     data, corrected, void = effective_data(event, corrections)
     reasons = [c.get("reason") for c in corrections if c.get("record") == event.id]
     return {
@@ -75,7 +76,7 @@ def _event(event: Event, t: Translator, names: dict[int, Organization],
         "stageName": stage_name(event.stage, t),
         "occurredAt": _stamp(event.occurred_at), "time": show_time(event.occurred_at),
         "organization": org_name(names.get(event.organization_id), t),
-        "details": event_details(event, t, names, data),
+        "details": event_details(event, t, names, data, templates),
         "proof": f"/api/v1/events/{event.id}/tlog-proof",
     }
 
@@ -209,7 +210,8 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
         "origin": _origin(batch, t),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
-        "timeline": [_event(e, t, names, corrections) for e in record.events if not _is(e, "service_only")],
+        "timeline": [_event(e, t, names, corrections, record.templates) for e in record.events
+                     if not _is(e, "service_only")],
         "inspections": [_inspection(e, t, names) for e in current if _is(e, "inspects")],
         "certifications": _certifications(batch, t),
         "certificates": [_certificate(e, t, names) for e in current if _is(e, "certifies")],

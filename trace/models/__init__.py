@@ -2,7 +2,7 @@
 
 from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
-from trace.models.catalog import Category, Product
+from trace.models.catalog import Category, CategoryTemplate, Product
 from trace.models.compliance import ComplianceFinding
 from trace.models.event import Event, EventBatch
 from trace.models.feedback import Feedback
@@ -17,6 +17,7 @@ __all__ = [
     "Batch",
     "BatchLink",
     "Category",
+    "CategoryTemplate",
     "Checkpoint",
     "ComplianceFinding",
     "Event",

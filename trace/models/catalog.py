@@ -1,4 +1,4 @@
-"""Categories with their stage templates, and products."""
+"""Categories with their versioned stage templates, and products."""
 
 from __future__ import annotations
 
@@ -6,10 +6,37 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from trace.db import JSONDoc, Model, UTCDateTime, utcnow
 from trace.models.organization import Organization
+
+
+class CategoryTemplate(Model):
+    """One version of a category's template; versions are never changed, a change makes the next one."""
+
+    __tablename__ = "category_templates"
+    __table_args__ = (sa.UniqueConstraint("category_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id"))
+    version: Mapped[int] = mapped_column()
+    # [{"stage": "harvest", "requires": ["quantity", "uom"], "fields": [<extra field>, ...]}, ...]
+    # in the expected order; an extra field is {"name", "labelZh", "labelEn", "type", "required", ...}.
+    stages: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    category: Mapped[Category] = relationship(back_populates="versions")
+
+    def step(self, stage: str) -> dict[str, Any] | None:
+        """Return the template's entry for a stage, or None."""
+        return next((step for step in self.stages if step["stage"] == stage), None)
+
+    def extra_fields(self, stage: str) -> list[dict[str, Any]]:
+        """Return the extra field definitions of a stage."""
+        step = self.step(stage)
+        return list(step.get("fields", [])) if step else []
 
 
 class Category(Model):
@@ -19,10 +46,27 @@ class Category(Model):
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name_zh: Mapped[str] = mapped_column(sa.String(64))
     name_en: Mapped[str] = mapped_column(sa.String(64))
-    # [{"stage": "harvest", "requires": ["quantity", "uom"]}, ...] in the expected order.
-    template: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc)
+    # The current version of its template (category_templates.version).
+    template_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Cold-chain range in °C for storage and transport, e.g. {"min": 0, "max": 8}.
     temperature_range: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+
+    current_template: Mapped[CategoryTemplate] = relationship(
+        primaryjoin=lambda: sa.and_(
+            foreign(CategoryTemplate.category_id) == Category.id,
+            foreign(CategoryTemplate.version) == Category.template_version,
+        ),
+        viewonly=True,
+        uselist=False,
+    )
+    versions: Mapped[list[CategoryTemplate]] = relationship(
+        back_populates="category", order_by=CategoryTemplate.version
+    )
+
+    @property
+    def template(self) -> list[dict[str, Any]]:
+        """Return the current template's stages in order."""
+        return self.current_template.stages
 
     def stage_names(self) -> list[str]:
         """Return the template's stages in order."""

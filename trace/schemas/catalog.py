@@ -8,21 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.schemas.common import RowId, UTCDateTimeOut
-from trace.stages import OneOfStages, stage
-
-
-class TemplateStep(Schema):
-    stage = fields.String(required=True, validate=OneOfStages())
-    requires = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
-
-    @validates_schema
-    def _known_fields(self, data: dict[str, Any], **_: Any) -> None:
-        named = stage(data["stage"])
-        if named.transformation:
-            return
-        unknown = sorted(set(data["requires"]) - named.field_keys)
-        if unknown:
-            raise ValidationError({"requires": [f"Stage {named.name} has no field {', '.join(unknown)}."]})
+from trace.schemas.templates import TemplateStep, unique_stages
 
 
 class TemperatureRange(Schema):
@@ -44,9 +30,7 @@ class CategoryIn(Schema):
 
     @validates("template")
     def _unique_stages(self, value: list[dict[str, Any]], **_: Any) -> None:
-        stages = [step["stage"] for step in value if "stage" in step]  # steps with errors lack it
-        if len(stages) != len(set(stages)):
-            raise ValidationError("Each stage appears once in a template.")
+        unique_stages(value)
 
 
 class CategoryOut(Schema):
@@ -55,6 +39,7 @@ class CategoryOut(Schema):
     name_zh = fields.String(data_key="nameZh")
     name_en = fields.String(data_key="nameEn")
     template = fields.Raw()
+    template_version = fields.Integer(data_key="templateVersion")
     temperature_range = fields.Raw(data_key="temperatureRange")
 
 

@@ -194,6 +194,7 @@ class _Capture:
             raise ValidationError("Events need an eventID (captures are idempotent by it).",
                                   errors={"eventID": ["Required."]})
         stage, data = self._stage_and_data(ev)
+        data.update(epcis.extension_data(ev))
         stored = self.session.get(Event, event_id)
         if stored is not None:
             if not self._same(stored, ev, stage):

@@ -12,13 +12,18 @@ from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models import Category, Product, User
 from trace.models.organization import Role
 from trace.schemas.catalog import Certification
+from trace.schemas.templates import stored_steps
 from trace.services.keys import LedgerConfig
 from trace.services.permissions import require_role
 from trace.services.registration import log_registrations, product_event
+from trace.services.template_seeds import with_extra_fields
+from trace.services.templates import add_version
+from trace.services.templates import get_category as get_category  # callers import it from here too
 
 
 def _template(*steps: str | tuple[str, list[str]]) -> list[dict[str, Any]]:
-    return [{"stage": s, "requires": []} if isinstance(s, str) else {"stage": s[0], "requires": s[1]} for s in steps]
+    return [{"stage": s, "requires": [], "fields": []} if isinstance(s, str)
+            else {"stage": s[0], "requires": s[1], "fields": []} for s in steps]
 
 
 _GROWN = ("input", ("harvest", ["quantity", "uom"]), ("inspection", ["items", "result", "lab"]))
@@ -53,12 +58,16 @@ DEFAULT_CATEGORIES: list[dict[str, Any]] = [
 
 
 def seed_categories(session: Session) -> int:
-    """Add the default categories that are missing; return how many were added."""
+    """Add the default categories that are missing, their extra fields in version 1; return how many were added."""
     existing = set(session.scalars(sa.select(Category.code)))
     added = 0
     for spec in DEFAULT_CATEGORIES:
         if spec["code"] not in existing:
-            session.add(Category(**spec))
+            fields = {k: v for k, v in spec.items() if k != "template"}
+            category = Category(**fields, template_version=1)
+            session.add(category)
+            session.flush()
+            add_version(session, category, with_extra_fields(spec["code"], spec["template"]), None)
             added += 1
     session.flush()
     return added
@@ -67,14 +76,6 @@ def seed_categories(session: Session) -> int:
 def list_categories(session: Session) -> list[Category]:
     """Return every category by code."""
     return list(session.scalars(sa.select(Category).order_by(Category.id)))
-
-
-def get_category(session: Session, code: str) -> Category:
-    """Return a category by code or raise NotFoundError."""
-    category = session.scalar(sa.select(Category).where(Category.code == code))
-    if category is None:
-        raise NotFoundError(f"No category {code}.")
-    return category
 
 
 def create_category(session: Session, actor: User, fields: dict[str, Any]) -> Category:
@@ -87,11 +88,11 @@ def create_category(session: Session, actor: User, fields: dict[str, Any]) -> Ca
         code=fields["code"],
         name_zh=fields["name_zh"],
         name_en=fields["name_en"],
-        template=fields["template"],
         temperature_range={"min": str(rng["min"]), "max": str(rng["max"])} if rng else None,
     )
     session.add(category)
     session.flush()
+    add_version(session, category, stored_steps(fields["template"]), actor)
     return category
 
 

@@ -101,8 +101,12 @@ def _grow(
     pesticide: str | None,
     items: list[dict[str, Any]],
     lab: str,
+    planting_extra: dict[str, Any] | None = None,
+    harvest_extra: dict[str, Any] | None = None,
 ) -> None:
-    chain.event(user, "planting", [batch], {"plot": plot, "variety": variety, "area": "12", "areaUnit": "MU"}, 0)
+    """Record planting to inspection; ``*_extra``: values of the category template's extra fields."""
+    planting = {"plot": plot, "variety": variety, "area": "12", "areaUnit": "MU"}
+    chain.event(user, "planting", [batch], {**planting, **({"extra": planting_extra} if planting_extra else {})}, 0)
     if pesticide:
         chain.event(
             user,
@@ -121,7 +125,8 @@ def _grow(
     chain.event(
         user, "input", [batch], {"inputType": "fertilizer", "product": "有机肥", "dose": "200", "doseUnit": "kg/亩"}, 3
     )
-    chain.event(user, "harvest", [batch], {"quantity": f"{batch.quantity.normalize():f}", "uom": batch.uom}, 30)
+    harvest = {"quantity": f"{batch.quantity.normalize():f}", "uom": batch.uom}
+    chain.event(user, "harvest", [batch], {**harvest, **({"extra": harvest_extra} if harvest_extra else {})}, 30)
     chain.event(
         user, "inspection", [batch], {"items": items, "result": "pass", "lab": lab, "reportNumber": f"SY{batch.lot}"}, 1
     )
@@ -233,13 +238,14 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         certifications=[{"kind": "geographical_indication", "number": "AGI01234"}],
     )
     leaf = batch(tea, tea_p, "T2026-041", "800", "KGM", "横山村茶园3号地块", "28.4512", "119.4821")
-    _grow(chain, tea, leaf, variety="鸠坑种", plot="横山村茶园3号地块", pesticide=None, items=residue, lab=lab)
+    _grow(chain, tea, leaf, variety="鸠坑种", plot="横山村茶园3号地块", pesticide=None, items=residue, lab=lab,
+          harvest_extra={"pickingStandard": "one_bud_one_leaf"})
     made = chain.transform(
         tea,
         "processing",
         [(leaf, "800")],
         [{"product": tea_p, "lot": "T2026-041P", "quantity": "190", "uom": "KGM"}],
-        {"method": "杀青、揉捻、烘干"},
+        {"method": "杀青、揉捻、烘干", "extra": {"craft": "baked"}},
     )
     _sell(chain, tea, retailer, made[0], "20")
 
@@ -255,6 +261,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         pesticide="吡虫啉可湿性粉剂",
         items=residue,
         lab=lab,
+        planting_extra={"greenhouse": "7号"},
     )
     chain.event(
         veg,
@@ -279,7 +286,8 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         certifications=[{"kind": "green_food", "number": "LB-18-2601234567A"}],
     )
     kiwi = batch(fruit, kiwi_p, "K2026-009", "3000", "KGM", "白麻山村果园", "28.2533", "119.5412")
-    _grow(chain, fruit, kiwi, variety="红阳", plot="白麻山村果园", pesticide="啶虫脒乳油", items=residue, lab=lab)
+    _grow(chain, fruit, kiwi, variety="红阳", plot="白麻山村果园", pesticide="啶虫脒乳油", items=residue, lab=lab,
+          harvest_extra={"brix": "16.5"})
     grade_a, grade_b = chain.transform(
         fruit,
         "sorting",
@@ -303,7 +311,9 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         {"inputType": "feed", "product": "玉米豆粕配合饲料", "dose": "120", "doseUnit": "g/只/日"},
         5,
     )
-    chain.event(egg, "harvest", [eggs], {"quantity": "6000", "uom": "H87"}, 60)
+    laid = (chain.clock + dt.timedelta(days=60)).date().isoformat()
+    chain.event(egg, "harvest", [eggs],
+                {"quantity": "6000", "uom": "H87", "extra": {"layingDate": laid, "weightGrade": "L"}}, 60)
     chain.event(
         egg,
         "inspection",
@@ -341,14 +351,15 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         "processing",
         [(fields_a, "5000"), (fields_b, "3000")],
         [{"product": oil_p, "lot": "OIL2026-07", "quantity": "2800", "uom": "LTR"}],
-        {"method": "物理压榨", "facility": "一号车间"},
+        {"method": "物理压榨", "facility": "一号车间", "extra": {"pressing": "physical"}},
     )
     _sell(chain, mill, retailer, pressed, "400")
 
     fungi_p = product(tea, "edible_fungi", "椴木香菇", "Log-grown shiitake")
     chain.clock = start
     shiitake = batch(tea, fungi_p, "F2026-03", "600", "KGM", "横山村菇棚", "28.4520", "119.4830")
-    _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab)
+    _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,
+          planting_extra={"substrateBatch": "JB-2026-03"}, harvest_extra={"flush": "1"})
 
     session.flush()
     for b in (leaf, made[0], tomato, kiwi, grade_a, grade_b, eggs, fields_a, fields_b, pressed, shiitake):

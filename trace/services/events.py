@@ -28,6 +28,7 @@ from trace.services.compliance import check_event
 from trace.services.keys import LedgerConfig
 from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
 from trace.services.permissions import can_read_event, require_batch_write
+from trace.services.templates import check_stage_data
 from trace.stages import stage as stage_named
 
 
@@ -71,11 +72,16 @@ def _batches_by_code(
     return found
 
 
-def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canonical: bool = True) -> dict[str, Any]:
+def _stage_data(
+    session: Session, stage: str, data: dict[str, Any], batches: list[Batch], *, canonical: bool = True,
+    fill: bool = True,
+) -> dict[str, Any]:
     """Validate a stage's data against its schema and the batches' category templates.
 
     Returns the data in canonical form, or (``canonical=False``, for callers that store the
     request's own data) the validated request data: dumping it again costs as much as loading.
+    Either way with the template versions and canonical extra values added (``fill``: not for
+    device-signed records, which must name them already).
     """
     named = stage_named(stage)
     schema = named.loader
@@ -84,23 +90,10 @@ def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canon
     except SchemaValidationError as exc:
         raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
     dumped = schema.dump(loaded) if canonical else None
-    for batch in batches:
-        category = batch.product.category
-        if stage not in category.stage_names() and not named.universal:
-            raise ValidationError(
-                f"Stage {stage} is not part of the {category.code} template.",
-                errors={"stage": [f"{category.code} expects: {', '.join(category.stage_names())}."]},
-            )
-        missing = [f for f in category.required_fields(stage) if f not in data]
-        if missing:  # a field the schema fills in by default counts as given
-            dumped = schema.dump(loaded) if dumped is None else dumped
-            missing = [f for f in missing if f not in dumped]
-        if missing:
-            raise ValidationError(
-                f"The {category.code} template requires {', '.join(missing)} for {stage}.",
-                errors={"data": {f: ["Required by the category template."] for f in missing}},
-            )
-    return dumped if dumped is not None else data
+    changes = check_stage_data(session, stage, data, [b.product.category for b in batches],
+                               present=lambda: schema.dump(loaded), fill=fill)
+    result = dumped if dumped is not None else data
+    return {**result, **changes} if changes else result
 
 
 def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> dict[str, Any]:
@@ -171,17 +164,18 @@ def _event_rows(
     for batch in batches:
         if not authorized:
             require_batch_write(actor, batch, stage)
-    data = _stage_data(stage, payload["data"], batches, canonical=False)
+    data = _stage_data(session, stage, payload["data"], batches, canonical=False,
+                       fill=payload.get("device_signature") is None)
     check_cited(session, payload.get("attachments") or [])
     named.apply(session, data, batches)
     if prefetched is not None:
         row = EventRow(
-            **_event_fields(actor, payload, payload["data"], digest),
+            **_event_fields(actor, payload, data, digest),
             batches=[BatchLine(b.id, "subject", b) for b in batches],
         )
         prefetched.events[row.id] = row
         return row, True
-    event = _new_event(actor, payload, payload["data"], digest)
+    event = _new_event(actor, payload, data, digest)
     event.batches = [EventBatch(batch_id=b.id, role="subject", batch=b) for b in batches]
     session.add(event)
     session.flush()
@@ -232,7 +226,7 @@ def _transformation_rows(
             errors[i] = {"batch": [f"Batch {batch.trace_code} is {batch.status}."]}
     if errors:
         raise QuantityError("An input cannot supply what the transformation consumes.", errors={"inputs": errors})
-    data = _stage_data(stage, payload["data"], [found[line["batch"]] for line in lines])
+    data = _stage_data(session, stage, payload["data"], [found[line["batch"]] for line in lines])
 
     outputs = []
     for i, line in enumerate(payload["outputs"]):

@@ -17,6 +17,7 @@ from trace.models.organization import Role
 from trace.services.batches import find_batch
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import can_read_batch
+from trace.services.templates import named_templates
 from trace.stages import names as stage_names
 from trace.stages import stage as stage_named
 
@@ -92,7 +93,7 @@ def kde_table(session: Session, actor: User, scope: dict[str, Any]) -> list[KdeR
         for event_id, index in session.execute(
                 sa.select(LogEntry.event_id, LogEntry.index).where(LogEntry.event_id.in_(chunk))):
             log_index[str(event_id)] = index
-    return kde_rows(events, orgs, log_index)
+    return kde_rows(events, orgs, log_index, named_templates(session, events))
 
 
 def scope_of(query: dict[str, Any]) -> dict[str, Any]:

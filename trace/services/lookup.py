@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from trace.models import Batch, BatchLink, Checkpoint, Event, Organization, Product, Recall, RecallBatch
+from trace.schemas.stage_extra import NamedTemplates
 from trace.services.batches import batch_events
 from trace.services.keys import LedgerConfig
 from trace.services.labels import UnitScan
 from trace.services.lineage import upstream_ids
+from trace.services.templates import named_templates
 from trace.services.verification import Verification, VerificationCache, page_verdict
 
 
@@ -41,6 +43,7 @@ class PublicRecord:
     inputs: list[Batch] = field(default_factory=list)
     recalls: list[RecallNotice] = field(default_factory=list)
     upstream_recalled: list[str] = field(default_factory=list)
+    templates: NamedTemplates = field(default_factory=dict)  # the versions records name: extra fields' labels
 
     @property
     def recalled(self) -> bool:
@@ -137,5 +140,5 @@ def public_record(session: Session, cfg: LedgerConfig, batch: Batch, unit: UnitS
         batch=batch, events=events, organizations=organizations, unit=unit,
         verification=page_verdict(session, cfg, batch, events, cache),
         inputs=_inputs(session, batch), recalls=_recalls(session, batch),
-        upstream_recalled=_upstream_recalled(session, batch),
+        upstream_recalled=_upstream_recalled(session, batch), templates=named_templates(session, events),
     )

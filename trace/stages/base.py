@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from trace.errors import ValidationError
 from trace.extensions import LOCALES
 from trace.models import Batch, Organization
+from trace.schemas.stage_extra import with_template_keys
 
 CBV = "https://ref.gs1.org/cbv/BizStep-"
 
@@ -119,8 +120,11 @@ class Stage:
 
     @functools.cached_property
     def loader(self) -> Schema:
-        """Return the schema instance: schemas keep no state between loads, and building one is slow."""
-        return self.schema()
+        """Return the schema instance: schemas keep no state between loads, and building one is slow.
+
+        Every stage's data may also hold the category template's ``extra`` fields and ``templates`` versions.
+        """
+        return with_template_keys(self.schema)()
 
     @functools.cached_property
     def field_keys(self) -> frozenset[str]:
