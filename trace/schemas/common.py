@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from trace.codes.tracecode import TraceCodeError, parse_trace_code
+from trace.ledger.numbers import GrammarError, canonical_decimal, check_text
 
 # UN/ECE Recommendation 20 unit codes used for farm products.
 UNITS = {
@@ -29,29 +30,71 @@ UNITS = {
 # SQLite keeps NUMERIC values as 8-byte floats, exact to 15 significant digits: with 6 decimal
 # places that leaves 9 before the point, so every quantity accepted round-trips exactly.
 MAX_QUANTITY = Decimal(10) ** 9
+STORED_PLACES = 6
 # Clocks on phones and scanners drift; tolerate this much of the future.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
-class Quantity(fields.Decimal):
-    """A positive exact decimal; dumped as a string."""
+class Measurement(fields.Field):
+    """A signed exact decimal in the records' number grammar (``trace.ledger.numbers``).
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("validate", validate.Range(min=Decimal(0), min_inclusive=False))
-        super().__init__(as_string=True, allow_nan=False, **kwargs)
+    Loads a string or JSON number into a Decimal; refuses anything outside the grammar rather
+    than rounding it; dumps the canonical string ("1.50E1", 15 and "15.0" all dump as "15").
+    """
 
-    def _validated(self, value: Any) -> Decimal:
-        number = super()._validated(value)
-        if number is not None and number.as_tuple().exponent < -6:  # type: ignore[operator]
-            raise self.make_error("invalid")
-        if number is not None and abs(number) >= MAX_QUANTITY:
-            raise ValidationError(f"Quantity must be below {MAX_QUANTITY:,}.")
-        return number  # type: ignore[return-value]
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return Decimal(canonical_decimal(value))
+        except GrammarError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
-        text = format(Decimal(value).normalize(), "f")
+        return canonical_decimal(value)
+
+
+class Quantity(Measurement):
+    """A positive exact decimal in the number grammar; dumped canonically."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Range(min=Decimal(0), min_inclusive=False))
+        super().__init__(**kwargs)
+
+
+class BatchQuantity(Quantity):
+    """A quantity a batch stores: the grammar's subset of at most 6 decimals, below ``MAX_QUANTITY``."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if number.as_tuple().exponent < -STORED_PLACES:  # type: ignore[operator]
+            raise ValidationError(
+                f"批次数量最多 {STORED_PLACES} 位小数。 A batch quantity has at most {STORED_PLACES} decimals."
+            )
+        if abs(number) >= MAX_QUANTITY:
+            raise ValidationError(f"批次数量须小于 {MAX_QUANTITY:,}。 Quantity must be below {MAX_QUANTITY:,}.")
+        return number
+
+
+class Text(fields.String):
+    """Free text in the records' text grammar: no control characters but tab and line feed, no lone
+    surrogates, at most ``max_len`` characters (``multiline``: CR too, as browsers send CR LF).
+
+    ``min_len`` 1 by default: an empty string is refused, leave the field out instead.
+    """
+
+    def __init__(self, max_len: int = 200, *, min_len: int = 1, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_len, self.min_len, self.multiline = max_len, min_len, multiline
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            check_text(text, self.max_len, multiline=self.multiline)
+        except GrammarError as exc:
+            raise ValidationError(str(exc)) from exc
+        if len(text) < self.min_len:
+            raise ValidationError(f"不能为空。 Shorter than minimum length {self.min_len}.")
         return text
 
 
@@ -106,6 +149,12 @@ class OffsetDateTime(fields.AwareDateTime):
             return super()._deserialize(value, attr, data, **kwargs).astimezone(dt.UTC)
         except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
             raise ValidationError("Time is out of range.") from exc
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        """Dump in UTC with ``Z``: the canonical form of a time in a record."""
+        if value is None:
+            return None
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")  # type: ignore[no-any-return]
 
 
 class PastDateTime(OffsetDateTime):

@@ -7,19 +7,29 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from trace.schemas.batches import OriginPlot
-from trace.schemas.common import PastDateTime, Quantity, RowId, TraceCode, Unit, UTCDateTimeOut
+from trace.schemas.common import (
+    BatchQuantity,
+    Measurement,
+    PastDateTime,
+    Quantity,
+    RowId,
+    Text,
+    TraceCode,
+    Unit,
+    UTCDateTimeOut,
+)
 from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES
 
 
 class Location(Schema):
-    name = fields.String(validate=validate.Length(max=200))
-    latitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    name = Text(200, min_len=0)
+    latitude = Measurement(validate=validate.Range(min=-90, max=90))
+    longitude = Measurement(validate=validate.Range(min=-180, max=180))
 
 
 class Attachment(Schema):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(200, required=True)
     mime = fields.String(required=True, validate=validate.Length(min=3, max=100))
     size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
@@ -48,14 +58,14 @@ class EventIn(Schema):
 
 class InputLine(Schema):
     batch = TraceCode(required=True)
-    quantity = Quantity(required=True)
+    quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
 
 
 class OutputLine(Schema):
     product = RowId(required=True)
     lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}$"))
-    quantity = Quantity(required=True)
+    quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
     origin = fields.Nested(OriginPlot, allow_none=True)
 

@@ -9,20 +9,18 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from trace.schemas.common import PastDateTime, Quantity, RowId, Unit
+from trace.schemas.common import Measurement, PastDateTime, Quantity, RowId, Text, Unit
 
 CBV = "https://ref.gs1.org/cbv/BizStep-"
-Text = fields.String
 
 
-def _text(max_len: int = 200, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+def _text(max_len: int = 200, **kw: Any) -> Text:
+    return Text(max_len, **kw)
 
 
 class TemperatureReading(Schema):
     time = PastDateTime(required=True)
-    celsius = fields.Decimal(required=True, as_string=True, allow_nan=False,
-                             validate=validate.Range(min=Decimal(-80), max=Decimal(80)))
+    celsius = Measurement(required=True, validate=validate.Range(min=Decimal(-80), max=Decimal(80)))
 
 
 class TemperatureSeries(fields.Field):
@@ -121,8 +119,8 @@ class HarvestData(Schema):
 class InspectionItem(Schema):
     item = _text(100, required=True)
     method = _text(100)
-    limit = fields.Decimal(as_string=True, allow_nan=False)
-    measured = fields.Decimal(as_string=True, allow_nan=False)
+    limit = Measurement()
+    measured = Measurement()
     unit = _text(32)
     result = fields.String(required=True, validate=validate.OneOf(["pass", "fail"]))
 

@@ -20,6 +20,7 @@ from trace.errors import (
     TraceError,
     ValidationError,
 )
+from trace.ledger.numbers import canonical_decimal
 from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Organization, Product, User
 from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, stage_schema
 from trace.services.attachments import check_cited
@@ -71,18 +72,17 @@ def _batches_by_code(
     return found
 
 
-def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canonical: bool = True) -> dict[str, Any]:
+def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch]) -> dict[str, Any]:
     """Validate a stage's data against its schema and the batches' category templates.
 
-    Returns the data in canonical form, or (``canonical=False``, for callers that store the
-    request's own data) the validated request data: dumping it again costs as much as loading.
+    Returns the data in canonical form (the schema's dump: numbers as canonical decimal strings,
+    times in UTC with ``Z``, defaults filled in): what is stored and signed, whatever way it came in.
     """
     schema = stage_schema(stage)
     try:
-        loaded = schema.load(data)
+        dumped: dict[str, Any] = schema.dump(schema.load(data))
     except SchemaValidationError as exc:
         raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
-    dumped = schema.dump(loaded) if canonical else None
     for batch in batches:
         category = batch.product.category
         if stage not in category.stage_names() and stage not in UNIVERSAL_STAGES:
@@ -90,16 +90,25 @@ def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch], *, canon
                 f"Stage {stage} is not part of the {category.code} template.",
                 errors={"stage": [f"{category.code} expects: {', '.join(category.stage_names())}."]},
             )
-        missing = [f for f in category.required_fields(stage) if f not in data]
-        if missing:  # a field the schema fills in by default counts as given
-            dumped = schema.dump(loaded) if dumped is None else dumped
-            missing = [f for f in missing if f not in dumped]
+        missing = [f for f in category.required_fields(stage) if f not in dumped]  # a default counts as given
         if missing:
             raise ValidationError(
                 f"The {category.code} template requires {', '.join(missing)} for {stage}.",
                 errors={"data": {f: ["Required by the category template."] for f in missing}},
             )
-    return dumped if dumped is not None else data
+    return dumped
+
+
+def _require_canonical(payload: dict[str, Any], data: dict[str, Any]) -> None:
+    """Refuse a device-signed event whose data is not already canonical: signed content is never rewritten."""
+    if payload.get("device_signature") is not None and data != payload["data"]:
+        raise ValidationError(
+            "设备签名的记录须为规范形式（数字为规范十进制字符串）。"
+            " A device-signed record must already be canonical: the server does not rewrite signed data.",
+            errors={"data": {k: [f"Not canonical: sign and send {v!r}." if isinstance(v, str) else "Not canonical."]
+                             for k, v in data.items() if payload["data"].get(k, None) != v}
+                    or {"_schema": ["Not canonical."]}},
+        )
 
 
 def _apply_stage(session: Session, stage: str, data: dict[str, Any], batches: list[Batch]) -> None:
@@ -146,7 +155,7 @@ def _new_event(actor: User, payload: dict[str, Any], data: dict[str, Any], diges
 def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
     if not location:
         return None
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in location.items()}
+    return {k: canonical_decimal(v) if isinstance(v, Decimal) else v for k, v in location.items()}
 
 
 def _event_rows(
@@ -183,17 +192,18 @@ def _event_rows(
     for batch in batches:
         if not authorized:
             require_batch_write(actor, batch, stage)
-    data = _stage_data(stage, payload["data"], batches, canonical=False)
+    data = _stage_data(stage, payload["data"], batches)
+    _require_canonical(payload, data)
     check_cited(session, payload.get("attachments") or [])
     _apply_stage(session, stage, data, batches)
     if prefetched is not None:
         row = EventRow(
-            **_event_fields(actor, payload, payload["data"], digest),
+            **_event_fields(actor, payload, data, digest),
             batches=[BatchLine(b.id, "subject", b) for b in batches],
         )
         prefetched.events[row.id] = row
         return row, True
-    event = _new_event(actor, payload, payload["data"], digest)
+    event = _new_event(actor, payload, data, digest)
     event.batches = [EventBatch(batch_id=b.id, role="subject", batch=b) for b in batches]
     session.add(event)
     session.flush()
