@@ -80,7 +80,8 @@ class Text(fields.String):
     """Free text in the records' text grammar: no control characters but tab and line feed, no lone
     surrogates, at most ``max_len`` characters (``multiline``: CR too, as browsers send CR LF).
 
-    ``min_len`` 1 by default: an empty string is refused, leave the field out instead.
+    ``min_len`` 1 by default: an empty or blank string is refused (leave the field out instead);
+    surrounding spaces are kept as sent, never stripped.
     """
 
     def __init__(self, max_len: int = 200, *, min_len: int = 1, multiline: bool = False, **kwargs: Any) -> None:
@@ -93,8 +94,8 @@ class Text(fields.String):
             check_text(text, self.max_len, multiline=self.multiline)
         except GrammarError as exc:
             raise ValidationError(str(exc)) from exc
-        if len(text) < self.min_len:
-            raise ValidationError(f"不能为空。 Shorter than minimum length {self.min_len}.")
+        if len(text) < self.min_len or (self.min_len and not text.strip()):
+            raise ValidationError(f"不能为空。 Shorter than minimum length {self.min_len}, or blank.")
         return text
 
 

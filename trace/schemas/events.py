@@ -30,7 +30,7 @@ class Location(Schema):
 class Attachment(Schema):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     name = Text(200, required=True)
-    mime = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    mime = Text(100, min_len=3, required=True)
     size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
