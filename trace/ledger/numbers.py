@@ -28,6 +28,8 @@ MAX_INTEGER_DIGITS = 15
 MAX_FRACTION_DIGITS = 9
 # Longer literals cannot be inside the grammar but for padding zeros; refused before parsing.
 MAX_LITERAL_LENGTH = 64
+# Already canonical and inside the bounds: the common case, answered without building a Decimal.
+_CANONICAL = re.compile(r"-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{0,8}[1-9])?\Z")
 NUMBER_SYNTAX = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 # C0 controls but tab and LF, DEL, C1 controls, and surrogates (only lone ones reach a str).
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -54,6 +56,8 @@ def canonical_decimal(value: str | int | Decimal) -> str:
     Accepts a string, an int or a Decimal; never a binary float (parse JSON with ``loads_exact``).
     """
     if isinstance(value, str):
+        if _CANONICAL.match(value) and value != "-0":
+            return value
         if len(value) > MAX_LITERAL_LENGTH:
             raise _out_of_range(value)
         if not NUMBER_SYNTAX.match(value):
@@ -69,6 +73,10 @@ def canonical_decimal(value: str | int | Decimal) -> str:
         return str(value)
     else:
         number = value
+        if number.is_finite() and abs(number.adjusted()) <= MAX_INTEGER_DIGITS:  # "f" cannot run long
+            text = format(number, "f")
+            if _CANONICAL.match(text) and text != "-0":
+                return text
         if not number.is_finite():
             raise GrammarError(f"不是有限的数：{number}。 Not a finite number: {number}.")
     sign, digits, exponent = number.as_tuple()
@@ -136,13 +144,40 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate_at(value: Any, path: str = "") -> str | None:
+    """Return where (``a.0.b``) the first string or key holding a lone surrogate is, or None."""
+    if isinstance(value, str):
+        return path or "." if _SURROGATE.search(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and _SURROGATE.search(key):
+            return where
+        found = lone_surrogate_at(item, where)
+        if found is not None:
+            return found
+    return None
+
+
 def loads_exact(text: str | bytes) -> Any:
-    """Parse JSON with numbers as ints and Decimals, never binary floats.
+    """Parse JSON with numbers as ints and Decimals, never binary floats, and no lone surrogates.
 
     Raises ``GrammarError`` for a number literal longer than 64 characters or with an exponent
-    beyond ±64 (no field takes one), ``ValueError`` for anything that is not JSON (NaN included).
+    beyond ±64 (no field takes one) and for a ``\\uD800``-style escape not part of a pair (no
+    text may hold one); ``ValueError`` for anything that is not JSON (NaN included).
     """
     try:
-        return json.loads(text, parse_float=_json_number, parse_int=_json_number, parse_constant=_reject_constant)
+        doc = json.loads(text, parse_float=_json_number, parse_int=_json_number, parse_constant=_reject_constant)
     except InvalidOperation as exc:  # cannot happen for JSON's syntax; kept a ValueError all the same
         raise ValueError(str(exc)) from exc
+    raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if _SURROGATE_ESCAPE.search(raw):  # rare: only then walk the document
+        where = lone_surrogate_at(doc)
+        if where is not None:
+            where = where.encode("utf-8", "backslashreplace").decode("utf-8")  # the message must be sendable
+            raise GrammarError(f"文本含有孤立代理项（{where}）。 A text holds a lone surrogate, at {where}.")
+    return doc
