@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +87,7 @@ class Text(fields.String):
     """
 
     def __init__(self, max_len: int = 200, *, min_len: int = 1, multiline: bool = False, **kwargs: Any) -> None:
+        kwargs["metadata"] = {"minLength": min_len, "maxLength": max_len, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.max_len, self.min_len, self.multiline = max_len, min_len, multiline
 
@@ -153,9 +156,7 @@ class OffsetDateTime(fields.AwareDateTime):
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         """Dump in UTC with ``Z``: the canonical form of a time in a record."""
-        if value is None:
-            return None
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")  # type: ignore[no-any-return]
+        return None if value is None else _utc_text(value)
 
 
 class PastDateTime(OffsetDateTime):
@@ -175,6 +176,59 @@ class UTCDateTimeOut(fields.DateTime):
         if value is None:
             return None
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+Dumper = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def canonical_dumper(schema: Schema) -> Dumper:
+    """Return a function equal to ``schema.dump`` on what ``schema.load`` returned, at a fraction of its cost.
+
+    Records are stored and signed as the dump of their loaded data; the bulk path dumps
+    thousands per request. Plain text and integer fields pass through, numbers and times take
+    their canonical form, nested schemas and lists of them recurse (as do fields, like the
+    temperature series, that name their item fields in ``FIELDS``); any other field dumps itself.
+    """
+    plan: list[tuple[str, str, Callable[[Any], Any] | None]] = []
+    for name, field in schema.dump_fields.items():
+        convert: Callable[[Any], Any] | None
+        if isinstance(field, Measurement):
+            convert = canonical_decimal
+        elif isinstance(field, OffsetDateTime):
+            convert = _utc_text
+        elif type(field) in (fields.String, fields.Integer, Text, Unit, RowId):
+            convert = None
+        elif isinstance(field, fields.Nested) and not field.many:
+            convert = canonical_dumper(field.schema)
+        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested) and not field.inner.many:
+            convert = _each(canonical_dumper(field.inner.schema))
+        elif isinstance(getattr(field, "FIELDS", None), dict):
+            convert = _each(canonical_dumper(Schema.from_dict(field.FIELDS)()))  # type: ignore[attr-defined]
+        else:
+            convert = functools.partial(_serialized, field, name)
+        plan.append((field.attribute or name, field.data_key or name, convert))
+
+    def dump(loaded: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for attr, key, convert in plan:
+            if attr in loaded:
+                value = loaded[attr]
+                out[key] = value if convert is None or value is None else convert(value)
+        return out
+
+    return dump
+
+
+def _each(dump: Dumper) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    return lambda items: [dump(item) for item in items]
+
+
+def _serialized(field: fields.Field, name: str, value: Any) -> Any:
+    return field.serialize(name, {name: value})
+
+
+def _utc_text(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class PageQuery(Schema):

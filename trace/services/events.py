@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from decimal import Decimal
@@ -22,6 +23,7 @@ from trace.errors import (
 )
 from trace.ledger.numbers import canonical_decimal
 from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Organization, Product, User
+from trace.schemas.common import Dumper, canonical_dumper
 from trace.schemas.stages import STAGES, TRANSFORMATION_STAGES, UNIVERSAL_STAGES, stage_schema
 from trace.services.attachments import check_cited
 from trace.services.batches import new_batch
@@ -72,15 +74,20 @@ def _batches_by_code(
     return found
 
 
+@functools.cache
+def _dumper(stage: str) -> Dumper:
+    """Return the stage schema's dump (built once: the bulk path dumps every record)."""
+    return canonical_dumper(stage_schema(stage))
+
+
 def _stage_data(stage: str, data: dict[str, Any], batches: list[Batch]) -> dict[str, Any]:
     """Validate a stage's data against its schema and the batches' category templates.
 
     Returns the data in canonical form (the schema's dump: numbers as canonical decimal strings,
     times in UTC with ``Z``, defaults filled in): what is stored and signed, whatever way it came in.
     """
-    schema = stage_schema(stage)
     try:
-        dumped: dict[str, Any] = schema.dump(schema.load(data))
+        dumped = _dumper(stage)(stage_schema(stage).load(data))
     except SchemaValidationError as exc:
         raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
     for batch in batches:
@@ -141,7 +148,7 @@ def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], di
         "occurred_at": payload["occurred_at"],
         "recorded_at": utcnow(),
         "location": _location(payload.get("location")),
-        "data": jsonable(data),
+        "data": data,  # the canonical dump: strings, ints and lists and objects of them
         "sensors": jsonable(payload.get("sensors")),
         "attachments": payload.get("attachments") or [],
         "request_hash": digest,
