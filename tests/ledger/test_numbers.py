@@ -24,11 +24,10 @@ in_range = st.builds(
 
 def spellings(number: Decimal) -> st.SearchStrategy:
     """Ways a client may write a value: plain with padding zeros, exponent notation, Decimal, int."""
-    exponent = number.as_tuple().exponent
-    assert isinstance(exponent, int)
+    plain = format(number, "f")
     options = [
-        st.just(format(number, "f")),
-        st.integers(0, 5).map(lambda z: format(number.quantize(Decimal(1).scaleb(min(exponent, 0) - z)), "f")),
+        st.just(plain),
+        st.integers(1, 5).map(lambda z: plain + ("0" * z if "." in plain else "." + "0" * z)),
         st.integers(-6, 6).map(lambda k: f"{format(number.scaleb(-k), 'f')}{'E' if k % 2 else 'e'}{k}"),
         st.just(number),
     ]
