@@ -105,7 +105,7 @@ def test_records_are_signed_by_the_organization_and_linked_by_prev(client, sessi
     rec2, _ = ledger.parse_leaf(rows[second["id"]].leaf)
     assert rec1["prev"] == {batch.trace_code: registration_leaf_hash(session, batch)}  # the chain begins there
     assert rec2["prev"] == {batch.trace_code: rows[first["id"]].leaf_hash.hex()}
-    assert rec2["data"] == {"quantity": "12.50", "uom": "KGM", "templates": {"vegetables": 1}}  # decimals as sent
+    assert rec2["data"] == {"quantity": "12.5", "uom": "KGM", "templates": {"vegetables": 1}}  # canonical
     assert rec1["org"] == str(alice.org.id)
     keys = {k["keyId"]: k for k in client.get("/api/v1/log/keys").json}
     key = keys[sigs1[0]["keyId"]]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -24,6 +22,7 @@ from trace.errors import (
     UnsupportedMediaTypeError,
     ValidationError,
 )
+from trace.ledger.numbers import GrammarError, loads_exact
 from trace.models import User
 from trace.schemas.common import MAX_ROW_ID
 from trace.services.keys import LedgerConfig
@@ -104,10 +103,6 @@ def _transactional(view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 # No request needs deeper JSON; recursive code further on (signing, storage) must not meet it.
 MAX_JSON_DEPTH = 32
 
@@ -127,13 +122,19 @@ def _too_deep(value: Any, limit: int) -> bool:
 
 
 def json_body() -> Any:
-    """Return the parsed JSON body with exact decimals, or raise a clear error."""
+    """Return the parsed JSON body with exact decimals, or raise a clear error.
+
+    Numbers become ints and Decimals, never binary floats; a number literal no field could
+    take (longer than 64 characters, or like 1e50000000) is a 422 before anything reads it.
+    """
     if request.mimetype != "application/json":
         raise UnsupportedMediaTypeError("Send the body as application/json.")
     raw = request.get_data(cache=True)
     too_deep = f"The body's JSON is nested deeper than {MAX_JSON_DEPTH} levels."
     try:
-        body = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        body = loads_exact(raw)
+    except GrammarError as exc:
+        raise ValidationError(str(exc), errors={"_body": [str(exc)]}) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedRequestError(f"The body is not valid JSON: {exc}") from exc
     except RecursionError as exc:

@@ -66,7 +66,7 @@ def build_spec(version: str = "1.0.0") -> dict[str, Any]:
     plugin = MarshmallowPlugin()
     spec = APISpec(title="Suyuan (溯源) traceability API", version=version, openapi_version="3.0.3",
                    plugins=[plugin], info={"description": "Records, lineage and public lookups for farm products."})
-    plugin.map_to_openapi_type(common.Quantity, "string", "decimal")
+    plugin.map_to_openapi_type(common.Measurement, "string", "decimal")
     plugin.map_to_openapi_type(common.TraceCode, "string", None)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.response("Problem", {

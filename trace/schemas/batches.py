@@ -6,17 +6,24 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from trace.schemas.common import OffsetDateTime, PageQuery, PastDateTime, Quantity, RowId, Unit, UTCDateTimeOut
+from trace.schemas.common import (
+    BatchQuantity,
+    Measurement,
+    OffsetDateTime,
+    PageQuery,
+    PastDateTime,
+    Quantity,
+    RowId,
+    Text,
+    Unit,
+    UTCDateTimeOut,
+)
 
 
 class OriginPlot(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    latitude = fields.Decimal(
-        as_string=True, allow_nan=False, validate=validate.Range(min=Decimal(-90), max=Decimal(90))
-    )
-    longitude = fields.Decimal(
-        as_string=True, allow_nan=False, validate=validate.Range(min=Decimal(-180), max=Decimal(180))
-    )
+    name = Text(200, required=True)
+    latitude = Measurement(validate=validate.Range(min=Decimal(-90), max=Decimal(90)))
+    longitude = Measurement(validate=validate.Range(min=Decimal(-180), max=Decimal(180)))
     area = Quantity()
     area_unit = fields.String(data_key="areaUnit", validate=validate.OneOf(["MU", "HAR", "MTK"]))
 
@@ -26,7 +33,7 @@ class BatchIn(Schema):
     lot = fields.String(
         required=True, validate=validate.Regexp(r"^[!-~]{1,20}$", error="A lot is 1–20 printable ASCII characters.")
     )
-    quantity = Quantity(required=True)
+    quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
     origin = fields.Nested(OriginPlot, allow_none=True)
     produced_at = PastDateTime(data_key="producedAt", allow_none=True)

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from trace.codes.gtin import GtinError, normalize_gtin
-from trace.schemas.common import RowId, UTCDateTimeOut
+from trace.schemas.common import RowId, Text, UTCDateTimeOut
 from trace.schemas.templates import TemplateStep, unique_stages
 
 
@@ -23,8 +23,8 @@ class TemperatureRange(Schema):
 
 class CategoryIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"))
-    name_zh = fields.String(data_key="nameZh", required=True, validate=validate.Length(min=1, max=64))
-    name_en = fields.String(data_key="nameEn", required=True, validate=validate.Length(min=1, max=64))
+    name_zh = Text(64, data_key="nameZh", required=True)
+    name_en = Text(64, data_key="nameEn", required=True)
     template = fields.List(fields.Nested(TemplateStep), required=True, validate=validate.Length(min=1, max=30))
     temperature_range = fields.Nested(TemperatureRange, data_key="temperatureRange", allow_none=True)
 
@@ -48,8 +48,8 @@ class Certification(Schema):
         required=True,
         validate=validate.OneOf(["green_food", "organic", "geographical_indication", "gap", "pollution_free", "other"]),
     )
-    number = fields.String(validate=validate.Length(max=64))
-    issuer = fields.String(validate=validate.Length(max=200))
+    number = Text(64, min_len=0)
+    issuer = Text(200, min_len=0)
     valid_until = fields.Date(data_key="validUntil")
 
 
@@ -63,11 +63,11 @@ class GtinField(fields.String):
 
 class ProductIn(Schema):
     category = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(data_key="nameEn", allow_none=True, validate=validate.Length(max=200))
+    name = Text(200, required=True)
+    name_en = Text(200, min_len=0, data_key="nameEn", allow_none=True)
     gtin = GtinField(allow_none=True)
-    regional_brand = fields.String(data_key="regionalBrand", allow_none=True, validate=validate.Length(max=100))
-    brand = fields.String(allow_none=True, validate=validate.Length(max=100))
+    regional_brand = Text(100, min_len=0, data_key="regionalBrand", allow_none=True)
+    brand = Text(100, min_len=0, allow_none=True)
     certifications = fields.List(fields.Nested(Certification), load_default=list)
 
 

@@ -6,27 +6,46 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from trace.ledger.numbers import unsafe_integer_at
 from trace.schemas.batches import OriginPlot
-from trace.schemas.common import PastDateTime, Quantity, RowId, TraceCode, Unit, UTCDateTimeOut
+from trace.schemas.common import (
+    BatchQuantity,
+    Measurement,
+    PastDateTime,
+    Quantity,
+    RowId,
+    Text,
+    TraceCode,
+    Unit,
+    UTCDateTimeOut,
+)
 from trace.stages import OneOfStages
 
 
 class Location(Schema):
-    name = fields.String(validate=validate.Length(max=200))
-    latitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
-    longitude = fields.Decimal(as_string=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    name = Text(200, min_len=0)
+    latitude = Measurement(validate=validate.Range(min=-90, max=90))
+    longitude = Measurement(validate=validate.Range(min=-180, max=180))
 
 
 class Attachment(Schema):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    mime = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    name = Text(200, required=True)
+    mime = Text(100, min_len=3, required=True)
     size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
 class DeviceSignature(Schema):
     key_id = fields.String(data_key="keyId", required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
     sig = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+def signable(value: Any) -> None:
+    """Refuse raw JSON holding an integer a signed record cannot carry exactly."""
+    where = unsafe_integer_at(value)
+    if where is not None:
+        raise ValidationError(f"整数超出可签名范围（±2^53−1）：{where}。 An integer at {where} is beyond ±(2^53 − 1), "
+                              "which a signed record cannot carry exactly: send it as a decimal string.")
 
 
 class EventIn(Schema):
@@ -36,7 +55,7 @@ class EventIn(Schema):
     occurred_at = PastDateTime(data_key="occurredAt", required=True)
     location = fields.Nested(Location, allow_none=True)
     data = fields.Dict(load_default=dict)
-    sensors = fields.List(fields.Dict(), allow_none=True, validate=validate.Length(max=1000))
+    sensors = fields.List(fields.Dict(), allow_none=True, validate=[validate.Length(max=1000), signable])
     attachments = fields.List(fields.Nested(Attachment), load_default=list, validate=validate.Length(max=20))
     device_signature = fields.Nested(DeviceSignature, data_key="deviceSignature")
 
@@ -48,14 +67,14 @@ class EventIn(Schema):
 
 class InputLine(Schema):
     batch = TraceCode(required=True)
-    quantity = Quantity(required=True)
+    quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
 
 
 class OutputLine(Schema):
     product = RowId(required=True)
     lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}$"))
-    quantity = Quantity(required=True)
+    quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
     origin = fields.Nested(OriginPlot, allow_none=True)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from trace.schemas.common import OffsetDateTime, PageQuery, TraceCode, UTCDateTimeOut
+from trace.schemas.common import OffsetDateTime, PageQuery, Text, TraceCode, UTCDateTimeOut
 
 KINDS = ("complaint", "rating")
 
@@ -16,8 +16,8 @@ class FeedbackForm(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     rating = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
-    text = fields.String(load_default="", validate=validate.Length(max=1000))
-    contact = fields.String(load_default="", validate=validate.Length(max=100))
+    text = Text(1000, min_len=0, multiline=True, load_default="")
+    contact = Text(100, min_len=0, load_default="")
 
     @pre_load
     def _blank_is_absent(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from trace.schemas.common import PageQuery, TraceCode
+from trace.schemas.common import PageQuery, Text, TraceCode
 
 SEVERITIES = ["low", "medium", "high", "critical"]
 RULES = ["pre_harvest_interval", "sale_after_failed_inspection", "sale_of_recalled_batch",
@@ -51,11 +51,11 @@ class TraceGraphQuery(TraceQuery):
 
 
 class RecallIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = Text(1000, required=True)
 
 
 class RecallCloseIn(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    note = Text(1000, required=True)
 
 
 class RecallQuery(Schema):
@@ -81,7 +81,7 @@ class ComplianceRunIn(TimeRange):
 
 
 class ResolveIn(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    note = Text(1000, required=True)
 
 
 class ExportQuery(TimeRange):

@@ -8,11 +8,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from trace.codes.uscc import is_valid_uscc
 from trace.models.organization import OrganizationKind, Role
-from trace.schemas.common import UTCDateTimeOut
+from trace.schemas.common import Text, UTCDateTimeOut
 
 
-def _text(max_len: int, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+def _text(max_len: int, **kw: Any) -> Text:
+    return Text(max_len, **kw)
 
 
 class RegionSchema(Schema):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from trace.codes.labels import LAYOUTS
-from trace.schemas.common import Quantity, RowId, Unit, UTCDateTimeOut
+from trace.schemas.common import Quantity, RowId, Text, Unit, UTCDateTimeOut
 from trace.schemas.events import EventOut
 
 # The most labels one request prints: one PDF stays within seconds to make (DESIGN.md §10).
@@ -71,7 +71,7 @@ class CertificateIn(Schema):
     """Issue a 承诺达标合格证; what is left out is taken from the batch and its organization."""
 
     id = fields.UUID(metadata={"description": "idempotency key: a retry with the same id returns the first issue"})
-    number = fields.String(validate=validate.Length(min=1, max=64),
+    number = Text(64,
                            metadata={"description": "certificate number; default HGZ-<date>-<random>"})
     basis = fields.List(
         fields.String(validate=validate.OneOf(BASIS_CODES, error=(
@@ -80,17 +80,10 @@ class CertificateIn(Schema):
     )
     quantity = Quantity(metadata={"description": "quantity certified; default what is available of the batch"})
     uom = Unit(metadata={"description": "default the batch's unit"})
-    origin = fields.String(validate=validate.Length(min=1, max=200),
+    origin = Text(200,
                            metadata={"description": "产地; default the organization's region and the batch's plot"})
-    contact = fields.String(validate=validate.Length(min=1, max=100),
+    contact = Text(100,
                             metadata={"description": "联系方式; default the organization's contact"})
-
-    @pre_load
-    def _strip(self, data: Any, **_: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v.strip() if isinstance(v, str) and k in ("number", "origin", "contact") else v
-                    for k, v in data.items()}
-        return data
 
     @validates_schema
     def _distinct(self, data: dict[str, Any], **_: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from decimal import Decimal
@@ -20,7 +21,9 @@ from trace.errors import (
     TraceError,
     ValidationError,
 )
+from trace.ledger.numbers import canonical_decimal
 from trace.models import Batch, BatchLink, Event, EventBatch, LogEntry, Product, User
+from trace.schemas.common import Dumper, canonical_dumper
 from trace.services.attachments import check_cited
 from trace.services.batches import new_batch
 from trace.services.bulk_rows import BatchLine, EventRow, Prefetched, RecordedEvent, insert_events
@@ -72,28 +75,41 @@ def _batches_by_code(
     return found
 
 
+@functools.cache
+def _dumper(stage: str) -> Dumper:
+    """Return the stage schema's dump (built once: the bulk path dumps every record)."""
+    return canonical_dumper(stage_named(stage).loader)
+
+
 def _stage_data(
-    session: Session, stage: str, data: dict[str, Any], batches: list[Batch], *, canonical: bool = True,
-    fill: bool = True,
+    session: Session, stage: str, data: dict[str, Any], batches: list[Batch], *, fill: bool = True,
 ) -> dict[str, Any]:
     """Validate a stage's data against its schema and the batches' category templates.
 
-    Returns the data in canonical form, or (``canonical=False``, for callers that store the
-    request's own data) the validated request data: dumping it again costs as much as loading.
-    Either way with the template versions and canonical extra values added (``fill``: not for
-    device-signed records, which must name them already).
+    Returns the data in canonical form (the schema's dump: numbers as canonical decimal strings,
+    times in UTC with ``Z``, defaults filled in), with the template versions and canonical extra
+    values added (``fill``: not for device-signed records, which must name them already): what
+    is stored and signed, whatever way it came in.
     """
-    named = stage_named(stage)
-    schema = named.loader
     try:
-        loaded = schema.load(data)
+        dumped = _dumper(stage)(stage_named(stage).loader.load(data))
     except SchemaValidationError as exc:
         raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
-    dumped = schema.dump(loaded) if canonical else None
     changes = check_stage_data(session, stage, data, [b.product.category for b in batches],
-                               present=lambda: schema.dump(loaded), fill=fill)
-    result = dumped if dumped is not None else data
-    return {**result, **changes} if changes else result
+                               present=lambda: dumped, fill=fill)
+    return {**dumped, **changes} if changes else dumped
+
+
+def _require_canonical(payload: dict[str, Any], data: dict[str, Any]) -> None:
+    """Refuse a device-signed event whose data is not already canonical: signed content is never rewritten."""
+    if payload.get("device_signature") is not None and data != payload["data"]:
+        raise ValidationError(
+            "设备签名的记录须为规范形式（数字为规范十进制字符串）。"
+            " A device-signed record must already be canonical: the server does not rewrite signed data.",
+            errors={"data": {k: [f"Not canonical: sign and send {v!r}." if isinstance(v, str) else "Not canonical."]
+                             for k, v in data.items() if payload["data"].get(k, None) != v}
+                    or {"_schema": ["Not canonical."]}},
+        )
 
 
 def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> dict[str, Any]:
@@ -107,7 +123,7 @@ def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], di
         "occurred_at": payload["occurred_at"],
         "recorded_at": utcnow(),
         "location": _location(payload.get("location")),
-        "data": jsonable(data),
+        "data": data,  # the canonical dump: strings, ints and lists and objects of them
         "sensors": jsonable(payload.get("sensors")),
         "attachments": payload.get("attachments") or [],
         "request_hash": digest,
@@ -121,7 +137,7 @@ def _new_event(actor: User, payload: dict[str, Any], data: dict[str, Any], diges
 def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
     if not location:
         return None
-    return {k: str(v) if isinstance(v, Decimal) else v for k, v in location.items()}
+    return {k: canonical_decimal(v) if isinstance(v, Decimal) else v for k, v in location.items()}
 
 
 def _event_rows(
@@ -164,8 +180,8 @@ def _event_rows(
     for batch in batches:
         if not authorized:
             require_batch_write(actor, batch, stage)
-    data = _stage_data(session, stage, payload["data"], batches, canonical=False,
-                       fill=payload.get("device_signature") is None)
+    data = _stage_data(session, stage, payload["data"], batches, fill=payload.get("device_signature") is None)
+    _require_canonical(payload, data)
     check_cited(session, payload.get("attachments") or [])
     named.apply(session, data, batches)
     if prefetched is not None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from trace.codes.tracecode import is_trace_code, parse_trace_code
 from trace.errors import NotFoundError, ValidationError
+from trace.ledger.numbers import GrammarError, canonical_decimal, loads_exact
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import OrganizationKind
 from trace.services.events import record_authorized, record_event, request_digest
@@ -96,7 +96,7 @@ def attach_readings(session: Session, ledger: LedgerConfig, org_id: int, target:
         raise NotFoundError(f"No organization {org_id}.")
     readings = sorted(body["readings"], key=lambda r: r["time"])
     data: dict[str, Any] = {"sensor": body["sensor"], "temperatures": [
-        {"time": r["time"].isoformat().replace("+00:00", "Z"), "celsius": format(Decimal(r["celsius"]), "f")}
+        {"time": r["time"].isoformat().replace("+00:00", "Z"), "celsius": canonical_decimal(r["celsius"])}
         for r in readings]}
     vehicle = not is_trace_code(target)
     if vehicle:
@@ -125,7 +125,9 @@ def handle_message(session: Session, ledger: LedgerConfig, topic: str, payload: 
     """Record one MQTT message (topic and raw payload)."""
     org_id, target = parse_topic(topic)
     try:
-        message = json.loads(payload, parse_float=Decimal)
+        message = loads_exact(payload)
+    except GrammarError as exc:
+        raise ValidationError(f"The sensor message has a number outside the grammar: {exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError(f"The sensor message is not JSON: {exc}") from exc
     return attach_readings(session, ledger, org_id, target, message)

@@ -7,18 +7,17 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from trace.schemas.common import PastDateTime
+from trace.schemas.common import Measurement, PastDateTime, Text
 
 
-def text(max_len: int = 200, **kw: Any) -> fields.String:
-    """Return a text field of 1 to ``max_len`` characters."""
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+def text(max_len: int = 200, **kw: Any) -> Text:
+    """Return a text field of 1 to ``max_len`` characters in the records' text grammar."""
+    return Text(max_len, **kw)
 
 
 class TemperatureReading(Schema):
     time = PastDateTime(required=True)
-    celsius = fields.Decimal(required=True, as_string=True, allow_nan=False,
-                             validate=validate.Range(min=Decimal(-80), max=Decimal(80)))
+    celsius = Measurement(required=True, validate=validate.Range(min=Decimal(-80), max=Decimal(80)))
 
 
 class TemperatureSeries(fields.Field):

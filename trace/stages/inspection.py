@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from trace.schemas.common import Measurement
 from trace.stages.base import CBV, Detail, PageView, Stage
 from trace.stages.fields import text
 
@@ -17,8 +18,8 @@ KINDS = {"inspection": _l("Inspection"), "sampling": _l("Sampling"), "rapid_test
 class InspectionItem(Schema):
     item = text(100, required=True)
     method = text(100)
-    limit = fields.Decimal(as_string=True, allow_nan=False)
-    measured = fields.Decimal(as_string=True, allow_nan=False)
+    limit = Measurement()
+    measured = Measurement()
     unit = text(32)
     result = fields.String(required=True, validate=validate.OneOf(list(RESULTS)))
 
