@@ -110,7 +110,7 @@ def epcis_event(event: Any, batch_uris: dict[int, str], org_uris: dict[int, str]
     data = dict(event.data or {})
     out: dict[str, Any] = {
         "type": "TransformationEvent" if lines["input"] else "ObjectEvent",
-        "eventID": f"urn:uuid:{event.id}",
+        "eventID": getattr(event, "epcis_event_id", None) or f"urn:uuid:{event.id}",
         "eventTime": stamp(event.occurred_at),
         "eventTimeZoneOffset": CHINA_OFFSET,
         "recordTime": stamp(event.recorded_at),

@@ -30,7 +30,7 @@ from trace.models.organization import OrganizationKind, Role
 from trace.schemas.events import EventIn, TransformationIn
 from trace.services.batches import new_batch
 from trace.services.catalog import create_product
-from trace.services.events import record_authorized, record_event, record_transformation, request_digest
+from trace.services.events import record_authorized, record_event, record_transformation
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member, create_organization
 from trace.services.permissions import require_role
@@ -200,29 +200,22 @@ class _Capture:
             return self.actor.organization
         raise ValidationError("Say whose event it is with trace:org.", errors={"trace:org": ["Required."]})
 
-    def _same(self, stored: Event, ev: dict[str, Any], stage: str) -> bool:
-        return stored.stage == stage and stored.occurred_at == epcis.parse_time(ev["eventTime"])
-
     def event(self, ev: dict[str, Any]) -> tuple[str, bool]:
-        """Record one EPCIS event; return our id and whether it is new."""
-        event_id = event_uuid(ev["eventID"]) if "eventID" in ev else None
-        if event_id is None:
-            raise ValidationError("Events need an eventID (captures are idempotent by it).",
-                                  errors={"eventID": ["Required."]})
-        stage, data = self._stage_and_data(ev)
+        """Record one EPCIS event; return our id and whether it is new.
+
+        A stored id is judged by the one retry rule when the event is recorded: the same content
+        returns it, other content is a 409.
+        """
+        event_id = event_uuid(ev["eventID"] if "eventID" in ev else event_hash_id(ev, self.context))
         stored = self.session.get(Event, event_id)
-        if stored is not None:
-            if not self._same(stored, ev, stage):
-                raise ConflictError(f"eventID {ev['eventID']} was captured with other content.",
-                                    errors={"eventID": [ev["eventID"]]})
-            return event_id, False
+        stage, data = self._stage_and_data(ev)
         user = self.member(self._owner(ev))
         common = {"id": event_id, "stage": stage, "occurredAt": ev["eventTime"], "data": data}
         if ev.get("trace:location"):
             common["location"] = ev["trace:location"]
         try:
             if ev["type"] == "TransformationEvent":
-                return event_id, self._transformation(ev, user, common)
+                return event_id, self._transformation(ev, user, common, stored)
             body = {**common, "batches": [self.batch(q["epcClass"]).trace_code for q in ev.get("quantityList", [])],
                     "attachments": ev.get("trace:attachments") or []}
             if ev.get("trace:sensors"):
@@ -233,10 +226,10 @@ class _Capture:
         if self.actor.role == Role.ADMIN:
             record_authorized(self.session, user, [payload], ledger=self.ledger)
         else:
-            record_event(self.session, user, payload, request_digest(body), ledger=self.ledger)
-        return event_id, True
+            record_event(self.session, user, payload, ledger=self.ledger)
+        return event_id, stored is None
 
-    def _transformation(self, ev: dict[str, Any], user: User, common: dict[str, Any]) -> bool:
+    def _transformation(self, ev: dict[str, Any], user: User, common: dict[str, Any], stored: Event | None) -> bool:
         inputs = [{"batch": self.batch(q["epcClass"]).trace_code, "quantity": epcis.exact(q["quantity"]),
                    "uom": q.get("uom")} for q in ev.get("inputQuantityList", [])]
         outputs, codes = [], []
@@ -245,7 +238,7 @@ class _Capture:
             if md is None:
                 raise ValidationError(f"Describe output {q['epcClass']} in the master data.",
                                       errors={"outputQuantityList": [q["epcClass"]]})
-            if self.find_batch(q["epcClass"]) is not None:
+            if stored is None and self.find_batch(q["epcClass"]) is not None:  # a retry made them
                 raise ConflictError(f"Output {q['epcClass']} exists already: outputs are always new batches.")
             product = self.product(self.org(md["organization"]), md.get("product") or {})
             outputs.append({"product": product.id, "lot": md["lot"], "quantity": epcis.exact(q["quantity"]),
@@ -255,8 +248,8 @@ class _Capture:
         payload = TransformationIn().load(body)
         for line, code in zip(payload["outputs"], codes, strict=True):
             line["code"] = code
-        record_transformation(self.session, user, payload, request_digest(body), ledger=self.ledger)
-        return True
+        record_transformation(self.session, user, payload, ledger=self.ledger)
+        return stored is None
 
 
 def capture_document(session: Session, actor: User, doc: Any, *, ledger: LedgerConfig, limit: int) -> dict[str, Any]:
