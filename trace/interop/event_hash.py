@@ -57,7 +57,8 @@ WEB_VOCABULARY = (("urn:epcglobal:cbv:bizstep:", CBV + "BizStep-"), ("urn:epcglo
 
 def event_hash_id(event: dict[str, Any], context: Any = None, *, document_events: list[Any] | None = None) -> str:
     """Return the CBV 2.0 event hash ID of one EPCIS JSON event (``context``: the document's @context)."""
-    return "ni:///sha-256;" + hashlib.sha256(prehash(event, context, document_events).encode()).hexdigest() + "?ver=CBV2.0"
+    digest = hashlib.sha256(prehash(event, context, document_events).encode()).hexdigest()
+    return f"ni:///sha-256;{digest}?ver=CBV2.0"
 
 
 def prehash(event: dict[str, Any], context: Any = None, document_events: list[Any] | None = None) -> str:
@@ -131,7 +132,7 @@ def _structure(node: Node) -> Node:
             children.append((name, "", [(e[2][0], e[2][1]) for e in elements]))
         else:
             children.append((name, "", elements))
-    epcs = [("epc", e[1], []) for e in children if e[0] == "childEPCs"]
+    epcs: list[Node] = [("epc", e[1], []) for e in children if e[0] == "childEPCs"]
     children = [e for e in children if e[0] != "childEPCs"]
     if epcs:
         children.append(("childEPCs", "", epcs))
@@ -199,7 +200,7 @@ def _time(text: str) -> str:
     except ValueError:
         return text
     moment = moment.astimezone(dt.UTC)
-    moment = moment.replace(microsecond=round(moment.microsecond, -3))
+    moment += dt.timedelta(microseconds=round(moment.microsecond, -3) - moment.microsecond)  # may carry a second
     return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
@@ -375,12 +376,12 @@ _SHORT = {"gtin": "01", "itip": "8006", "cpid": "8010", "gln": "414", "party": "
           "gsrn": "8018", "gcn": "255", "sscc": "00", "gdti": "253", "ginc": "401", "gsin": "402", "grai": "8003",
           "giai": "8004", "cpv": "22", "lot": "10", "ser": "21"}
 _KEYS = ("00", "01", "253", "255", "401", "402", "414", "417", "8003", "8004", "8006", "8010", "8017", "8018")
-_VALID = [rf"00/\d{{18}}", rf"01/\d{{14}}/21/{_SAFE}{{0,20}}", rf"01/\d{{14}}/10/{_SAFE}{{0,20}}", r"01/\d{14}",
+_VALID = [r"00/\d{18}", rf"01/\d{{14}}/21/{_SAFE}{{0,20}}", rf"01/\d{{14}}/10/{_SAFE}{{0,20}}", r"01/\d{14}",
           rf"01/\d{{14}}/235/{_SAFE}{{0,28}}", rf"253/\d{{13}}{_SAFE}{{0,17}}", r"255/\d{13}\d{0,12}",
           rf"401/{_SAFE}{{0,30}}", r"402/\d{17}", r"414/\d{13}", rf"414/\d{{13}}/254/{_SAFE}{{0,20}}", r"417/\d{13}",
           rf"8003/\d{{14}}{_SAFE}{{0,16}}", rf"8004/{_SAFE}{{0,30}}", rf"8006/\d{{18}}/21/{_SAFE}{{0,20}}",
-          rf"8006/\d{{18}}/10/{_SAFE}{{0,20}}", r"8006/\d{18}", r"8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}/8011/\d{0,12}",
-          r"8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}", r"8017/\d{18}", r"8018/\d{18}"]
+          rf"8006/\d{{18}}/10/{_SAFE}{{0,20}}", r"8006/\d{18}", r"8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}",
+          r"8010/[\x23\x2D\x2F\x30-\x39\x41-\x5A]{0,30}/8011/\d{0,12}", r"8017/\d{18}", r"8018/\d{18}"]
 
 
 def _dl_uri(uri: str) -> str | None:

@@ -25,6 +25,7 @@ from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import TraceCodeError, parse_trace_code
 from trace.errors import ConflictError, PayloadTooLargeError, PermissionDeniedError, TraceError, ValidationError
 from trace.interop import epcis
+from trace.interop.event_hash import event_hash_id
 from trace.models import Batch, Category, Event, Organization, Product, User
 from trace.models.organization import OrganizationKind, Role
 from trace.schemas.events import EventIn, TransformationIn
@@ -41,13 +42,21 @@ FOREIGN_STAGES = {"storing": "storage", "shipping": "shipping", "receiving": "re
 
 
 def event_uuid(event_id: str) -> str:
-    """Return our record id for an eventID: the UUID of a urn:uuid, else a name-based UUID."""
+    """Return our record id for an eventID: the UUID of a urn:uuid, else a name-based UUID (UUIDv5).
+
+    An event without an eventID is named by its CBV 2.0 event hash ID (interop/event_hash.py).
+    """
     if event_id.lower().startswith("urn:uuid:"):
         try:
             return str(uuid.UUID(event_id[9:]))
         except ValueError:
             pass
     return str(uuid.uuid5(uuid.NAMESPACE_URL, event_id))
+
+
+def _kept(given: str, event_id: str) -> str | None:
+    """Return the eventID to keep for exports: None when it is our urn:uuid:{id} anyway."""
+    return None if given.lower() == f"urn:uuid:{event_id}" else given
 
 
 def _bare(step: str) -> str:
@@ -64,6 +73,7 @@ class _Capture:
         self.orgs: dict[str, Organization] = {}
         self.members: dict[int, User] = {}
         self.outputs = {q["epcClass"] for e in doc["epcisBody"]["eventList"] for q in e.get("outputQuantityList", [])}
+        self.context, self.events = doc.get("@context"), doc["epcisBody"]["eventList"]
 
     # --- master data -------------------------------------------------------------------------
     def org(self, uri: str) -> Organization:
@@ -206,7 +216,8 @@ class _Capture:
         A stored id is judged by the one retry rule when the event is recorded: the same content
         returns it, other content is a 409.
         """
-        event_id = event_uuid(ev["eventID"] if "eventID" in ev else event_hash_id(ev, self.context))
+        given = ev.get("eventID") or event_hash_id(ev, self.context, document_events=self.events)
+        event_id = event_uuid(given)
         stored = self.session.get(Event, event_id)
         stage, data = self._stage_and_data(ev)
         user = self.member(self._owner(ev))
@@ -215,12 +226,12 @@ class _Capture:
             common["location"] = ev["trace:location"]
         try:
             if ev["type"] == "TransformationEvent":
-                return event_id, self._transformation(ev, user, common, stored)
+                return event_id, self._transformation(ev, user, common, stored, _kept(given, event_id))
             body = {**common, "batches": [self.batch(q["epcClass"]).trace_code for q in ev.get("quantityList", [])],
                     "attachments": ev.get("trace:attachments") or []}
             if ev.get("trace:sensors"):
                 body["sensors"] = ev["trace:sensors"]
-            payload = EventIn().load(body)
+            payload = {**EventIn().load(body), "epcis_event_id": _kept(given, event_id)}
         except SchemaValidationError as exc:
             raise ValidationError("The event does not make a valid record.", errors=exc.normalized_messages()) from exc
         if self.actor.role == Role.ADMIN:
@@ -229,7 +240,8 @@ class _Capture:
             record_event(self.session, user, payload, ledger=self.ledger)
         return event_id, stored is None
 
-    def _transformation(self, ev: dict[str, Any], user: User, common: dict[str, Any], stored: Event | None) -> bool:
+    def _transformation(self, ev: dict[str, Any], user: User, common: dict[str, Any], stored: Event | None,
+                        kept: str | None) -> bool:
         inputs = [{"batch": self.batch(q["epcClass"]).trace_code, "quantity": epcis.exact(q["quantity"]),
                    "uom": q.get("uom")} for q in ev.get("inputQuantityList", [])]
         outputs, codes = [], []
@@ -245,7 +257,7 @@ class _Capture:
                             "uom": q.get("uom") or md["uom"], "origin": md.get("origin")})
             codes.append(self._code(q["epcClass"]))
         body = {**common, "inputs": inputs, "outputs": [{k: v for k, v in o.items() if v is not None} for o in outputs]}
-        payload = TransformationIn().load(body)
+        payload = {**TransformationIn().load(body), "epcis_event_id": kept}
         for line, code in zip(payload["outputs"], codes, strict=True):
             line["code"] = code
         record_transformation(self.session, user, payload, ledger=self.ledger)

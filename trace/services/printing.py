@@ -33,9 +33,9 @@ from trace.models.organization import Role
 from trace.schemas.common import UNITS
 from trace.schemas.printing import MAX_LABELS
 from trace.services.events import record_authorized, record_event
-from trace.services.retry import record_id
 from trace.services.keys import LedgerConfig
 from trace.services.labels import get_run, run_units, unit_url
+from trace.services.retry import record_id
 
 # Dates on labels and certificates are the producer's local dates.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")

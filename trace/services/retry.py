@@ -65,6 +65,8 @@ def _plain(value: Any) -> Any:
 def client_content(payload: dict[str, Any]) -> dict[str, Any]:
     """Return the canonical client content of a schema-loaded record payload (no id, nothing server-added)."""
     content = {k: _plain(payload[k]) for k in CLIENT_FIELDS if payload.get(k) not in (None, [], {})}
+    if "outputs" in content:  # a capture names the outputs' trace codes; elsewhere the server picks them
+        content["outputs"] = [{k: v for k, v in line.items() if k != "code"} for line in content["outputs"]]
     device = payload.get("device_signature")
     if device:
         content["deviceKeyId"] = device["key_id"]
