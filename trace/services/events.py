@@ -207,6 +207,8 @@ def _transformation_rows(session: Session, actor: User, payload: dict[str, Any])
     assert stage in TRANSFORMATION_STAGES
     lines = payload["inputs"]
     found = _batches_by_code(session, [line["batch"] for line in lines], "inputs", lock=stored is None)
+    if stored is None:  # a simultaneous retry may have committed while this one waited for the inputs' lock
+        stored = session.get(Event, record_id(payload["id"]))
     data = _stage_data(stage, payload["data"], [found[line["batch"]] for line in lines])
     digest = content_digest({**payload, "data": data})
     if stored is not None:
