@@ -37,7 +37,8 @@ def race(app, url, headers, bodies):
 def entries(app, event_id):
     with app.app_context():
         events = db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.id == event_id))
-        logged = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry).where(LogEntry.event_id == event_id))
+        logged = db.session.scalar(
+            sa.select(sa.func.count()).select_from(LogEntry).where(LogEntry.event_id == event_id))
         return events, logged
 
 

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from tests.api.helpers import assert_problem, row_counts
 from tests.factories import event_body
+from trace.errors import ConflictError
 from trace.interop.event_hash import event_hash_id
 from trace.models import Batch, Event
-from trace.errors import ConflictError
 from trace.services.events import record_authorized
 from trace.services.retry import content_digest
 
