@@ -44,9 +44,12 @@ def record_id(value: Any) -> str:
 
 def _plain(value: Any) -> Any:
     """Return a value with decimals, UUIDs and times in their canonical JSON form."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # most of a record: checked first
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
         return [_plain(v) for v in value]
     if isinstance(value, Decimal):
         return canonical_decimal(value)
@@ -59,6 +62,10 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, float):
         return canonical_decimal(Decimal(repr(value)))
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     return value
 
 
