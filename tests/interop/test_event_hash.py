@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from trace.interop.event_hash import check_digit, dl_normal, event_hash_id, prehash
+from trace.interop.event_hash import event_hash_id, prehash
+from trace.interop.gs1_keys import check_digit, dl_normal
 
 VECTORS = Path(__file__).resolve().parents[1] / "standards" / "event-hash"
 DOCUMENTS = sorted(p.stem for p in VECTORS.glob("*.jsonld"))
