@@ -130,7 +130,7 @@ def _structure(node: Node) -> Node:
         children.remove(element)
     for name, elements in lists.items():
         if name in ("sourceList", "destinationList", "bizTransactionList"):
-            children.append((name, "", [(e[2][0], e[2][1]) for e in elements]))
+            children.append((name, "", [tuple(e[2][:2]) for e in elements]))  # the reference keeps two
         else:
             children.append((name, "", elements))
     epcs: list[Node] = [("epc", e[1], []) for e in children if e[0] == "childEPCs"]
@@ -271,7 +271,7 @@ def _extensions(children: list[Any]) -> list[Any]:
 def _generic(children: list[Any]) -> str:
     values = []
     for child in children:
-        if isinstance(child, tuple) and len(child) == 2 and isinstance(child[0], tuple):
+        if isinstance(child, tuple) and child and isinstance(child[0], tuple):  # a (type, party) group
             values.append(_generic(list(child)))
         else:
             text = child[1].strip()

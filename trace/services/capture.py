@@ -216,7 +216,12 @@ class _Capture:
         A stored id is judged by the one retry rule when the event is recorded: the same content
         returns it, other content is a 409.
         """
-        given = ev.get("eventID") or event_hash_id(ev, self.context, document_events=self.events)
+        try:
+            given = ev.get("eventID") or event_hash_id(ev, self.context, document_events=self.events)
+        except (IndexError, TypeError, AttributeError) as exc:  # a shape the schema allows but the hash cannot read
+            raise ValidationError("无法计算事件哈希标识，请提供 eventID。"
+                                  "Cannot compute the event hash ID; send an eventID.",
+                                  errors={"eventID": ["必填。Required."]}) from exc
         event_id = event_uuid(given)
         stored = self.session.get(Event, event_id)
         stage, data = self._stage_and_data(ev)
