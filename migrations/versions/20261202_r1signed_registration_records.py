@@ -1,7 +1,7 @@
 """signed batch and product facts: products.record_id; back-fill registration and product records
 
 Revision ID: r1signed
-Revises: v9tmpl
+Revises: e9hashid
 Create Date: 2026-12-02 03:40:00
 
 Batches and products made before registration records existed get back-filled records, signed
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'r1signed'
-down_revision = 'v9tmpl'
+down_revision = 'e9hashid'
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ from trace.app import limiter
 from trace.codes.gtin import gs1_check_digit
 from trace.models import Batch, Event, Product
 from trace.services.catalog import create_product
-from trace.services.events import record_event, request_digest
+from trace.services.events import record_event
 
 _gtins = itertools.count(1)
 START = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=90)
@@ -57,7 +57,7 @@ class Life:
         self.clock += days
         body = {"id": uuid.uuid4(), "stage": stage, "batches": [(batch or self.batch).trace_code],
                 "occurred_at": at(self.clock), "data": data or {}, "attachments": []}
-        event, _ = record_event(self.session, (actor or self.producer).user, body, request_digest(body),
+        event, _ = record_event(self.session, (actor or self.producer).user, body,
                                 ledger=self.ledger)
         self.session.commit()
         self.events.append(event)

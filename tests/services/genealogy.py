@@ -12,7 +12,7 @@ import pytest
 
 from tests.factories import Actor, Factory
 from trace.models import Batch, Event, Product
-from trace.services.events import record_event, record_transformation, request_digest
+from trace.services.events import record_event, record_transformation
 
 _lots = itertools.count(1)
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=200)
@@ -45,7 +45,7 @@ class Genealogy:
                 "inputs": [{"batch": b.trace_code, "quantity": Decimal(q), "uom": b.uom} for b, q in inputs],
                 "outputs": [{"product": product.id, "lot": f"G{next(_lots)}", "quantity": Decimal(q), "uom": "KGM"}
                             for q in outputs]}
-        event, _ = record_transformation(self.session, actor.user, body, request_digest(body), ledger=self.ledger)
+        event, _ = record_transformation(self.session, actor.user, body, ledger=self.ledger)
         return [eb.batch for eb in event.batches if eb.role == "output"]
 
     def event(self, stage: str, batches: list[Batch], data: dict[str, Any] | None = None, *,
@@ -53,7 +53,7 @@ class Genealogy:
         actor = actor or self.producer
         body = {"id": uuid.uuid4(), "stage": stage, "batches": [b.trace_code for b in batches],
                 "occurred_at": at or day(100), "data": data or {}, "attachments": []}
-        event, _ = record_event(self.session, actor.user, body, request_digest(body), ledger=self.ledger)
+        event, _ = record_event(self.session, actor.user, body, ledger=self.ledger)
         return event
 
     def ship(self, batch: Batch, to: Actor, *, quantity: str | None = None, at: dt.datetime | None = None,

@@ -1,4 +1,4 @@
-"""Recording events at the service level: digests, replays, exact arithmetic."""
+"""Recording events at the service level: replays, exact arithmetic."""
 
 from __future__ import annotations
 
@@ -9,20 +9,12 @@ from decimal import Decimal
 import pytest
 
 from trace.errors import ConflictError
-from trace.services.events import record_event, record_transformation, request_digest
+from trace.services.events import record_event, record_transformation
 
 
 @pytest.fixture()
 def ledger(app):
     return app.extensions["trace.ledger"]
-
-
-def test_request_digest_ignores_key_order_but_not_values():
-    a = {"id": "1", "data": {"x": Decimal("1.5"), "y": [1, 2]}}
-    b = {"data": {"y": [1, 2], "x": Decimal("1.5")}, "id": "1"}
-    assert request_digest(a) == request_digest(b)
-    assert request_digest(a) != request_digest({**a, "data": {"x": Decimal("1.50"), "y": [1, 2]}})
-    assert request_digest(a) != request_digest({**a, "data": {"x": Decimal("1.5"), "y": [2, 1]}})
 
 
 def payload(stage, batches, data):
@@ -35,12 +27,12 @@ def test_replay_is_scoped_to_the_recording_organization(make, session, ledger):
     inspector = make.actor("inspector")
     batch = make.batch(producer)
     body = payload("recall", [batch], {"reason": "农残超标"})
-    event, new = record_event(session, producer.user, body, request_digest(body), ledger=ledger)
+    event, new = record_event(session, producer.user, body, ledger=ledger)
     assert new
-    again, new = record_event(session, producer.user, body, request_digest(body), ledger=ledger)
+    again, new = record_event(session, producer.user, body, ledger=ledger)
     assert (again.id, new) == (event.id, False)
     with pytest.raises(ConflictError):
-        record_event(session, inspector.user, body, request_digest(body), ledger=ledger)
+        record_event(session, inspector.user, body, ledger=ledger)
 
 
 def test_transformation_arithmetic_is_exact(make, session, ledger):
@@ -51,7 +43,7 @@ def test_transformation_arithmetic_is_exact(make, session, ledger):
         body = {"id": uuid.uuid4(), "stage": "sorting", "occurred_at": dt.datetime.now(dt.UTC), "data": {},
                 "inputs": [{"batch": source.trace_code, "quantity": Decimal(qty), "uom": "KGM"}],
                 "outputs": [{"product": product.id, "lot": f"S{i}", "quantity": Decimal(qty), "uom": "KGM"}]}
-        record_transformation(session, producer.user, body, request_digest(body), ledger=ledger)
+        record_transformation(session, producer.user, body, ledger=ledger)
     session.expire_all()
     assert source.available == 0
     assert source.status == "consumed"

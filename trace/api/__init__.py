@@ -65,6 +65,7 @@ class RouteDoc:
     query: type[Schema] | None = None
     auth: bool = True
     produces: str = "application/json"
+    consumes: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = field(default=())
 
 
@@ -121,14 +122,16 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def json_body() -> Any:
+def json_body(accept: tuple[str, ...] = ("application/json",)) -> Any:
     """Return the parsed JSON body with exact decimals, or raise a clear error.
 
     Numbers become ints and Decimals, never binary floats; a number literal no field could
     take (longer than 64 characters, or like 1e50000000) is a 422 before anything reads it.
+    ``accept``: the JSON media types the route takes (capture also takes application/ld+json).
     """
-    if request.mimetype != "application/json":
-        raise UnsupportedMediaTypeError("Send the body as application/json.")
+    if request.mimetype not in accept:
+        media = (" 或 ".join(accept), " or ".join(accept))
+        raise UnsupportedMediaTypeError(f"请以 {media[0]} 发送请求体。Send the body as {media[1]}.")
     raw = request.get_data(cache=True)
     too_deep = f"The body's JSON is nested deeper than {MAX_JSON_DEPTH} levels."
     try:

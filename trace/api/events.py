@@ -35,13 +35,12 @@ class BulkOut(Schema):
 
 
 @route("/events", "POST", "Record a stage of one or more batches; the client-chosen id makes retries "
-       "idempotent (201 new, 200 replay, 409 same id with another body)", TAG,
+       "idempotent (201 new, 200 replay of the same content, 409 same id with other content)", TAG,
        body=EventIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
 def record_event() -> Any:
     user = current_user()
-    raw = json_body()
-    payload = load(EventIn(), raw)
-    event, new = svc.record_event(db.session(), user, payload, svc.request_digest(raw), ledger=ledger_config())
+    payload = load(EventIn(), json_body())
+    event, new = svc.record_event(db.session(), user, payload, ledger=ledger_config())
     return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")
 
 
@@ -50,9 +49,8 @@ def record_event() -> Any:
        body=TransformationIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
 def record_transformation() -> Any:
     user = current_user()
-    raw = json_body()
-    payload = load(TransformationIn(), raw)
-    event, new = svc.record_transformation(db.session(), user, payload, svc.request_digest(raw), ledger=ledger_config())
+    payload = load(TransformationIn(), json_body())
+    event, new = svc.record_transformation(db.session(), user, payload, ledger=ledger_config())
     return created(EventOut().dump(event), 201 if new else 200, Location=f"/api/v1/events/{event.id}")
 
 
@@ -72,7 +70,7 @@ def record_bulk() -> Any:
     for i, item in enumerate(body["events"]):
         schema = transformation_in if isinstance(item, dict) and "inputs" in item else event_in
         try:
-            items.append((schema.load(item), svc.request_digest(item)))
+            items.append(schema.load(item))
         except SchemaValidationError as exc:
             raise ValidationError(f"events[{i}] has invalid fields.",
                                   errors={"events": {i: exc.normalized_messages()}}) from exc

@@ -35,12 +35,17 @@ def export_epcis() -> Any:
                     headers={"Content-Disposition": f'inline; filename="{_name(query, "jsonld")}"'})
 
 
-@route("/capture", "POST", "Capture an EPCIS 2.0 document (validated against GS1's JSON Schema; all or nothing; "
-       "idempotent by eventID). Producers capture their own events, admins anyone's", TAG, status=201,
-       errors=(401, 403, 409, 413, 415, 422))
+CAPTURE_MEDIA = ("application/ld+json", "application/json")
+
+
+@route("/capture", "POST", "Capture an EPCIS 2.0 document sent as application/ld+json (EPCIS 2.0's REST binding) "
+       "or application/json (validated against GS1's JSON Schema; all or nothing). Idempotent by eventID; an "
+       "event without one is named by its CBV 2.0 event hash ID, which exports carry. The same id with the same "
+       "content is a replay, with other content a 409. Producers capture their own events, admins anyone's", TAG,
+       status=201, consumes=CAPTURE_MEDIA, errors=(401, 403, 409, 413, 415, 422))
 def capture() -> Any:
     user = current_user()
-    doc = json_body()
+    doc = json_body(CAPTURE_MEDIA)
     result = capture_document(db.session(), user, doc, ledger=ledger_config(),
                               limit=current_app.config["TRACE"].bulk_limit)
     return created(result, 201 if result["captured"] else 200)

@@ -24,7 +24,8 @@ _PARAM_TYPES = {
 _ERROR_TEXT = {
     400: "Malformed request", 401: "Missing or bad token", 403: "Not allowed for this role or organization",
     404: "Not found", 409: "Conflicts with recorded data", 413: "Body too large",
-    415: "Not application/json", 422: "Invalid fields (see errors)",
+    415: "Not a media type it takes (application/json; capture also application/ld+json)",
+    422: "Invalid fields (see errors)",
 }
 
 
@@ -43,8 +44,9 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
         op["parameters"] = [{"in": "query", "schema": doc.query}]
     if params:
         op.setdefault("parameters", []).extend(params)
-    if doc.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": doc.body}}}
+    if doc.body is not None or doc.consumes != ("application/json",):
+        body: Any = doc.body if doc.body is not None else {"type": "object"}
+        op["requestBody"] = {"required": True, "content": {media: {"schema": body} for media in doc.consumes}}
     success: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
     if doc.response is not None:
         schema: Any = {"type": "array", "items": doc.response} if doc.many else doc.response

@@ -4,7 +4,8 @@ Profile (docs/lineage.md, "EPCIS profile"):
 - identifiers are class-level (a batch is a lot): ``{PUBLIC_URL}/01/{gtin14}/10/{lot}`` (GS1 Digital
   Link on our resolver) for products with a GTIN, ``{PUBLIC_URL}/t/{code}`` otherwise, always in
   quantity lists; organizations are ``{PUBLIC_URL}/org/uscc/{credit code}`` (or ``/org/{id}``);
-- ``eventID`` is ``urn:uuid:{record id}``; ``bizStep`` the stage's CBV Web URI (``trace:`` for our
+- ``eventID`` is ``urn:uuid:{record id}`` (or the eventID a captured event came with, its CBV 2.0 event
+  hash ID when it had none); ``bizStep`` the stage's CBV Web URI (``trace:`` for our
   extensions); ``readPoint`` a ``geo:`` URI when the record has coordinates; temperatures become a
   ``sensorElementList``; shipping and receiving carry ``sourceList``/``destinationList`` parties;
 - ``trace:stage``, ``trace:org``, ``trace:actor``, ``trace:data`` (stage data, organization ids
@@ -102,7 +103,7 @@ def epcis_event(event: Any, batch_uris: dict[int, str], org_uris: dict[int, str]
     stage = stage_named(event.stage)
     out: dict[str, Any] = {
         "type": "TransformationEvent" if lines["input"] else "ObjectEvent",
-        "eventID": f"urn:uuid:{event.id}",
+        "eventID": event.epcis_event_id or f"urn:uuid:{event.id}",
         "eventTime": stamp(event.occurred_at),
         "eventTimeZoneOffset": CHINA_OFFSET,
         "recordTime": stamp(event.recorded_at),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from trace.models import Batch, Event, EventBatch, Product
+from trace.services.retry import record_id
 
 
 @dataclass(slots=True)
@@ -44,6 +45,7 @@ class EventRow:
     sensors: list[dict[str, Any]] | None
     attachments: list[dict[str, Any]]
     request_hash: str
+    epcis_event_id: str | None = None
     batches: list[BatchLine] = field(default_factory=list)
 
 
@@ -61,7 +63,7 @@ class Prefetched:
     """What a bulk request reads once for all its items: stored events by id, batches by code."""
 
     def __init__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
-        ids = [str(p["id"]) for p in payloads]
+        ids = [record_id(p["id"]) for p in payloads]
         self.events: dict[str, Event | EventRow] = {
             e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))
         }

@@ -25,12 +25,13 @@ from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import TraceCodeError, parse_trace_code
 from trace.errors import ConflictError, PayloadTooLargeError, PermissionDeniedError, TraceError, ValidationError
 from trace.interop import epcis
+from trace.interop.event_hash import event_hash_id
 from trace.models import Batch, Category, Event, Organization, Product, User
 from trace.models.organization import OrganizationKind, Role
 from trace.schemas.events import EventIn, TransformationIn
 from trace.services.batches import new_batch
 from trace.services.catalog import create_product
-from trace.services.events import record_authorized, record_event, record_transformation, request_digest
+from trace.services.events import record_authorized, record_event, record_transformation
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member, create_organization
 from trace.services.permissions import require_role
@@ -41,13 +42,21 @@ IMPORT_MEMBER = "epcis-import"
 
 
 def event_uuid(event_id: str) -> str:
-    """Return our record id for an eventID: the UUID of a urn:uuid, else a name-based UUID."""
+    """Return our record id for an eventID: the UUID of a urn:uuid, else a name-based UUID (UUIDv5).
+
+    An event without an eventID is named by its CBV 2.0 event hash ID (interop/event_hash.py).
+    """
     if event_id.lower().startswith("urn:uuid:"):
         try:
             return str(uuid.UUID(event_id[9:]))
         except ValueError:
             pass
     return str(uuid.uuid5(uuid.NAMESPACE_URL, event_id))
+
+
+def _kept(given: str, event_id: str) -> str | None:
+    """Return the eventID to keep for exports: None when it is our urn:uuid:{id} anyway."""
+    return None if given.lower() == f"urn:uuid:{event_id}" else given
 
 
 def _bare(step: str) -> str:
@@ -64,6 +73,7 @@ class _Capture:
         self.orgs: dict[str, Organization] = {}
         self.members: dict[int, User] = {}
         self.outputs = {q["epcClass"] for e in doc["epcisBody"]["eventList"] for q in e.get("outputQuantityList", [])}
+        self.context, self.events = doc.get("@context"), doc["epcisBody"]["eventList"]
 
     # --- master data -------------------------------------------------------------------------
     def org(self, uri: str) -> Organization:
@@ -184,44 +194,44 @@ class _Capture:
             return self.actor.organization
         raise ValidationError("Say whose event it is with trace:org.", errors={"trace:org": ["Required."]})
 
-    def _same(self, stored: Event, ev: dict[str, Any], stage: str) -> bool:
-        return stored.stage == stage and stored.occurred_at == epcis.parse_time(ev["eventTime"])
-
     def event(self, ev: dict[str, Any]) -> tuple[str, bool]:
-        """Record one EPCIS event; return our id and whether it is new."""
-        event_id = event_uuid(ev["eventID"]) if "eventID" in ev else None
-        if event_id is None:
-            raise ValidationError("Events need an eventID (captures are idempotent by it).",
-                                  errors={"eventID": ["Required."]})
+        """Record one EPCIS event; return our id and whether it is new.
+
+        A stored id is judged by the one retry rule when the event is recorded: the same content
+        returns it, other content is a 409.
+        """
+        try:
+            given = ev.get("eventID") or event_hash_id(ev, self.context, document_events=self.events)
+        except (IndexError, TypeError, AttributeError) as exc:  # a shape the schema allows but the hash cannot read
+            raise ValidationError("无法计算事件哈希标识，请提供 eventID。"
+                                  "Cannot compute the event hash ID; send an eventID.",
+                                  errors={"eventID": ["必填。Required."]}) from exc
+        event_id = event_uuid(given)
+        stored = self.session.get(Event, event_id)
         stage, data = self._stage_and_data(ev)
         data.update(epcis.extension_data(ev))
-        stored = self.session.get(Event, event_id)
-        if stored is not None:
-            if not self._same(stored, ev, stage):
-                raise ConflictError(f"eventID {ev['eventID']} was captured with other content.",
-                                    errors={"eventID": [ev["eventID"]]})
-            return event_id, False
         user = self.member(self._owner(ev))
         common = {"id": event_id, "stage": stage, "occurredAt": ev["eventTime"], "data": data}
         if ev.get("trace:location"):
             common["location"] = ev["trace:location"]
         try:
             if ev["type"] == "TransformationEvent":
-                return event_id, self._transformation(ev, user, common)
+                return event_id, self._transformation(ev, user, common, stored, _kept(given, event_id))
             body = {**common, "batches": [self.batch(q["epcClass"]).trace_code for q in ev.get("quantityList", [])],
                     "attachments": ev.get("trace:attachments") or []}
             if ev.get("trace:sensors"):
                 body["sensors"] = ev["trace:sensors"]
-            payload = EventIn().load(body)
+            payload = {**EventIn().load(body), "epcis_event_id": _kept(given, event_id)}
         except SchemaValidationError as exc:
             raise ValidationError("The event does not make a valid record.", errors=exc.normalized_messages()) from exc
         if self.actor.role == Role.ADMIN:
             record_authorized(self.session, user, [payload], ledger=self.ledger)
         else:
-            record_event(self.session, user, payload, request_digest(body), ledger=self.ledger)
-        return event_id, True
+            record_event(self.session, user, payload, ledger=self.ledger)
+        return event_id, stored is None
 
-    def _transformation(self, ev: dict[str, Any], user: User, common: dict[str, Any]) -> bool:
+    def _transformation(self, ev: dict[str, Any], user: User, common: dict[str, Any], stored: Event | None,
+                        kept: str | None) -> bool:
         inputs = [{"batch": self.batch(q["epcClass"]).trace_code, "quantity": epcis.exact(q["quantity"]),
                    "uom": q.get("uom")} for q in ev.get("inputQuantityList", [])]
         outputs, codes = [], []
@@ -230,18 +240,18 @@ class _Capture:
             if md is None:
                 raise ValidationError(f"Describe output {q['epcClass']} in the master data.",
                                       errors={"outputQuantityList": [q["epcClass"]]})
-            if self.find_batch(q["epcClass"]) is not None:
+            if stored is None and self.find_batch(q["epcClass"]) is not None:  # a retry made them
                 raise ConflictError(f"Output {q['epcClass']} exists already: outputs are always new batches.")
             product = self.product(self.org(md["organization"]), md.get("product") or {})
             outputs.append({"product": product.id, "lot": md["lot"], "quantity": epcis.exact(q["quantity"]),
                             "uom": q.get("uom") or md["uom"], "origin": md.get("origin")})
             codes.append(self._code(q["epcClass"]))
         body = {**common, "inputs": inputs, "outputs": [{k: v for k, v in o.items() if v is not None} for o in outputs]}
-        payload = TransformationIn().load(body)
+        payload = {**TransformationIn().load(body), "epcis_event_id": kept}
         for line, code in zip(payload["outputs"], codes, strict=True):
             line["code"] = code
-        record_transformation(self.session, user, payload, request_digest(body), ledger=self.ledger)
-        return True
+        record_transformation(self.session, user, payload, ledger=self.ledger)
+        return stored is None
 
 
 def capture_document(session: Session, actor: User, doc: Any, *, ledger: LedgerConfig, limit: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from trace.codes.uscc import uscc_check_character
 from trace.models import Batch, Organization, User
 from trace.services.batches import register_batch
 from trace.services.catalog import create_product, seed_categories
-from trace.services.events import record_event, record_transformation, request_digest
+from trace.services.events import record_event, record_transformation
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member, create_organization
 
@@ -64,7 +64,7 @@ class _Chain:
             "data": data,
             "attachments": [],
         }
-        record_event(self.session, user, payload, request_digest(payload), ledger=self.ledger)
+        record_event(self.session, user, payload, ledger=self.ledger)
 
     def transform(
         self,
@@ -83,7 +83,7 @@ class _Chain:
             "inputs": [{"batch": b.trace_code, "quantity": Decimal(q), "uom": b.uom} for b, q in inputs],
             "outputs": [{**o, "quantity": Decimal(o["quantity"])} for o in outputs],
         }
-        event, _ = record_transformation(self.session, user, payload, request_digest(payload), ledger=self.ledger)
+        event, _ = record_transformation(self.session, user, payload, ledger=self.ledger)
         return [eb.batch for eb in event.batches if eb.role == "output"]
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from decimal import Decimal
 from typing import Any, cast
 
@@ -14,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from trace.db import utcnow
 from trace.errors import (
-    ConflictError,
     NotFoundError,
     PermissionDeniedError,
     QuantityError,
@@ -31,32 +28,18 @@ from trace.services.compliance import check_event
 from trace.services.keys import LedgerConfig
 from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
 from trace.services.permissions import can_read_event, require_batch_write
+from trace.services.retry import content_digest, judge_retry, once_more_on_race, record_id
 from trace.services.templates import check_stage_data
 from trace.stages import stage as stage_named
 
 
-def request_digest(payload: Any) -> str:
-    """Return a digest of a parsed request body that ignores key order and whitespace."""
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+def _sent(payload: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Return canonical stage data without the template versions it was checked against.
 
-
-def _replay(
-    session: Session, actor: User, event_id: str, digest: str, prefetched: Prefetched | None = None
-) -> RecordedEvent | None:
-    """Return the stored event for a retried id, or raise if the id was used for another body.
-
-    A retry comes from the organization that recorded the event; the same body from anyone
-    else is not theirs to replay (and must not read as recorded for them).
+    A retry is judged on this: the versions say how the content was checked, not what it is, so
+    an honest retry after a template change (or an export captured back) is not a conflict.
     """
-    event = prefetched.events.get(event_id) if prefetched else session.get(Event, event_id)
-    if event is None:
-        return None
-    if event.request_hash != digest or event.organization_id != actor.organization_id:
-        raise ConflictError(
-            f"Event {event_id} was already recorded with a different body.", errors={"id": ["Already used."]}
-        )
-    return event
+    return {k: v for k, v in data.items() if k != "templates"} if "templates" in data else data
 
 
 def _batches_by_code(
@@ -115,7 +98,7 @@ def _require_canonical(payload: dict[str, Any], data: dict[str, Any]) -> None:
 def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str) -> dict[str, Any]:
     stage = stage_named(payload["stage"])
     return {
-        "id": str(payload["id"]),
+        "id": record_id(payload["id"]),
         "stage": stage.name,
         "biz_step": stage.biz_step,
         "organization_id": actor.organization_id,
@@ -127,6 +110,7 @@ def _event_fields(actor: User, payload: dict[str, Any], data: dict[str, Any], di
         "sensors": jsonable(payload.get("sensors")),
         "attachments": payload.get("attachments") or [],
         "request_hash": digest,
+        "epcis_event_id": payload.get("epcis_event_id"),
     }
 
 
@@ -144,20 +128,19 @@ def _event_rows(
     session: Session,
     actor: User,
     payload: dict[str, Any],
-    digest: str,
     *,
     authorized: bool = False,
     prefetched: Prefetched | None = None,
 ) -> tuple[Event | EventRow, bool]:
     """Validate and store one event (not yet in the log); return it and whether it is new.
 
+    A stored id is judged by the retry rule (services/retry.py) once the content is validated.
     ``authorized``: the caller has already checked the actor may record it on these batches.
     ``prefetched``: a bulk request's events and batches, read once; the new event is then an
     ``EventRow`` that ``record_bulk`` writes with the others and checks afterwards.
     """
-    replayed = _replay(session, actor, str(payload["id"]), digest, prefetched)
-    if replayed is not None:
-        return replayed, False
+    event_id = record_id(payload["id"])
+    stored = prefetched.events.get(event_id) if prefetched else session.get(Event, event_id)
     stage = payload["stage"]
     named = stage_named(stage)
     if named.transformation_only:
@@ -177,11 +160,14 @@ def _event_rows(
         )
     found = _batches_by_code(session, payload["batches"], "batches", prefetched=prefetched)
     batches = [found[c] for c in payload["batches"]]
+    data = _stage_data(session, stage, payload["data"], batches, fill=payload.get("device_signature") is None)
+    _require_canonical(payload, data)
+    digest = content_digest({**payload, "data": _sent(payload, data)})
+    if stored is not None:
+        return judge_retry(stored, actor.organization_id, digest), False
     for batch in batches:
         if not authorized:
             require_batch_write(actor, batch, stage)
-    data = _stage_data(session, stage, payload["data"], batches, fill=payload.get("device_signature") is None)
-    _require_canonical(payload, data)
     check_cited(session, payload.get("attachments") or [])
     named.apply(session, data, batches)
     if prefetched is not None:
@@ -200,13 +186,17 @@ def _event_rows(
 
 
 def record_event(
-    session: Session, actor: User, payload: dict[str, Any], digest: str, *, ledger: LedgerConfig
+    session: Session, actor: User, payload: dict[str, Any], *, ledger: LedgerConfig
 ) -> tuple[Event, bool]:
     """Record one stage of one or more batches, signed and logged; return it and whether it is new."""
-    event, new = _event_rows(session, actor, payload, digest)
-    if new:
-        append(session, ledger, [_pending(session, ledger, event, payload)])
-    return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
+
+    def record() -> tuple[Event, bool]:
+        event, new = _event_rows(session, actor, payload)
+        if new:
+            append(session, ledger, [_pending(session, ledger, event, payload)])
+        return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
+
+    return once_more_on_race(session, record)
 
 
 def _pending(session: Session, ledger: LedgerConfig, event: RecordedEvent, payload: dict[str, Any]) -> PendingRecord:
@@ -218,16 +208,20 @@ def _pending(session: Session, ledger: LedgerConfig, event: RecordedEvent, paylo
 
 
 def _transformation_rows(
-    session: Session, actor: User, payload: dict[str, Any], digest: str, ledger: LedgerConfig
+    session: Session, actor: User, payload: dict[str, Any], ledger: LedgerConfig
 ) -> tuple[RecordedEvent, bool]:
     """Consume quantities of input batches and create output batches in one event (not yet logged)."""
-    replayed = _replay(session, actor, str(payload["id"]), digest)
-    if replayed is not None:
-        return replayed, False
+    stored = session.get(Event, record_id(payload["id"]))
     stage = payload["stage"]
     assert stage_named(stage).transformation
     lines = payload["inputs"]
-    found = _batches_by_code(session, [line["batch"] for line in lines], "inputs", lock=True)
+    found = _batches_by_code(session, [line["batch"] for line in lines], "inputs", lock=stored is None)
+    if stored is None:  # a simultaneous retry may have committed while this one waited for the inputs' lock
+        stored = session.get(Event, record_id(payload["id"]))
+    data = _stage_data(session, stage, payload["data"], [found[line["batch"]] for line in lines])
+    digest = content_digest({**payload, "data": _sent(payload, data)})
+    if stored is not None:
+        return judge_retry(stored, actor.organization_id, digest), False
     errors: dict[int, Any] = {}
     for i, line in enumerate(lines):
         batch = found[line["batch"]]
@@ -242,7 +236,6 @@ def _transformation_rows(
             errors[i] = {"batch": [f"Batch {batch.trace_code} is {batch.status}."]}
     if errors:
         raise QuantityError("An input cannot supply what the transformation consumes.", errors={"inputs": errors})
-    data = _stage_data(session, stage, payload["data"], [found[line["batch"]] for line in lines])
 
     outputs = []
     for i, line in enumerate(payload["outputs"]):
@@ -306,35 +299,45 @@ def allocate(consumed: Decimal, outputs: list[Decimal]) -> list[Decimal]:
 
 
 def record_transformation(
-    session: Session, actor: User, payload: dict[str, Any], digest: str, *, ledger: LedgerConfig
+    session: Session, actor: User, payload: dict[str, Any], *, ledger: LedgerConfig
 ) -> tuple[Event, bool]:
     """Process, split or merge batches in one signed, logged event."""
-    event, new = _transformation_rows(session, actor, payload, digest, ledger)
-    if new:
-        append(session, ledger, [pending_for_event(session, ledger, event)])
-    return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
+
+    def record() -> tuple[Event, bool]:
+        event, new = _transformation_rows(session, actor, payload, ledger)
+        if new:
+            append(session, ledger, [pending_for_event(session, ledger, event)])
+        return cast(Event, event), new  # without a bulk request's prefetching, always a stored Event
+
+    return once_more_on_race(session, record)
 
 
 def record_bulk(
-    session: Session, actor: User, items: list[tuple[dict[str, Any], str]], *, ledger: LedgerConfig
+    session: Session, actor: User, payloads: list[dict[str, Any]], *, ledger: LedgerConfig
 ) -> list[tuple[Event | EventRow, bool, int | None]]:
     """Record many events and transformations, all or nothing, appended to the log together.
 
     Returns each item's event, whether it is new, and its log index.
     """
+    return once_more_on_race(session, lambda: _record_bulk(session, actor, payloads, ledger))
+
+
+def _record_bulk(
+    session: Session, actor: User, payloads: list[dict[str, Any]], ledger: LedgerConfig
+) -> list[tuple[Event | EventRow, bool, int | None]]:
     results: list[tuple[RecordedEvent, bool]] = []
     event: RecordedEvent
     pending: list[PendingRecord] = []
     unwritten: list[EventRow] = []
-    prefetched = Prefetched(session, [payload for payload, _ in items])
-    for i, (payload, digest) in enumerate(items):
+    prefetched = Prefetched(session, payloads)
+    for i, payload in enumerate(payloads):
         try:
             if "inputs" in payload:  # reads the database: what came before it must be there
                 _write_and_check(session, unwritten)
-                event, new = _transformation_rows(session, actor, payload, digest, ledger)
+                event, new = _transformation_rows(session, actor, payload, ledger)
                 prefetched.events[event.id] = event
             else:
-                event, new = _event_rows(session, actor, payload, digest, prefetched=prefetched)
+                event, new = _event_rows(session, actor, payload, prefetched=prefetched)
                 if new and isinstance(event, EventRow):
                     unwritten.append(event)
             if new:
@@ -367,11 +370,15 @@ def record_authorized(
 ) -> list[Event]:
     """Record events the caller has authorized (a recall reaching other organizations' batches), signed and logged.
 
-    A payload whose id was recorded with the same body is a replay: returned, not logged again.
+    A payload whose id was recorded with the same content is a replay: returned, not logged again.
     """
-    rows = [_event_rows(session, actor, payload, request_digest(payload), authorized=True) for payload in payloads]
-    append(session, ledger, [pending_for_event(session, ledger, event) for event, new in rows if new])
-    return [cast(Event, event) for event, _ in rows]  # without prefetching, stored Events
+
+    def record() -> list[Event]:
+        rows = [_event_rows(session, actor, payload, authorized=True) for payload in payloads]
+        append(session, ledger, [pending_for_event(session, ledger, event) for event, new in rows if new])
+        return [cast(Event, event) for event, _ in rows]  # without prefetching, stored Events
+
+    return once_more_on_race(session, record)
 
 
 def read_event(session: Session, actor: User, event_id: str) -> Event:

@@ -32,9 +32,10 @@ from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
 from trace.schemas.printing import MAX_LABELS
-from trace.services.events import record_authorized, record_event, request_digest
+from trace.services.events import record_authorized, record_event
 from trace.services.keys import LedgerConfig
 from trace.services.labels import get_run, run_units, unit_url
+from trace.services.retry import record_id
 from trace.stages import names
 from trace.stages.certificate import Certificate
 
@@ -176,47 +177,37 @@ def issue_certificate(
     contact; what is left out comes from the batch and its organization.
     """
     require_issuer(actor, batch)
-    if "id" in fields:
-        replayed = _replay(session, actor, batch, fields)
-        if replayed is not None:
-            return certificate_view(replayed, batch, public_url), False
-    _check_batch(session, batch)
+    stored = session.get(Event, record_id(fields["id"])) if "id" in fields else None
+    if stored is None:
+        _check_batch(session, batch)
+    # A retry is judged on what the client sent: what it left out (number, quantity, contact,
+    # the time) is what the first issue filled in, so the one retry rule compares like with like.
+    filled = _filled(stored, fields)
     payload = {
         "id": fields.get("id") or uuid.uuid4(),
         "stage": Certificate.name,
         "batches": [batch.trace_code],
-        "occurred_at": utcnow(),
-        "data": _certificate_data(batch, fields),
+        "occurred_at": stored.occurred_at if stored is not None else utcnow(),
+        "data": _certificate_data(batch, filled),
         "attachments": [],
     }
     if actor.role == Role.ADMIN:
         # An administrator records for another organization's batch; the permission is checked above.
         (event,) = record_authorized(session, actor, [payload], ledger=ledger)
     else:
-        event, _ = record_event(session, actor, payload, request_digest(payload), ledger=ledger)
-    return certificate_view(event, batch, public_url), True
+        event, _ = record_event(session, actor, payload, ledger=ledger)
+    return certificate_view(event, batch, public_url), stored is None
 
 
-def _replay(session: Session, actor: User, batch: Batch, fields: dict[str, Any]) -> Event | None:
-    """Return the certificate a retried id issued, or raise if the id was used for something else."""
-    event = session.get(Event, str(fields["id"]))
-    if event is None:
-        return None
-    data = event.data or {}
-    same = (
-        event.stage == Certificate.name
-        and event.organization_id == actor.organization_id
-        and any(eb.batch_id == batch.id and eb.role == "subject" for eb in event.batches)
-        and set(fields["basis"]) == set(data.get("basis", []))
-        and all(str(fields[k]) == str(data.get(k)) for k in ("number", "uom", "origin", "contact") if k in fields)
-        and ("quantity" not in fields or Decimal(str(data.get("quantity"))) == fields["quantity"])
-    )
-    if not same:
-        raise ConflictError(
-            f"记录 {event.id} 已用于其他内容。Record id {event.id} was already used for something else.",
-            errors={"id": ["Already used. 已被使用。"]},
-        )
-    return event
+def _filled(stored: Event | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """Return the request's fields with what a first issue filled in for those it left out."""
+    if stored is None:
+        return fields
+    data = stored.data or {}
+    filled = {k: data[k] for k in ("number", "uom", "origin", "contact") if data.get(k) is not None}
+    if data.get("quantity") is not None:
+        filled["quantity"] = Decimal(str(data["quantity"]))
+    return {**filled, **fields}
 
 
 def _check_batch(session: Session, batch: Batch) -> None:

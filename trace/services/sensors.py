@@ -23,7 +23,7 @@ from trace.errors import NotFoundError, ValidationError
 from trace.ledger.numbers import GrammarError, canonical_decimal, loads_exact
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import OrganizationKind
-from trace.services.events import record_authorized, record_event, request_digest
+from trace.services.events import record_authorized, record_event
 from trace.services.keys import LedgerConfig
 from trace.services.organizations import add_member
 from trace.stages import names
@@ -117,7 +117,7 @@ def attach_readings(session: Session, ledger: LedgerConfig, org_id: int, target:
     gateway = _gateway(session, org)
     if vehicle:  # the shipping record is the authority: the shipper may no longer hold the batches
         return record_authorized(session, gateway, [payload], ledger=ledger)[0]
-    event, _ = record_event(session, gateway, payload, request_digest(payload), ledger=ledger)
+    event, _ = record_event(session, gateway, payload, ledger=ledger)
     return event
 
 
