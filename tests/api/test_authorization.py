@@ -75,6 +75,22 @@ def _batch(w: World) -> Request:
     return "POST", "/api/v1/batches", {"product": product.id, "lot": "M-1", "quantity": "10", "uom": "KGM"}
 
 
+def _change_product(w: World) -> Request:
+    product = w.make.product(w.producer)
+    return "PATCH", f"/api/v1/products/{product.id}", {"name": "改名番茄"}
+
+
+def _correct(w: World) -> Request:
+    import sqlalchemy as sa
+
+    from trace.models import Event, EventBatch
+
+    batch = w.make.batch(w.producer)
+    registration = w.session.scalar(sa.select(Event.id).join(EventBatch, EventBatch.event_id == Event.id)
+                                    .where(Event.stage == "registration", EventBatch.batch_id == batch.id))
+    return "POST", f"/api/v1/events/{registration}/corrections", {"fields": {"lot": "FIX-1"}, "reason": "录入错误"}
+
+
 def _event(stage: str, data: dict[str, Any]) -> Callable[[World], Request]:
     def build(w: World) -> Request:
         return "POST", "/api/v1/events", event_body(stage, [w.make.batch(w.producer)], data)
@@ -150,7 +166,9 @@ MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, in
     "create-category": (_category, (401, 403, 403, 403, 201)),
     "change-template": (_template, (401, 403, 403, 403, 200)),
     "create-product": (_product, (401, 201, 201, 403, 403)),
+    "change-product": (_change_product, (401, 403, 200, 403, 403)),
     "register-batch": (_batch, (401, 403, 201, 403, 403)),
+    "correct-record": (_correct, (401, 403, 201, 403, 403)),
     "event-harvest": (_event("harvest", {"quantity": "10", "uom": "KGM"}), (401, 403, 201, 403, 403)),
     "event-inspection": (_event("inspection", INSPECTION), (401, 403, 201, 201, 403)),
     "event-recall": (_event("recall", {"reason": "农残超标"}), (401, 403, 201, 201, 403)),
@@ -178,7 +196,8 @@ COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/memb
            ("POST", "/batches"), ("POST", "/events"), ("POST", "/transformations"), ("POST", "/events/bulk"),
            ("POST", "/batches/<code>/labels"), ("POST", "/batches/<code>/certificate"),
            ("POST", "/batches/<code>/recalls"), ("POST", "/organizations/<id:org_id>/keys/rotate"),
-           ("POST", "/devices"), ("POST", "/compliance/run"), ("PUT", "/categories/<code>/template")}
+           ("POST", "/devices"), ("POST", "/compliance/run"), ("PUT", "/categories/<code>/template"),
+           ("PATCH", "/products/<id:product_id>"), ("POST", "/events/<uuid:event_id>/corrections")}
 
 
 @pytest.fixture()

@@ -86,3 +86,23 @@ def test_corrections_are_checked_and_only_the_recording_organization_makes_them(
     assert_problem(correct(client, producer, reg, {"fields": {"quantity": "0"}, "reason": "r"}), 422, "validation")
     assert_problem(correct(client, producer, str(uuid.uuid4()), {"void": True, "reason": "r"}), 404, "not-found")
     assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == before
+
+
+def test_a_product_changes_only_through_a_signed_product_record(client, make, session, app):
+    producer, other = make.actor("producer"), make.actor("producer")
+    batch = make.batch(producer)
+    product_id = batch.product_id
+    before = session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.stage == "product"))
+    change = {"name": "高山番茄", "brand": "石仓", "certifications": [{"kind": "green_food", "number": "LB-1"}]}
+    assert_problem(client.patch(f"/api/v1/products/{product_id}", json=change, headers=other.headers),
+                   403, "forbidden")
+    r = client.patch(f"/api/v1/products/{product_id}", json=change, headers=producer.headers)
+    assert r.status_code == 200, r.json
+    assert (r.json["name"], r.json["brand"]) == ("高山番茄", "石仓")
+    again = client.patch(f"/api/v1/products/{product_id}", json=change, headers=producer.headers)
+    assert again.status_code == 200  # unchanged: no new record
+    records = session.scalars(sa.select(Event).where(Event.stage == "product").order_by(Event.recorded_at)).all()
+    assert len(records) == before + 1 and records[-1].data["name"] == "高山番茄"
+    page = client.get(f"/t/{batch.trace_code}", headers=JSON).json
+    assert page["product"]["name"] == "高山番茄" and page["verification"]["verified"] is True
+    assert audit_log(session, app.config["TRACE"].log_origin, workers=1).ok

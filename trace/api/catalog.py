@@ -8,7 +8,7 @@ from flask import jsonify
 
 from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
-from trace.schemas.catalog import CategoryIn, CategoryOut, ProductIn, ProductOut, ProductQuery
+from trace.schemas.catalog import CategoryIn, CategoryOut, ProductChange, ProductIn, ProductOut, ProductQuery
 from trace.schemas.templates import TemplateIn, TemplateOut, TemplateQuery, TemplateVersionOut, stored_steps
 from trace.services import catalog as svc
 from trace.services import templates
@@ -78,3 +78,13 @@ def create_product() -> Any:
 def get_product(product_id: int) -> Any:
     current_user()
     return jsonify(ProductOut().dump(svc.get_product(db.session(), product_id)))
+
+
+@route("/products/<id:product_id>", "PATCH", "Change a product's master data (name, English name, brands, "
+       "certifications) of your organization: signed as a new product record, shown on every page of its batches",
+       TAG, body=ProductChange, response=ProductOut, errors=(401, 403, 404, 422))
+def change_product(product_id: int) -> Any:
+    user = current_user()
+    changes = load(ProductChange(), json_body())
+    product = svc.change_product(db.session(), user, product_id, changes, ledger=ledger_config())
+    return jsonify(ProductOut().dump(product))

@@ -86,3 +86,13 @@ class ProductOut(Schema):
     brand = fields.String()
     certifications = fields.Raw()
     created_at = UTCDateTimeOut(data_key="createdAt")
+
+
+class ProductChange(Schema):
+    """The master data a producer may change; each change is a new signed product record."""
+
+    name = Text(200)
+    name_en = Text(200, min_len=0, data_key="nameEn", allow_none=True)
+    regional_brand = Text(100, min_len=0, data_key="regionalBrand", allow_none=True)
+    brand = Text(100, min_len=0, allow_none=True)
+    certifications = fields.List(fields.Nested(Certification))

@@ -14,8 +14,8 @@ from trace.models.organization import Role
 from trace.schemas.catalog import Certification
 from trace.schemas.templates import stored_steps
 from trace.services.keys import LedgerConfig
-from trace.services.permissions import require_role
-from trace.services.registration import log_registrations, product_event
+from trace.services.permissions import require_own_organization, require_role
+from trace.services.registration import log_registrations, product_data, product_event
 from trace.services.template_seeds import with_extra_fields
 from trace.services.templates import add_version
 from trace.services.templates import get_category as get_category  # callers import it from here too
@@ -123,6 +123,23 @@ def create_product(session: Session, actor: User, fields: dict[str, Any], *, led
     session.add(product)
     session.flush()
     sign_product(session, actor, product, ledger)
+    return product
+
+
+def change_product(session: Session, actor: User, product_id: int, changes: dict[str, Any], *,
+                   ledger: LedgerConfig) -> Product:
+    """Change a product's master data and sign it as a new product record (producers of its organization)."""
+    product = get_product(session, product_id)
+    require_own_organization(actor, product.organization_id, f"Product {product.id}")
+    before = product_data(product)
+    for key in ("name", "name_en", "regional_brand", "brand"):
+        if key in changes:
+            setattr(product, key, changes[key])
+    if "certifications" in changes:
+        product.certifications = Certification(many=True).dump(changes["certifications"])
+    if product_data(product) != before:  # an unchanged product makes no record
+        session.flush()
+        sign_product(session, actor, product, ledger)
     return product
 
 
