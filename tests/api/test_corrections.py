@@ -106,3 +106,22 @@ def test_a_product_changes_only_through_a_signed_product_record(client, make, se
     page = client.get(f"/t/{batch.trace_code}", headers=JSON).json
     assert page["product"]["name"] == "高山番茄" and page["verification"]["verified"] is True
     assert audit_log(session, app.config["TRACE"].log_origin, workers=1).ok
+
+
+def test_exports_carry_the_corrected_values_and_leave_voided_records_out(client, make, session):
+    producer, inspector = make.actor("producer"), make.actor("inspector")
+    batch = make.batch(producer)
+    storage = event_body("storage", [batch], {"warehouse": "一号冷库"})
+    packing = event_body("packing", [batch], {"packageType": "纸箱"})
+    for body in (storage, packing):
+        assert client.post("/api/v1/events", json=body, headers=producer.headers).status_code == 201
+    fixed = correct(client, producer, storage["id"], {"fields": {"warehouse": "二号冷库"}, "reason": "库号写错"})
+    assert fixed.status_code == 201
+    assert correct(client, producer, packing["id"], {"void": True, "reason": "重复录入"}).status_code == 201
+    doc = client.get("/api/v1/exports/epcis", query_string={"batch": batch.trace_code},
+                     headers=inspector.headers).get_json()
+    events = {e["eventID"].removeprefix("urn:uuid:"): e for e in doc["epcisBody"]["eventList"]}
+    assert packing["id"] not in events and events[storage["id"]]["trace:data"]["warehouse"] == "二号冷库"
+    csv = client.get("/api/v1/exports/kde.csv", query_string={"batch": batch.trace_code},
+                     headers=inspector.headers).get_data(as_text=True)
+    assert storage["id"] in csv and packing["id"] not in csv

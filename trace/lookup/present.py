@@ -9,7 +9,7 @@ from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
 from trace.schemas.stage_extra import NamedTemplates
 from trace.services.compliance_rules import decimal, fmt
-from trace.services.corrections import effective_data
+from trace.services.corrections import current_events, effective_data
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
 from trace.services.lookup import PublicRecord
@@ -175,34 +175,12 @@ def _unit(unit: UnitScan | None, threshold: int) -> dict[str, Any] | None:
             "warning": unit.scan_count > threshold}
 
 
-class _Corrected:
-    """An event as its corrections leave it: the same record, with the corrected data."""
-
-    def __init__(self, event: Event, data: dict[str, Any]) -> None:
-        self._event, self.data = event, data
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._event, name)
-
-
-def _current(events: list[Event], corrections: list[dict[str, Any]]) -> list[Any]:
-    """Return the events that still count (not voided), with their data as corrected."""
-    if not corrections:
-        return events
-    out: list[Any] = []
-    for event in events:
-        data, corrected, void = effective_data(event, corrections)
-        if not void:
-            out.append(_Corrected(event, data) if corrected else event)
-    return out
-
-
 def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
     """Return the batch's page content, localised: all of it but what depends on the code looked up."""
     batch, names = record.batch, record.organizations
     producer = names.get(batch.organization_id) or batch.organization
     corrections = [e.data for e in record.events if e.stage == "correction"]
-    current = _current(record.events, corrections)
+    current = current_events(record.events, corrections)
     return {
         "lang": t.lang,
         "product": _product(batch, t), "batch": _batch(batch, t),

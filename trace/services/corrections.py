@@ -49,6 +49,28 @@ def effective_data(event: Event, corrections: Iterable[dict[str, Any]]) -> tuple
     return data, corrected, void
 
 
+class Corrected:
+    """An event as its corrections leave it: the same record, with the corrected data."""
+
+    def __init__(self, event: Event, data: dict[str, Any]) -> None:
+        self._event, self.data = event, data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._event, name)
+
+
+def current_events(events: list[Event], corrections: list[dict[str, Any]]) -> list[Any]:
+    """Return the events that still count (not voided), with their data as corrected."""
+    if not corrections:
+        return events
+    out: list[Any] = []
+    for event in events:
+        data, corrected, void = effective_data(event, corrections)
+        if not void:
+            out.append(Corrected(event, data) if corrected else event)
+    return out
+
+
 def _digest(target: str, body: dict[str, Any]) -> str:
     """Return the digest of a correction's content: a retry with the same id must match it."""
     return hashlib.sha256(canonical({"record": target, **jsonable(body)})).hexdigest()

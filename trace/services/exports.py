@@ -15,6 +15,7 @@ from trace.interop.kde import KdeRow, kde_rows
 from trace.models import Batch, Event, EventBatch, LogEntry, Organization, Product, User
 from trace.models.organization import Role
 from trace.services.batches import find_batch
+from trace.services.corrections import current_events
 from trace.services.lineage import downstream_ids, upstream_ids
 from trace.services.permissions import can_read_batch
 from trace.services.templates import named_templates
@@ -51,7 +52,12 @@ def select_events(session: Session, actor: User, scope: dict[str, Any]) -> list[
         selectinload(Event.batches).selectinload(EventBatch.batch).selectinload(Batch.product)
         .selectinload(Product.category)
     ).order_by(Event.occurred_at, Event.recorded_at, Event.id)
-    return list(session.scalars(query))
+    events = list(session.scalars(query))
+    chosen = {e.id for e in events}
+    stored: Any = session.scalars(sa.select(Event.data).where(Event.stage == "correction")
+                                  .order_by(Event.recorded_at, Event.id))
+    corrections = [d for d in stored if d.get("record") in chosen]
+    return current_events(events, corrections)  # as corrected; voided records left out
 
 
 def _organizations(session: Session, events: list[Event], batches: dict[int, Batch]) -> dict[int, Organization]:
