@@ -143,3 +143,37 @@ def test_existing_templates_become_version_1_and_the_seeded_fields_version_2(fre
     with fresh_app.app_context(), db.engine.connect() as conn:
         restored = dict(conn.execute(sa.select(old.c.code, old.c.template)).all())
     assert restored == {"tea": tea, "honey": honey}
+
+
+def test_batches_and_products_older_than_their_records_are_backfilled_signed_by_the_log_key(fresh_app):
+    from trace.services.audit import audit_log
+
+    flask_db(fresh_app, "upgrade", "t3logtip")
+    at = "2025-09-01 00:00:00.000000"
+    with fresh_app.app_context(), db.engine.begin() as conn:
+        template = json.dumps([{"stage": "harvest", "requires": []}])
+        conn.execute(sa.text("INSERT INTO categories (id, code, name_zh, name_en, template) VALUES "
+                             "(1, 'tea', '茶叶', 'Tea', :t)"), {"t": template})
+        conn.execute(sa.text("INSERT INTO organizations (id, kind, name, province, county, created_at) VALUES "
+                             "(1, 'cooperative', '茶叶合作社', '浙江省', '松阳县', :at)"), {"at": at})
+        conn.execute(sa.text("INSERT INTO products (id, organization_id, category_id, name, certifications, "
+                             "created_at) VALUES (1, 1, 1, '松阳银猴', '[]', :at)"), {"at": at})
+        conn.execute(sa.text(
+            "INSERT INTO batches (id, trace_code, product_id, organization_id, custodian_id, lot, quantity, available, "
+            "uom, status, disposition, created_at) VALUES (1, 'J3HP2NND98E34', 1, 1, 1, 'T-1', 25, 25, 'KGM', "
+            "'active', 'active', :at)"), {"at": at})
+    flask_db(fresh_app, "upgrade")
+    with fresh_app.app_context():
+        rows = db.session.execute(sa.text(
+            "SELECT e.stage, e.data, e.organization_id FROM events e ORDER BY e.recorded_at")).all()
+        records = {stage: (json.loads(data) if isinstance(data, str) else data, org) for stage, data, org in rows}
+        assert set(records) == {"product", "registration"}
+        assert records["registration"][0] | {"product": None} == {
+            "product": None, "organization": "1", "lot": "T-1", "quantity": "25", "uom": "KGM", "backfilled": True}
+        assert records["registration"][0]["product"]["name"] == "松阳银猴"
+        assert records["product"][0]["backfilled"] is True and records["product"][1] == 1
+        record_id = db.session.scalar(sa.text("SELECT record_id FROM products WHERE id = 1"))
+        assert record_id == db.session.scalar(sa.text("SELECT id FROM events WHERE stage = 'product'"))
+        report = audit_log(db.session, fresh_app.config["TRACE"].log_origin, workers=1)
+        assert report.ok, [str(f) for f in report.findings]
+        db.session.remove()
