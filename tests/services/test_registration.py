@@ -192,3 +192,28 @@ def test_a_batch_without_registration_is_named_until_backfilled_by_the_log_key(c
     assert key.role == "log"
     assert page_verification(client, code)["verified"] is True
 
+
+
+def test_the_audit_bundle_carries_the_shown_facts_and_its_verifier_compares_them(client, make, session, app):
+    producer, inspector = make.actor("producer"), make.actor("inspector")
+    batch = make.batch(producer)
+    fix = client.post(f"/api/v1/events/{registration_of(session, batch.id).id}/corrections",
+                      json={"fields": {"lot": "L-FIX"}, "reason": "批号写错"}, headers=producer.headers)
+    assert fix.status_code == 201, fix.json
+    log_vkey = next(k["vkey"] for k in client.get("/api/v1/log/keys").json if k["role"] == "log")
+
+    def bundle():
+        r = client.get(f"/api/v1/batches/{batch.trace_code}/audit-bundle", headers=inspector.headers)
+        assert r.status_code == 200
+        return r.json
+
+    clean = bundle()
+    assert clean["facts"][batch.trace_code]["lot"] == "L-FIX"
+    assert ledger_lib.verify_bundle(clean, log_vkey).ok  # the correction in the bundle explains the new lot
+    session.execute(sa.text("UPDATE batches SET quantity = 7, available = 7 WHERE id = :id"), {"id": batch.id})
+    session.commit()
+    session.expire_all()
+    report = ledger_lib.verify_bundle(bundle(), log_vkey)
+    assert [(p.code, p.index) for p in report.problems] == [
+        ("facts", entry_of(session, registration_of(session, batch.id).id)[0].index)]
+    assert "quantity" in report.problems[0].reason

@@ -8,7 +8,8 @@ Format ``suyuan-audit-bundle/v1`` (also in ``docs/audit-bundle.md``)::
       "checkpoint": "<C2SP signed note: tlog-checkpoint signed by the log key>",
       "batches": ["<trace code>", ...],
       "keys": [{"name", "vkey", "role", "org", "createdAt", "revokedAt"}, ...],
-      "entries": [{"index": 17, "leaf": "<base64 leaf bytes>", "proof": ["<base64>", ...]}, ...]
+      "entries": [{"index": 17, "leaf": "<base64 leaf bytes>", "proof": ["<base64>", ...]}, ...],
+      "facts": {"<trace code>": {"product": 3, "organization": "2", "lot": ..., ...}}
     }
 
 - ``checkpoint`` is the log's signed tree head; its origin line must equal ``origin``.
@@ -21,6 +22,9 @@ Format ``suyuan-audit-bundle/v1`` (also in ``docs/audit-bundle.md``)::
 - ``batches`` (optional) names the trace codes whose entries the bundle holds in full, from
   the first; their ``prev`` chains are checked end to end. Without it, every code in a
   record's ``prev`` is checked that way.
+- ``facts`` (optional) are the batch facts the service shows for each batch, in the form its
+  registration record holds them (``trace.ledger.facts``); each must equal the batch's signed
+  registration in the bundle after the corrections naming it.
 
 ``verify_bundle`` checks, against a log verifier key the inspector trusts: the checkpoint
 signature; each entry's inclusion proof; each record signature (key known, signature valid
@@ -42,6 +46,7 @@ from typing import Any, cast
 from trace.ledger import policy
 from trace.ledger.b64 import b64decode_strict, b64encode
 from trace.ledger.errors import BundleFormatError, LedgerError
+from trace.ledger.facts import fact_differences
 from trace.ledger.keys import Verifier, device_view, parse_vkey, verify_record
 from trace.ledger.merkle import hash_leaf, verify_inclusion
 from trace.ledger.note import Checkpoint, open_checkpoint
@@ -62,6 +67,7 @@ def build_bundle(
     keys: Iterable[dict[str, Any]],
     entries: Iterable[dict[str, Any]],
     batches: Iterable[str] | None = None,
+    facts: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Return an audit bundle document; entries come from ``bundle_entry``."""
     doc: dict[str, Any] = {"format": FORMAT, "origin": origin, "checkpoint": checkpoint_note}
@@ -69,6 +75,8 @@ def build_bundle(
         doc["batches"] = list(batches)
     doc["keys"] = [dict(k) for k in keys]
     doc["entries"] = sorted((dict(e) for e in entries), key=lambda e: e["index"])
+    if facts is not None:
+        doc["facts"] = facts
     check_bundle_shape(doc)
     return doc
 
@@ -97,6 +105,10 @@ def check_bundle_shape(doc: Any) -> None:
     if "batches" in doc:
         batches = doc["batches"]
         _require(isinstance(batches, list) and all(isinstance(b, str) for b in batches), "batches must be strings")
+    if "facts" in doc:
+        facts = doc["facts"]
+        _require(isinstance(facts, dict) and all(isinstance(f, dict) for f in facts.values()),
+                 "facts must map trace codes to objects")
     _require(isinstance(doc.get("keys"), list), "keys must be a list")
     for i, key in enumerate(doc["keys"]):
         _require(isinstance(key, dict), f"keys[{i}] must be an object")
@@ -343,8 +355,29 @@ def verify_bundle(bundle: dict[str, Any], log_vkey: str) -> BundleReport:
         )
     complete = set(bundle["batches"]) if "batches" in bundle else None
     problems.extend(_check_chains(parsed, complete))
+    problems.extend(_check_facts(bundle.get("facts") or {}, parsed))
     problems.sort(key=lambda p: -1 if p.index is None else p.index)
     return report
+
+
+def _check_facts(facts: dict[str, dict[str, Any]], parsed: list[tuple[int, dict[str, Any], bytes]]
+                 ) -> list[BundleProblem]:
+    """Compare the facts the service shows for each batch with its signed registration after corrections."""
+    problems: list[BundleProblem] = []
+    for code, shown in sorted(facts.items()):
+        found = [(i, r) for i, r, _ in parsed if r.get("stage") == "registration" and r.get("batches") == [code]]
+        if not found:
+            problems.append(BundleProblem(None, "facts", f"batch {code} has no registration record in the bundle"))
+            continue
+        index, registration = found[0]
+        data = registration.get("data") if isinstance(registration.get("data"), dict) else {}
+        corrections = [r.get("data") or {} for _, r, _ in parsed if r.get("stage") == "correction"
+                       and (r.get("data") or {}).get("record") == registration.get("id")]
+        differ = fact_differences(shown, data, corrections)
+        if differ:
+            problems.append(BundleProblem(index, "facts", f"batch {code} is shown with {', '.join(differ)} other "
+                                                          "than its signed registration"))
+    return problems
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -304,6 +304,7 @@ def audit_bundle(session: Session, cfg: LedgerConfig, batch: Batch) -> dict[str,
     ))
     node = ledger.tile_node_reader(DbTileStore(session))
     from trace.services.keys import key_view, published_keys
+    from trace.services.registration import batch_facts
 
     keys = [{k: v for k, v in key_view(key).items() if k in ("name", "vkey", "role", "org", "createdAt", "revokedAt")}
             for key in published_keys(session)]
@@ -311,4 +312,5 @@ def audit_bundle(session: Session, cfg: LedgerConfig, batch: Batch) -> dict[str,
         cfg.origin, checkpoint.note, keys,
         [ledger.bundle_entry(e.index, e.leaf, ledger.inclusion_proof(e.index, checkpoint.size, node)) for e in entries],
         batches=[batch.trace_code],
+        facts={batch.trace_code: batch_facts(batch)},
     )

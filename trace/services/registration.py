@@ -20,15 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
+from trace.ledger.facts import fact_differences, product_fact_differences
 from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
 from trace.services.keys import LedgerConfig, log_key, rfc3339
 from trace.services.log import PendingRecord, append, pending_for_event
 from trace.stages import STAGES
-
-# Batch columns a registration record fixes, by the record's data key.
-BATCH_FACTS = ("product", "organization", "lot", "quantity", "uom", "origin", "producedAt")
-# Product columns a product record fixes, by the record's data key.
-PRODUCT_FACTS = ("category", "name", "nameEn", "gtin", "brand", "regionalBrand", "certifications")
 
 
 def _number(value: Decimal) -> str:
@@ -137,14 +133,6 @@ def backfill(session: Session, cfg: LedgerConfig) -> tuple[int, int]:
 # --- rows against records ----------------------------------------------------------------------
 
 
-def _corrected(data: dict[str, Any], corrections: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Return record data with its corrections applied in order."""
-    out = dict(data)
-    for correction in corrections:
-        out.update(correction.get("fields") or {})
-    return out
-
-
 def batch_facts(batch: Batch) -> dict[str, Any]:
     """Return a batch row's facts in the form its registration record holds them."""
     facts = registration_data(batch)
@@ -155,32 +143,12 @@ def batch_facts(batch: Batch) -> dict[str, Any]:
 def batch_differences(batch: Batch, registration: dict[str, Any] | None,
                       corrections: Iterable[dict[str, Any]] = ()) -> list[str]:
     """Return the batch facts whose row differs from its signed registration (after corrections)."""
-    if registration is None:
-        return ["registration"]
-    signed = _corrected(registration, corrections)
-    product = signed.get("product")
-    signed = {**signed, "product": product.get("id") if isinstance(product, dict) else product}
-    row = batch_facts(batch)
-    return [name for name in BATCH_FACTS if _plain(row.get(name)) != _plain(signed.get(name))]
+    return fact_differences(batch_facts(batch), registration, corrections)
 
 
 def product_differences(product: Product, record: dict[str, Any] | None) -> list[str]:
     """Return the product fields whose row differs from its latest signed product record."""
-    if record is None:
-        return ["product"]
-    row = product_data(product)
-    return [name for name in PRODUCT_FACTS if _plain(row.get(name)) != _plain(record.get(name))]
-
-
-def _plain(value: Any) -> Any:
-    """Return a value as JSON would carry it (tuples as lists, decimals as canonical strings)."""
-    if isinstance(value, Decimal):
-        return _number(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+    return product_fact_differences(product_data(product), record)
 
 
 @dataclass(frozen=True)
