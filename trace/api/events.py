@@ -75,10 +75,10 @@ def record_bulk() -> Any:
             raise ValidationError(f"events[{i}] has invalid fields.",
                                   errors={"events": {i: exc.normalized_messages()}}) from exc
     results = svc.record_bulk(db.session(), user, items, ledger=ledger_config())
-    created_count = sum(1 for _, new, _ in results if new)
+    created_count = sum(1 for r in results if r.new)
     return created({"created": created_count, "replayed": len(results) - created_count,
-                    "items": [{"id": event.id, "status": "created" if new else "replayed", "logIndex": index}
-                              for event, new, index in results]},
+                    "items": [{"id": r.id, "status": "created" if r.new else "replayed", "logIndex": r.log_index}
+                              for r in results]},
                    201 if created_count else 200)
 
 
