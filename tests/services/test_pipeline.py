@@ -119,3 +119,11 @@ def test_one_row_type_and_no_union_in_the_pipeline():
         assert "EventRow" not in repr(hints) and "NewRecord" not in repr(hints), function
         assert typing.get_origin(hints["return"]) in (list, tuple)
     assert typing.get_type_hints(pipeline.record)["return"] == list[pipeline.Recorded]
+
+
+def test_a_bulk_item_that_is_not_an_object_is_refused_by_its_index(client, make):
+    producer = make.actor()
+    body = event_body("storage", [make.batch(producer)], {"warehouse": "1号冷库"})
+    r = client.post("/api/v1/events/bulk", json={"events": [body, 7]}, headers=producer.headers)
+    assert r.status_code == 422
+    assert r.json["errors"]["events"]["1"] == ["Not a valid mapping type."]
