@@ -127,3 +127,27 @@ def test_a_bulk_item_that_is_not_an_object_is_refused_by_its_index(client, make)
     r = client.post("/api/v1/events/bulk", json={"events": [body, 7]}, headers=producer.headers)
     assert r.status_code == 422
     assert r.json["errors"]["events"]["1"] == ["Not a valid mapping type."]
+
+
+def test_a_captured_record_signs_what_the_same_record_through_events_and_bulk_signs(client, session, make):
+    producer = make.actor()
+    product = make.product(producer)
+    captured_batch, posted_batch, bulk_batch = (make.batch(producer, product) for _ in range(3))
+    event = {"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "retail_selling",
+             "eventTime": "2026-05-01T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+             "quantityList": [{"epcClass": f"https://trace.example.cn/t/{captured_batch.trace_code}",
+                               "quantity": 12.5, "uom": "KGM"}]}
+    doc = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], "type": "EPCISDocument",
+           "schemaVersion": "2.0", "creationDate": "2026-05-01T00:00:00Z", "epcisBody": {"eventList": [event]}}
+    r = client.post("/api/v1/capture", json=doc, headers=producer.headers)
+    assert r.status_code == 201, r.json
+    captured, _ = signed(session, r.json["events"][0])
+    assert captured["data"]["quantity"] == "12.5"
+
+    spelled = {**captured["data"], "quantity": "1.250E1"}
+    single = {**event_body("sale", [posted_batch], spelled), "occurredAt": event["eventTime"]}
+    assert client.post("/api/v1/events", json=single, headers=producer.headers).status_code == 201
+    bulk = {**event_body("sale", [bulk_batch], {**spelled, "quantity": 12.50}), "occurredAt": event["eventTime"]}
+    assert client.post("/api/v1/events/bulk", json={"events": [bulk]}, headers=producer.headers).status_code == 201
+    for record in (signed(session, single["id"])[0], signed(session, bulk["id"])[0]):
+        assert {k: record[k] for k in SAME} == {k: captured[k] for k in SAME}
