@@ -19,7 +19,8 @@ TAG = "Events"
 
 
 class BulkIn(Schema):
-    events = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
+    # Each item is loaded once, below, by the event or transformation schema (a Dict field would copy it first).
+    events = fields.List(fields.Raw(metadata={"type": "object"}), required=True, validate=validate.Length(min=1))
 
 
 class BulkItemOut(Schema):
@@ -68,17 +69,20 @@ def record_bulk() -> Any:
     items = []
     event_in, transformation_in = EventIn(), TransformationIn()  # one each: building a schema is slow
     for i, item in enumerate(body["events"]):
-        schema = transformation_in if isinstance(item, dict) and "inputs" in item else event_in
+        if not isinstance(item, dict):
+            raise ValidationError(f"events[{i}] is not an object.",
+                                  errors={"events": {i: ["Not a valid mapping type."]}})
+        schema = transformation_in if "inputs" in item else event_in
         try:
             items.append(schema.load(item))
         except SchemaValidationError as exc:
             raise ValidationError(f"events[{i}] has invalid fields.",
                                   errors={"events": {i: exc.normalized_messages()}}) from exc
     results = svc.record_bulk(db.session(), user, items, ledger=ledger_config())
-    created_count = sum(1 for _, new, _ in results if new)
+    created_count = sum(1 for r in results if r.new)
     return created({"created": created_count, "replayed": len(results) - created_count,
-                    "items": [{"id": event.id, "status": "created" if new else "replayed", "logIndex": index}
-                              for event, new, index in results]},
+                    "items": [{"id": r.id, "status": "created" if r.new else "replayed", "logIndex": r.log_index}
+                              for r in results]},
                    201 if created_count else 200)
 
 

@@ -16,7 +16,8 @@ from trace.models.organization import Role
 from trace.schemas.batches import OriginPlot
 from trace.services.keys import LedgerConfig
 from trace.services.permissions import can_read_batch, require_own_organization
-from trace.services.registration import log_registrations, registration_event
+from trace.services.pipeline import record
+from trace.services.registration import registration_request
 
 
 def origin_row(origin: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -27,13 +28,23 @@ def origin_row(origin: dict[str, Any] | None) -> dict[str, Any] | None:
 def new_batch(
     session: Session, actor: User, product: Product, lot: str, quantity: Decimal, uom: str,
     origin: dict[str, Any] | None, produced_at: dt.datetime | None, trace_code: str | None = None, *,
-    ledger: LedgerConfig, occurred_at: dt.datetime | None = None, transformation: str | None = None,
+    ledger: LedgerConfig, occurred_at: dt.datetime | None = None,
 ) -> Batch:
     """Create a batch of the actor's product with a fresh trace code (or a given one, when importing).
 
     Its registration record, holding the batch's facts, is signed and appended at once: the first
-    entry of every batch's chain. ``transformation`` names the record that makes it, if one does.
+    entry of every batch's chain.
     """
+    batch = create_batch(session, actor, product, lot, quantity, uom, origin, produced_at, trace_code)
+    record(session, actor, [registration_request(batch, f"user:{actor.id}", occurred_at)], ledger=ledger)
+    return batch
+
+
+def create_batch(
+    session: Session, actor: User, product: Product, lot: str, quantity: Decimal, uom: str,
+    origin: dict[str, Any] | None, produced_at: dt.datetime | None, trace_code: str | None = None,
+) -> Batch:
+    """Store a new batch row (its registration record is the caller's: ``new_batch`` or a transformation)."""
     require_own_organization(actor, product.organization_id, f"Product {product.id}")
     clash = sa.select(Batch.id).where(Batch.product_id == product.id, Batch.lot == lot)
     if session.scalar(clash):
@@ -54,8 +65,6 @@ def new_batch(
     )
     session.add(batch)
     session.flush()
-    event = registration_event(session, batch, f"user:{actor.id}", occurred_at, transformation=transformation)
-    log_registrations(session, ledger, [event])
     return batch
 
 

@@ -1,7 +1,7 @@
-"""The bulk path's rows: what a bulk request reads once, and new events written without the ORM.
+"""The pipeline's rows: what a request reads once, and new records written without the ORM.
 
-Building ORM instances cost about as much as validating an event; the bulk path builds these
-plain rows instead and writes each table in one INSERT (services/events.record_bulk).
+Building ORM instances cost about as much as validating an event; the pipeline builds these
+plain rows instead and writes each table in one INSERT (services/pipeline.record).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from trace.services.retry import record_id
 
 @dataclass(slots=True)
 class BatchLine:
-    """A batch line of an ``EventRow``."""
+    """A batch line of a ``NewRecord``."""
 
     batch_id: int
     role: str
@@ -30,8 +30,8 @@ class BatchLine:
 
 
 @dataclass(slots=True)
-class EventRow:
-    """A new event on the bulk path: ``Event``'s columns, written with the request's others in one INSERT."""
+class NewRecord:
+    """A new record: ``Event``'s columns, written with the request's others in one INSERT."""
 
     id: str
     stage: str
@@ -49,10 +49,6 @@ class EventRow:
     batches: list[BatchLine] = field(default_factory=list)
 
 
-# An event as the services handle it: a stored ORM object, or a bulk request's row not yet written.
-RecordedEvent = Event | EventRow
-
-
 EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
 
 
@@ -60,11 +56,11 @@ IN_CHUNK = 5000  # ids in one IN list: well under SQLite's 32,766 bound paramete
 
 
 class Prefetched:
-    """What a bulk request reads once for all its items: stored events by id, batches by code."""
+    """What a request reads once for all its items: stored events by id, batches by code."""
 
     def __init__(self, session: Session, payloads: list[dict[str, Any]]) -> None:
         ids = [record_id(p["id"]) for p in payloads]
-        self.events: dict[str, Event | EventRow] = {
+        self.events: dict[str, Event] = {
             e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(ids)))
         }
         codes = sorted({c for p in payloads if "inputs" not in p for c in p["batches"]})
@@ -78,17 +74,13 @@ class Prefetched:
             self.batches.update((b.trace_code, b) for b in session.scalars(query))
 
 
-def insert_events(session: Session, events: list[EventRow]) -> None:
-    """Write new events and their batch lines in one statement each."""
+def insert_records(session: Session, events: list[NewRecord]) -> None:
+    """Write new records and their batch lines in one statement each."""
     if not events:
         return
     session.execute(sa.insert(cast(sa.Table, Event.__table__)),
                     [{k: getattr(e, k) for k in EVENT_COLUMNS} for e in events])
-    session.execute(
-        sa.insert(cast(sa.Table, EventBatch.__table__)),
-        [
-            {"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
-            for e in events
-            for eb in e.batches
-        ],
-    )
+    lines = [{"event_id": e.id, "batch_id": eb.batch_id, "role": eb.role, "quantity": eb.quantity, "uom": eb.uom}
+             for e in events for eb in e.batches]
+    if lines:  # a product record touches no batch
+        session.execute(sa.insert(cast(sa.Table, EventBatch.__table__)), lines)

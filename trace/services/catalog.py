@@ -15,7 +15,8 @@ from trace.schemas.catalog import Certification
 from trace.schemas.templates import stored_steps
 from trace.services.keys import LedgerConfig
 from trace.services.permissions import require_own_organization, require_role
-from trace.services.registration import log_registrations, product_data, product_event
+from trace.services.pipeline import record
+from trace.services.registration import product_data, product_request
 from trace.services.template_seeds import with_extra_fields
 from trace.services.templates import add_version
 from trace.services.templates import get_category as get_category  # callers import it from here too
@@ -145,9 +146,8 @@ def change_product(session: Session, actor: User, product_id: int, changes: dict
 
 def sign_product(session: Session, actor: User, product: Product, ledger: LedgerConfig) -> None:
     """Sign and append the product's current master data; the row then points at that record."""
-    event = product_event(session, product, f"user:{actor.id}")
-    log_registrations(session, ledger, [event])
-    product.record_id = event.id
+    (recorded,) = record(session, actor, [product_request(product, f"user:{actor.id}")], ledger=ledger)
+    product.record_id = recorded.id
 
 
 def get_product(session: Session, product_id: int) -> Product:

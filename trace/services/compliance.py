@@ -24,7 +24,7 @@ from trace.services.permissions import require_role
 from trace.stages import STAGES, names
 
 if TYPE_CHECKING:
-    from trace.services.bulk_rows import RecordedEvent
+    from trace.services.bulk_rows import NewRecord
 
 CHUNK = 500
 
@@ -35,7 +35,7 @@ def _history(batch: Batch) -> History:
                    category.stage_names(), category.temperature_range)
 
 
-def _step(event: RecordedEvent, role: str = "subject", quantity: Any = None, uom: str | None = None,
+def _step(event: Any, role: str = "subject", quantity: Any = None, uom: str | None = None,
           subjects: int = 1) -> Step:
     return Step(event.id, event.stage, role, event.occurred_at, event.recorded_at, event.organization_id,
                 event.data or {}, quantity, uom, subjects)
@@ -113,7 +113,7 @@ def check_batches(session: Session, batch_ids: Iterable[int]) -> int:
     return store_findings(session, [f for h in _histories(session, batch_ids) for f in evaluate(h)])
 
 
-def check_event(session: Session, event: RecordedEvent) -> int:
+def check_event(session: Session, event: NewRecord) -> int:
     """Run the rules a newly stored event concerns on its batches (the hook in services/events.py).
 
     Only rules the event's stage can change run, reading only the stages they need, so most

@@ -7,6 +7,7 @@ occurred, so the result does not depend on the order records arrived in.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -322,12 +323,12 @@ class Rule:
     history: bool = True
     upstream: bool = False
 
-    @property
+    @functools.cached_property
     def triggers(self) -> frozenset[str]:
-        """Return the stages whose new events make the rule look again."""
+        """Return the stages whose new events make the rule look again (the stages are fixed at import)."""
         return names(self.concerns)
 
-    @property
+    @functools.cached_property
     def reads(self) -> frozenset[str] | None:
         """Return the stages of the history it reads (None: it judges the new event alone)."""
         return self.triggers if self.history else None

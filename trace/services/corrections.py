@@ -22,12 +22,15 @@ from sqlalchemy.orm import Session
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, QuantityError, ValidationError
 from trace.ledger import canonical
-from trace.models import Batch, Event, EventBatch, User
+from trace.models import Batch, Event, User
 from trace.models.organization import Role
 from trace.schemas.batches import BatchIn
 from trace.services.batches import origin_row
 from trace.services.keys import LedgerConfig, rfc3339
-from trace.services.log import append, jsonable, pending_for_event
+from trace.services.log import jsonable
+from trace.services.pipeline import record
+from trace.services.requests import Request, Service
+from trace.services.retry import judge_retry
 from trace.stages import STAGES
 
 # The batch facts a correction of a registration may change (product and organization may not:
@@ -88,11 +91,8 @@ def correct_record(session: Session, actor: User, target_id: str, body: dict[str
     correction_id = str(body.get("id") or uuid.uuid4()).lower()
     digest = _digest(target.id, {k: v for k, v in body.items() if k != "id"})
     stored = session.get(Event, correction_id)
-    if stored is not None:
-        if stored.request_hash != digest or stored.organization_id != actor.organization_id:
-            raise ConflictError(f"Record {correction_id} was already made with other content.",
-                                errors={"id": ["Already used."]})
-        return stored, False
+    if stored is not None:  # the one retry rule, before anything that may have changed since
+        return judge_retry(stored, actor.organization_id, digest), False
     if actor.role not in (Role.PRODUCER, Role.INSPECTOR) or actor.organization_id != target.organization_id:
         raise PermissionDeniedError("Only the organization that made a record corrects it.")
     if target.stage in UNCORRECTABLE:
@@ -104,16 +104,14 @@ def correct_record(session: Session, actor: User, target_id: str, body: dict[str
         data["void"] = True
     else:
         data["fields"] = fields
-    now = utcnow()
-    event = Event(id=correction_id, stage="correction", biz_step=STAGES["correction"].biz_step,
-                  organization_id=actor.organization_id, actor=f"user:{actor.id}", occurred_at=now,
-                  recorded_at=now, location=None, data=data, sensors=None, attachments=[], request_hash=digest)
-    batch_ids = list(dict.fromkeys(line.batch_id for line in target.batches))
-    event.batches = [EventBatch(batch_id=b, role="subject") for b in batch_ids]
-    session.add(event)
-    session.flush()
-    append(session, ledger, [pending_for_event(session, ledger, event)])
-    return event, True
+    codes = list(dict.fromkeys(line.batch.trace_code for line in target.batches))
+    request = Request(payload={"id": correction_id, "stage": "correction", "batches": codes,
+                               "occurred_at": utcnow(), "data": data},
+                      service=Service(actor.organization_id, f"user:{actor.id}", digest))
+    (recorded,) = record(session, actor, [request], ledger=ledger)
+    event = session.get(Event, recorded.id)
+    assert event is not None
+    return event, recorded.new
 
 
 def _checked_fields(session: Session, target: Event, body: dict[str, Any]) -> dict[str, Any]:

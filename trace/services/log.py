@@ -23,7 +23,7 @@ from trace.models import Batch, Checkpoint, EventBatch, LogEntry, LogHead, LogTi
 from trace.services.keys import LedgerConfig, log_key, organization_key, private_key, rfc3339
 
 if TYPE_CHECKING:
-    from trace.services.bulk_rows import RecordedEvent
+    from trace.services.bulk_rows import NewRecord
 
 HEAD_ID = 1
 
@@ -106,8 +106,8 @@ def build_record(
     return record
 
 
-def event_record(event: RecordedEvent) -> dict[str, Any]:
-    """Return the record of an event, without ``prev``."""
+def event_record(event: Any) -> dict[str, Any]:
+    """Return the record of an event (a stored ``Event`` or the pipeline's ``NewRecord``), without ``prev``."""
     return build_record(event, [(eb.role, eb.batch.trace_code, eb.quantity, eb.uom) for eb in event.batches])
 
 
@@ -190,7 +190,7 @@ def append_key_record(session: Session, cfg: LedgerConfig, record: dict[str, Any
     return entry
 
 
-def pending_for_event(session: Session, cfg: LedgerConfig, event: RecordedEvent,
+def pending_for_event(session: Session, cfg: LedgerConfig, event: NewRecord,
                       device_signatures: Sequence[dict[str, str]] = ()) -> PendingRecord:
     """Return the record of a newly recorded event, to be signed by its organization's key."""
     batch_ids = tuple(dict.fromkeys(eb.batch_id for eb in event.batches))
@@ -198,7 +198,7 @@ def pending_for_event(session: Session, cfg: LedgerConfig, event: RecordedEvent,
                          event_id=event.id, batch_ids=batch_ids, extra_signatures=tuple(device_signatures))
 
 
-def verify_device_signature(session: Session, event: RecordedEvent, signature: dict[str, str]) -> dict[str, str]:
+def verify_device_signature(session: Session, event: NewRecord, signature: dict[str, str]) -> dict[str, str]:
     """Check a scanner device's signature over the event's record; make the device its actor.
 
     The device signs ``device_view(record)``: the record without ``recordedAt`` and ``prev``,

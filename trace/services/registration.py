@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
 from trace.ledger.facts import fact_differences, product_fact_differences
-from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
-from trace.services.keys import LedgerConfig, log_key, rfc3339
-from trace.services.log import PendingRecord, append, pending_for_event
-from trace.stages import STAGES
+from trace.models import Batch, Event, EventBatch, LogEntry, Product
+from trace.services import pipeline
+from trace.services.keys import LedgerConfig, rfc3339
+from trace.services.requests import Request, Service
 
 
 def _number(value: Decimal) -> str:
@@ -70,45 +70,25 @@ def product_data(product: Product, *, backfilled: bool = False) -> dict[str, Any
     return data
 
 
-def _service_event(stage: str, organization_id: int, actor: str, occurred_at: dt.datetime,
-                   data: dict[str, Any]) -> Event:
-    now = utcnow()
-    return Event(id=str(uuid.uuid4()), stage=stage, biz_step=STAGES[stage].biz_step, organization_id=organization_id,
-                 actor=actor, occurred_at=min(occurred_at, now), recorded_at=now, location=None, data=data,
-                 sensors=None, attachments=[], request_hash=uuid.uuid4().hex + uuid.uuid4().hex)
+def _fresh_hash() -> str:
+    """Return a retry digest no request can repeat: service records are made once, under fresh ids."""
+    return uuid.uuid4().hex + uuid.uuid4().hex
 
 
-def registration_event(session: Session, batch: Batch, actor: str, occurred_at: dt.datetime | None = None, *,
-                       transformation: str | None = None, backfilled: bool = False) -> Event:
-    """Store the registration event of a new batch (not yet in the log)."""
-    event = _service_event("registration", batch.organization_id, actor, occurred_at or utcnow(),
-                           registration_data(batch, transformation=transformation, backfilled=backfilled))
-    event.batches = [EventBatch(batch_id=batch.id, role="subject", batch=batch)]
-    session.add(event)
-    session.flush()
-    return event
+def registration_request(batch: Batch, actor: str, occurred_at: dt.datetime | None = None, *,
+                         transformation: str | None = None, backfilled: bool = False) -> Request:
+    """Return the pipeline request for the registration record of a new batch."""
+    data = registration_data(batch, transformation=transformation, backfilled=backfilled)
+    return Request(payload={"id": str(uuid.uuid4()), "stage": "registration", "batches": [batch.trace_code],
+                            "occurred_at": occurred_at or utcnow(), "data": data},
+                   service=Service(batch.organization_id, actor, _fresh_hash(), backfilled))
 
 
-def product_event(session: Session, product: Product, actor: str, *, backfilled: bool = False) -> Event:
-    """Store a product record of a product's current master data (not yet in the log)."""
-    event = _service_event("product", product.organization_id, actor, utcnow(),
-                           product_data(product, backfilled=backfilled))
-    session.add(event)
-    session.flush()
-    return event
-
-
-def log_registrations(session: Session, cfg: LedgerConfig, events: Iterable[Event]) -> None:
-    """Sign and append registration or product events: by their organization, or the log key when back-filled."""
-    pending = []
-    signer: SigningKey | None = None
-    for event in events:
-        item = pending_for_event(session, cfg, event)
-        if event.data.get("backfilled"):
-            signer = signer or log_key(session, cfg)
-            item = PendingRecord(record=item.record, signer=signer, event_id=item.event_id, batch_ids=item.batch_ids)
-        pending.append(item)
-    append(session, cfg, pending)
+def product_request(product: Product, actor: str, *, backfilled: bool = False) -> Request:
+    """Return the pipeline request for a product record of a product's current master data."""
+    return Request(payload={"id": str(uuid.uuid4()), "stage": "product", "batches": [], "occurred_at": utcnow(),
+                            "data": product_data(product, backfilled=backfilled)},
+                   service=Service(product.organization_id, actor, _fresh_hash(), backfilled))
 
 
 def backfill(session: Session, cfg: LedgerConfig) -> tuple[int, int]:
@@ -121,12 +101,12 @@ def backfill(session: Session, cfg: LedgerConfig) -> tuple[int, int]:
     batches = list(session.scalars(sa.select(Batch).where(Batch.id.not_in(registered)).order_by(Batch.id)))
     recorded = {int(e.data["product"]) for e in session.scalars(sa.select(Event).where(Event.stage == "product"))}
     products = [p for p in session.scalars(sa.select(Product).order_by(Product.id)) if p.id not in recorded]
-    events = [product_event(session, p, "log:backfill", backfilled=True) for p in products]
-    for product, event in zip(products, events, strict=True):
-        product.record_id = event.id
-    events += [registration_event(session, b, "log:backfill", b.created_at, backfilled=True) for b in batches]
-    if events:
-        log_registrations(session, cfg, events)
+    requests = [product_request(p, "log:backfill", backfilled=True) for p in products]
+    for product, request in zip(products, requests, strict=True):
+        product.record_id = request.payload["id"]
+    requests += [registration_request(b, "log:backfill", b.created_at, backfilled=True) for b in batches]
+    if requests:
+        pipeline.record(session, None, requests, ledger=cfg)
     return len(batches), len(products)
 
 

@@ -88,6 +88,8 @@ class OneOfStages(validate.OneOf):
         super().__init__(_Names(having))
 
     def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and value in self.choices:  # most values: no need to spell out the choices
+            return value
         self.choices_text = ", ".join(self.choices)
         return super().__call__(value)
 
