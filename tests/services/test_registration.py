@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import ago
+from tests.factories import ago, event_body
 from trace import ledger as ledger_lib
 from trace.codes.tracecode import new_trace_code
 from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
@@ -192,3 +192,79 @@ def test_a_batch_without_registration_is_named_until_backfilled_by_the_log_key(c
     assert key.role == "log"
     assert page_verification(client, code)["verified"] is True
 
+
+
+def post(client, actor, path, body):
+    r = client.post(f"/api/v1/{path}", json=body, headers=actor.headers)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def lived_batches(client, make, session):
+    """Batches each changed by the records that change a row: shipping and sale, a transformation,
+    a recall, a destruction, a corrected quantity after a sale."""
+    producer = make.actor("producer")
+    buyer = make.actor("producer", make.org("retailer"))
+    product = make.product(producer)
+    shipped, consumed, recalled, destroyed, corrected = (make.batch(producer, product, quantity="100")
+                                                         for _ in range(5))
+    post(client, producer, "events", event_body("shipping", [shipped], {"recipient": buyer.org.id}))
+    post(client, buyer, "events", event_body("receiving", [shipped], {"from": producer.org.id}))
+    post(client, buyer, "events", event_body("sale", [shipped], {"channel": "supermarket", "quantity": "30",
+                                                                 "uom": "KGM"}))
+    post(client, producer, "transformations", {
+        "id": str(uuid.uuid4()), "stage": "sorting", "occurredAt": ago(hours=1),
+        "inputs": [{"batch": consumed.trace_code, "quantity": "100", "uom": "KGM"}],
+        "outputs": [{"product": product.id, "lot": "G1", "quantity": "100", "uom": "KGM"}]})
+    post(client, producer, "events", event_body("recall", [recalled], {"reason": "抽检不合格"}))
+    post(client, producer, "events", event_body("destruction", [destroyed], {"method": "深埋", "quantity": "100",
+                                                                             "uom": "KGM"}))
+    post(client, producer, "events", event_body("sale", [corrected], {"channel": "market", "quantity": "10",
+                                                                      "uom": "KGM"}))
+    post(client, producer, f"events/{registration_of(session, corrected.id).id}/corrections",
+         {"fields": {"quantity": "120"}, "reason": "称重录入错误"})
+    session.expire_all()
+    return {"shipped": shipped, "consumed": consumed, "recalled": recalled, "destroyed": destroyed,
+            "corrected": corrected, "buyer": buyer, "producer": producer}
+
+
+def test_rows_changed_by_their_records_replay_to_what_the_rows_hold(client, make, session, app):
+    scene = lived_batches(client, make, session)
+    state = {name: (b.status, b.disposition, b.custodian_id, format(b.available.normalize(), "f"))
+             for name, b in scene.items() if isinstance(b, Batch)}
+    producer, buyer = scene["producer"].org.id, scene["buyer"].org.id
+    assert state == {"shipped": ("active", "active", buyer, "70"), "consumed": ("consumed", "active", producer, "0"),
+                     "recalled": ("recalled", "recalled", producer, "100"),
+                     "destroyed": ("destroyed", "destroyed", producer, "0"),
+                     "corrected": ("active", "active", producer, "110")}
+    assert audit(session, app).ok
+    for name in state:
+        assert page_verification(client, scene[name].trace_code)["verified"] is True, name
+
+
+STATE_TAMPERING = [  # batch, column, forged value, the field named
+    ("recalled", "status", "'active'", "status"),
+    ("shipped", "status", "'recalled'", "status"),
+    ("destroyed", "status", "'active'", "status"),
+    ("consumed", "status", "'active'", "status"),
+    ("recalled", "disposition", "'active'", "disposition"),
+    ("shipped", "custodian_id", "organization_id", "custodian"),
+    ("shipped", "available", "100", "available"),
+    ("corrected", "available", "120", "available"),
+]
+
+
+@pytest.mark.parametrize(("name", "column", "value", "field"), STATE_TAMPERING)
+def test_an_edited_state_column_is_named_by_the_audit_and_loses_the_mark(client, make, session, app, name, column,
+                                                                          value, field):
+    scene = lived_batches(client, make, session)
+    batch = scene[name]
+    session.execute(sa.text(f"UPDATE batches SET {column} = {value} WHERE id = :id"), {"id": batch.id})  # noqa: S608
+    session.commit()
+    report = audit(session, app)
+    assert [f.kind for f in report.findings] == ["batch-state"], report.findings
+    (finding,) = report.findings
+    assert batch.trace_code in finding.message and finding.message.endswith(f" in {field}"), finding.message
+    assert finding.index == entry_of(session, registration_of(session, batch.id).id)[0].index
+    shown = page_verification(client, batch.trace_code)
+    assert shown["verified"] is False and "facts" in [p["kind"] for p in shown["problems"]]

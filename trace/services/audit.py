@@ -30,7 +30,7 @@ from trace.services.audit_worker import (
     parse_time,
 )
 from trace.services.log import HEAD_ID
-from trace.services.registration import row_findings
+from trace.services.row_audit import row_findings
 
 CHUNK = 4096  # entries per range: a multiple of 256, so each range reads whole hash tiles
 

@@ -1,0 +1,134 @@
+"""The audit of batch and product rows against their signed records, at the scale of the log.
+
+Every batch row is compared with its registration record (after the corrections naming it)
+through ``registration.fact_differences``, and its state columns with the effects of its
+records replayed (``batch_state``); every product row with its latest product record. The same
+comparisons decide the lookup page's verdict (``services/verification.py``).
+
+Batches are read with plain Core selects of the columns compared, streamed in batch id order,
+and merged with the records that change a batch (also streamed, by batch and log index): memory
+stays flat and no ORM object is built per batch. Reads the events table, which the audit's
+workers hold equal to the signed log entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from trace.models import Batch, Event, EventBatch, LogEntry, Product
+from trace.services.batch_state import EFFECT_STAGES, BatchState, row_state, state_differences, transformation_stages
+from trace.services.registration import fact_differences, product_differences, row_facts
+
+STREAM = 2000  # rows fetched at a time
+
+
+@dataclass(frozen=True)
+class RowFinding:
+    index: int | None  # the log index of the record the row is compared with
+    kind: str
+    message: str
+
+
+def row_findings(session: Session) -> list[RowFinding]:
+    """Compare every batch row and product row with its signed records (after corrections); name what differs."""
+    connection = session.connection()
+    return [*_batch_findings(connection), *_product_findings(session)]
+
+
+def _registrations() -> sa.Subquery:
+    events, lines, entries = Event.__table__, EventBatch.__table__, LogEntry.__table__
+    return (sa.select(lines.c.batch_id, events.c.id, events.c.data, entries.c.index)
+            .select_from(lines.join(events, events.c.id == lines.c.event_id)
+                         .outerjoin(entries, entries.c.event_id == events.c.id))
+            .where(events.c.stage == "registration", lines.c.role == "subject")).subquery()
+
+
+def _batches_query() -> sa.Select[Any]:
+    batches, reg = Batch.__table__, _registrations()
+    return (sa.select(batches.c.id, batches.c.trace_code, batches.c.product_id, batches.c.organization_id,
+                      batches.c.lot, batches.c.quantity, batches.c.uom, batches.c.origin, batches.c.produced_at,
+                      batches.c.status, batches.c.disposition, batches.c.custodian_id, batches.c.available,
+                      reg.c.id, reg.c.data, reg.c.index)
+            .select_from(batches.outerjoin(reg, reg.c.batch_id == batches.c.id))
+            .order_by(batches.c.id, reg.c.index))
+
+
+def _effects_query() -> sa.Select[Any]:
+    """The logged records that change a batch's row, one row per batch line, by batch and log order."""
+    events, lines, entries = Event.__table__, EventBatch.__table__, LogEntry.__table__
+    others = lines.alias("others")
+    counted = (sa.select(sa.func.count()).select_from(others)
+               .where(others.c.event_id == events.c.id, others.c.role == "subject").scalar_subquery())
+    return (sa.select(lines.c.batch_id, events.c.stage, events.c.data, lines.c.role, lines.c.quantity, counted)
+            .select_from(lines.join(events, events.c.id == lines.c.event_id)
+                         .join(entries, entries.c.event_id == events.c.id))
+            .where(events.c.stage.in_(EFFECT_STAGES + transformation_stages()))
+            .order_by(lines.c.batch_id, entries.c.index, lines.c.id))
+
+
+def _stream(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
+    result = connection.execution_options(yield_per=STREAM).execute(query)
+    yield from result
+
+
+def _batch_findings(connection: sa.Connection) -> Iterator[RowFinding]:
+    effects = groupby(_stream(connection, _effects_query()), itemgetter(0))
+    pending: tuple[int, list[Any]] | None = None
+    for batch_id, rows in groupby(_stream(connection, _batches_query()), itemgetter(0)):
+        row = next(rows)  # a second registration of one batch is not its registration
+        while pending is None or pending[0] < batch_id:
+            found = next(effects, None)
+            if found is None:
+                pending = (1 << 62, [])
+                break
+            pending = (found[0], list(found[1]))
+        steps = pending[1] if pending[0] == batch_id else []
+        yield from _batch_row(row, steps)
+
+
+def _batch_row(row: Any, steps: list[Any]) -> Iterator[RowFinding]:
+    (_, code, product_id, organization_id, lot, quantity, uom, origin, produced_at, status, disposition,
+     custodian_id, available, registration_id, data, index) = row
+    if data is None:
+        yield RowFinding(None, "batch-row", f"batch {code} has no registration record")
+        return
+    corrections = [step[2] for step in steps if step[1] == "correction" and step[2].get("record") == registration_id]
+    facts = row_facts(organization_id, lot, quantity, uom, origin, produced_at, product_id)
+    differ = fact_differences(facts, data, corrections)
+    if differ:
+        yield RowFinding(index, "batch-row", f"batch {code} differs from its signed registration in "
+                                             f"{', '.join(differ)}")
+    state = BatchState.registered(registration_id, data).replay(step[1:] for step in steps)
+    differ = state_differences(row_state(status, disposition, custodian_id, available), state)
+    if differ:
+        yield RowFinding(index, "batch-state", f"batch {code} differs from what its signed records make it in "
+                                               f"{', '.join(differ)}")
+
+
+def _product_findings(session: Session) -> Iterator[RowFinding]:
+    product_records: dict[str, tuple[int | None, dict[str, Any]]] = {}
+    latest: dict[int, str] = {}  # each product's newest record
+    products: Any = session.execute(
+        sa.select(Event.id, LogEntry.index, Event.data).outerjoin(LogEntry, LogEntry.event_id == Event.id)
+        .where(Event.stage == "product").order_by(Event.recorded_at, Event.id))
+    for event_id, logged, record in products:
+        product_records[event_id] = (logged, record)
+        latest[int(record["product"])] = event_id
+    for product in session.scalars(sa.select(Product).options(joinedload(Product.category)).order_by(Product.id)):
+        index, signed = product_records.get(product.record_id or "", (None, {}))
+        if not signed or int(signed["product"]) != product.id:
+            yield RowFinding(None, "product-row", f"product {product.id} names no product record of its own")
+            continue
+        if latest.get(product.id) != product.record_id:
+            yield RowFinding(index, "product-row", f"product {product.id} names an older product record")
+        differ = product_differences(product, signed)
+        if differ:
+            yield RowFinding(index, "product-row", f"product {product.id} differs from its signed "
+                                                   f"product record in {', '.join(differ)}")
