@@ -159,6 +159,8 @@ def test_a_deleted_registration_entry_is_named_and_the_page_loses_the_mark(clien
     session.commit()
     report = audit(session, app)
     assert {f.kind for f in report.findings if f.index == entry.index} in ({"missing"}, {"rolled-back"})
+    assert f"batch {batch.trace_code} has no registration record" in [f.message for f in report.findings
+                                                                       if f.kind == "batch-row"]
     assert page_verification(client, batch.trace_code)["verified"] is False
 
 

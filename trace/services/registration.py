@@ -185,6 +185,8 @@ def product_differences(product: Product, record: dict[str, Any] | None) -> list
 
 def _plain(value: Any) -> Any:
     """Return a value as JSON would carry it (tuples as lists, decimals as canonical strings)."""
+    if value is None or type(value) is str:  # most facts: first, as this runs for every batch of the audit
+        return value
     if isinstance(value, Decimal):
         return _number(value)
     if isinstance(value, dict):

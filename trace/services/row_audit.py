@@ -42,34 +42,26 @@ def row_findings(session: Session) -> list[RowFinding]:
     return [*_batch_findings(connection), *_product_findings(session)]
 
 
-def _registrations() -> sa.Subquery:
-    events, lines, entries = Event.__table__, EventBatch.__table__, LogEntry.__table__
-    return (sa.select(lines.c.batch_id, events.c.id, events.c.data, entries.c.index)
-            .select_from(lines.join(events, events.c.id == lines.c.event_id)
-                         .outerjoin(entries, entries.c.event_id == events.c.id))
-            .where(events.c.stage == "registration", lines.c.role == "subject")).subquery()
-
-
 def _batches_query() -> sa.Select[Any]:
-    batches, reg = Batch.__table__, _registrations()
+    batches = Batch.__table__
     return (sa.select(batches.c.id, batches.c.trace_code, batches.c.product_id, batches.c.organization_id,
                       batches.c.lot, batches.c.quantity, batches.c.uom, batches.c.origin, batches.c.produced_at,
-                      batches.c.status, batches.c.disposition, batches.c.custodian_id, batches.c.available,
-                      reg.c.id, reg.c.data, reg.c.index)
-            .select_from(batches.outerjoin(reg, reg.c.batch_id == batches.c.id))
-            .order_by(batches.c.id, reg.c.index))
+                      batches.c.status, batches.c.disposition, batches.c.custodian_id, batches.c.available)
+            .order_by(batches.c.id))
 
 
-def _effects_query() -> sa.Select[Any]:
-    """The logged records that change a batch's row, one row per batch line, by batch and log order."""
+def _records_query() -> sa.Select[Any]:
+    """The logged registrations and the logged records that change a batch's row: one row per batch line,
+    by batch and log order (found through the stage index, not by a scan of every line)."""
     events, lines, entries = Event.__table__, EventBatch.__table__, LogEntry.__table__
     others = lines.alias("others")
-    counted = (sa.select(sa.func.count()).select_from(others)
-               .where(others.c.event_id == events.c.id, others.c.role == "subject").scalar_subquery())
-    return (sa.select(lines.c.batch_id, events.c.stage, events.c.data, lines.c.role, lines.c.quantity, counted)
+    subjects = (sa.select(sa.func.count()).select_from(others)
+                .where(others.c.event_id == events.c.id, others.c.role == "subject").scalar_subquery())
+    return (sa.select(lines.c.batch_id, events.c.stage, events.c.data, lines.c.role, lines.c.quantity, subjects,
+                      events.c.id, entries.c.index)
             .select_from(lines.join(events, events.c.id == lines.c.event_id)
                          .join(entries, entries.c.event_id == events.c.id))
-            .where(events.c.stage.in_(EFFECT_STAGES + transformation_stages()))
+            .where(events.c.stage.in_(("registration", *EFFECT_STAGES, *transformation_stages())))
             .order_by(lines.c.batch_id, entries.c.index, lines.c.id))
 
 
@@ -79,33 +71,33 @@ def _stream(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
 
 
 def _batch_findings(connection: sa.Connection) -> Iterator[RowFinding]:
-    effects = groupby(_stream(connection, _effects_query()), itemgetter(0))
-    pending: tuple[int, list[Any]] | None = None
-    for batch_id, rows in groupby(_stream(connection, _batches_query()), itemgetter(0)):
-        row = next(rows)  # a second registration of one batch is not its registration
-        while pending is None or pending[0] < batch_id:
-            found = next(effects, None)
-            if found is None:
-                pending = (1 << 62, [])
-                break
-            pending = (found[0], list(found[1]))
-        steps = pending[1] if pending[0] == batch_id else []
-        yield from _batch_row(row, steps)
+    """Merge the batches (by id) with their records (by batch, then log order)."""
+    records = groupby(_stream(connection, _records_query()), itemgetter(0))
+    pending: tuple[int, list[Any]] = (-1, [])
+    for row in _stream(connection, _batches_query()):
+        while pending[0] < row[0]:
+            found = next(records, None)
+            pending = (1 << 62, []) if found is None else (found[0], list(found[1]))
+        yield from _batch_row(row, pending[1] if pending[0] == row[0] else [])
 
 
-def _batch_row(row: Any, steps: list[Any]) -> Iterator[RowFinding]:
+def _batch_row(row: Any, records: list[Any]) -> Iterator[RowFinding]:
+    """Compare one batch row with its registration (after corrections) and with its records' effects replayed."""
     (_, code, product_id, organization_id, lot, quantity, uom, origin, produced_at, status, disposition,
-     custodian_id, available, registration_id, data, index) = row
-    if data is None:
+     custodian_id, available) = row
+    registration = next((r for r in records if r[1] == "registration" and r[3] == "subject"), None)
+    if registration is None:
         yield RowFinding(None, "batch-row", f"batch {code} has no registration record")
         return
-    corrections = [step[2] for step in steps if step[1] == "correction" and step[2].get("record") == registration_id]
+    _, _, data, _, _, _, registration_id, index = registration
+    steps = [r for r in records if r[1] != "registration"]
+    corrections = [r[2] for r in steps if r[1] == "correction" and r[2].get("record") == registration_id]
     facts = row_facts(organization_id, lot, quantity, uom, origin, produced_at, product_id)
     differ = fact_differences(facts, data, corrections)
     if differ:
         yield RowFinding(index, "batch-row", f"batch {code} differs from its signed registration in "
                                              f"{', '.join(differ)}")
-    state = BatchState.registered(registration_id, data).replay(step[1:] for step in steps)
+    state = BatchState.registered(registration_id, data).replay(r[1:6] for r in steps)
     differ = state_differences(row_state(status, disposition, custodian_id, available), state)
     if differ:
         yield RowFinding(index, "batch-state", f"batch {code} differs from what its signed records make it in "
