@@ -66,8 +66,7 @@ def _records_query() -> sa.Select[Any]:
 
 
 def _stream(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
-    result = connection.execution_options(yield_per=STREAM).execute(query)
-    yield from result
+    yield from connection.execute(query, execution_options={"yield_per": STREAM})  # this statement only
 
 
 def _batch_findings(connection: sa.Connection) -> Iterator[RowFinding]:
