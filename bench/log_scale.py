@@ -230,7 +230,7 @@ def measure(app, entries: int) -> None:
         cores = os.cpu_count() or 1
         raw = verify_rate()
         for rows, what in ((False, "signatures and the log (the budget's audit)"),
-                           (True, "everything, event rows included (flask trace audit's default)")):
+                           (True, "everything, event, batch and product rows included (flask trace audit's default)")):
             s.expire_all()
             before, t = os.times(), time.perf_counter()
             report = audit_log(s, app.config["TRACE"].log_origin, workers=cores, rows=rows)
