@@ -270,3 +270,38 @@ def test_an_edited_state_column_is_named_by_the_audit_and_loses_the_mark(client,
     assert finding.index == entry_of(session, registration_of(session, batch.id).id)[0].index
     shown = page_verification(client, batch.trace_code)
     assert shown["verified"] is False and "facts" in [p["kind"] for p in shown["problems"]]
+
+
+RECALL_TAMPERING = {  # column, forged value, the field named
+    "reason": ("'未发现问题'", "reason"),
+    "status": ("'closed'", "status"),
+    "batch_id": (None, "origin"),
+}
+
+
+@pytest.mark.parametrize("column", RECALL_TAMPERING)
+def test_an_edited_recall_notice_is_named_by_the_audit(client, make, session, app, column):
+    producer = make.actor("producer")
+    batch, other = make.batch(producer), make.batch(producer)
+    recall = post(client, producer, f"batches/{batch.trace_code}/recalls", {"reason": "抽检不合格"})
+    assert audit(session, app).ok
+    value, field = RECALL_TAMPERING[column]
+    session.execute(sa.text(f"UPDATE recalls SET {column} = {value or other.id} WHERE id = :id"),  # noqa: S608
+                    {"id": recall["id"]})
+    session.commit()
+    report = audit(session, app)
+    assert [(f.kind, f.message) for f in report.findings] == [
+        ("recall-row", f"recall {recall['id']} differs from its signed recall records in {field}")]
+
+
+def test_a_closed_recall_matches_its_closing_record(client, make, session, app):
+    producer = make.actor("producer")
+    batch = make.batch(producer)
+    recall = post(client, producer, f"batches/{batch.trace_code}/recalls", {"reason": "抽检不合格"})
+    r = client.post(f"/api/v1/recalls/{recall['id']}/close", json={"note": "复检合格"}, headers=producer.headers)
+    assert r.status_code in (200, 201), r.json
+    assert audit(session, app).ok
+    session.execute(sa.text("UPDATE recalls SET status = 'open' WHERE id = :id"), {"id": recall["id"]})
+    session.commit()
+    assert [f.message for f in audit(session, app).findings] == [
+        f"recall {recall['id']} differs from its signed recall records in status"]

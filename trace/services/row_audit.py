@@ -2,8 +2,9 @@
 
 Every batch row is compared with its registration record (after the corrections naming it)
 through ``registration.fact_differences``, and its state columns with the effects of its
-records replayed (``batch_state``); every product row with its latest product record. The same
-comparisons decide the lookup page's verdict (``services/verification.py``).
+records replayed (``batch_state``); every product row with its latest product record; every
+recall notice with its opening and closing records. The batch and product comparisons are the
+ones that decide the lookup page's verdict (``services/verification.py``).
 
 Batches are read with plain Core selects of the columns compared, streamed in batch id order,
 and merged with the records that change a batch (also streamed, by batch and log index): memory
@@ -22,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from trace.models import Batch, Event, EventBatch, LogEntry, Product
+from trace.models import Batch, Event, EventBatch, LogEntry, Product, Recall
 from trace.services.batch_state import EFFECT_STAGES, BatchState, row_state, state_differences, transformation_stages
 from trace.services.registration import fact_differences, product_differences, row_facts
 
@@ -39,7 +40,7 @@ class RowFinding:
 def row_findings(session: Session) -> list[RowFinding]:
     """Compare every batch row and product row with its signed records (after corrections); name what differs."""
     connection = session.connection()
-    return [*_batch_findings(connection), *_product_findings(session)]
+    return [*_batch_findings(connection), *_product_findings(session), *_recall_findings(connection)]
 
 
 def _batches_query() -> sa.Select[Any]:
@@ -123,3 +124,33 @@ def _product_findings(session: Session) -> Iterator[RowFinding]:
         if differ:
             yield RowFinding(index, "product-row", f"product {product.id} differs from its signed "
                                                    f"product record in {', '.join(differ)}")
+
+
+def _recall_findings(connection: sa.Connection) -> Iterator[RowFinding]:
+    """Compare each recall notice a page shows (reason, origin batch, open or closed) with its logged records."""
+    events, entries, recalls, batches = Event.__table__, LogEntry.__table__, Recall.__table__, Batch.__table__
+    signed: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+    logged: Any = connection.execute(
+        sa.select(entries.c.index, events.c.data).join(entries, entries.c.event_id == events.c.id)
+        .where(events.c.stage == "recall").order_by(entries.c.index))
+    for index, data in logged:
+        named = str(data.get("recallId"))
+        if named.isdigit():  # a recall recorded through the recall API, not one of /events
+            signed.setdefault(int(named), []).append((index, data))
+    notices: Any = connection.execute(sa.select(recalls.c.id, recalls.c.reason, recalls.c.status, batches.c.trace_code)
+                                 .join(batches, batches.c.id == recalls.c.batch_id).order_by(recalls.c.id))
+    for recall_id, reason, status, origin in notices:
+        records = signed.get(recall_id, [])
+        opened = next(((i, d) for i, d in records if d.get("action") != "close"), None)
+        if opened is None:
+            yield RowFinding(None, "recall-row", f"recall {recall_id} has no signed recall record")
+            continue
+        index, data = opened
+        closed = any(d.get("action") == "close" for _, d in records)
+        expected = {"reason": data.get("reason"), "origin": data.get("origin"),
+                    "status": "closed" if closed else "open"}
+        differ = [name for name, value in (("reason", reason), ("origin", origin), ("status", status))
+                  if value != expected[name]]
+        if differ:
+            yield RowFinding(index, "recall-row", f"recall {recall_id} differs from its signed recall records in "
+                                                  f"{', '.join(differ)}")
