@@ -1,14 +1,16 @@
 """The log at scale: inclusion proofs from DB tiles, and the full audit, at 1,000,000 entries.
 
-Builds a SQLite log of N signed storage records (default 1,000,000) directly — the records,
-signatures, leaves and tiles are exactly what the service writes, only inserted in bulk — then
-prints:
+Builds a SQLite log of N signed records (default 1,000,000) directly — a registration record
+for each of N/10 batches (first in each batch's chain, as the service registers them), then
+storage records spread over the batches; the records, signatures, leaves and tiles are exactly
+what the service writes, only inserted in bulk — then prints:
 - inclusion and consistency proof times through the service's DB tile store (budget ≤ 5 ms);
 - the audit rate (flask trace audit's engine, all cores) against the raw Ed25519 verify rate of
   one core × cores, measured in the same run (budget ≥ 80%): once for signatures and the log
-  (DESIGN.md §10's audit; `--log-only`), once with every event row compared too (the default).
+  (DESIGN.md §10's audit; `--log-only`), once with every event row, batch row and product row
+  compared too (the default), and the batch and product rows' comparison alone.
 
-    .venv/bin/python bench/log_scale.py [--entries 1000000] [--postgres SERVER_URL]
+    .venv/bin/python bench/log_scale.py [--entries 1000000] [--batches N/10] [--postgres SERVER_URL]
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from trace import create_app, ledger  # noqa: E402
 from trace.config import Config  # noqa: E402
 from trace.db import db  # noqa: E402
 
-BATCHES = 1000
+CHUNK = 1000
 _sign_key = None
 
 
@@ -70,12 +72,14 @@ def verify_rate(seconds: float = 3.0) -> float:
     return done / (time.perf_counter() - started)
 
 
-def build(app, entries: int) -> None:
+def build(app, entries: int, batches: int) -> None:
     from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile
     from trace.services import keys as key_svc
     from trace.services.catalog import create_product
     from trace.services.log import HEAD_ID, build_record, log_size
     from trace.services.organizations import add_member, create_organization
+    from trace.services.registration import row_facts
+    from trace.stages import STAGES
 
     with app.app_context():
         cfg = app.extensions["trace.ledger"]
@@ -84,7 +88,9 @@ def build(app, entries: int) -> None:
             s, None, {"kind": "cooperative", "name": "规模合作社", "region": {"province": "浙江省", "county": "松阳县"}}
         )
         user = add_member(s, None, org, "p", "producer")
-        product = create_product(s, user, {"category": "vegetables", "name": "番茄"})
+        product = create_product(s, user, {"category": "vegetables", "name": "番茄"}, ledger=cfg)
+        registered = {"id": product.id, "name": product.name, "nameEn": product.name_en, "gtin": product.gtin,
+                      "category": "vegetables"}
         now = dt.datetime.now(dt.UTC)
         s.execute(
             sa.insert(Batch),
@@ -102,7 +108,7 @@ def build(app, entries: int) -> None:
                     "disposition": "active",
                     "created_at": now,
                 }
-                for i in range(BATCHES)
+                for i in range(batches)
             ],
         )
         batch_ids = [b for (b,) in s.execute(sa.select(Batch.id).order_by(Batch.id))]
@@ -118,23 +124,25 @@ def build(app, entries: int) -> None:
         s.execute(sa.delete(Checkpoint))
         last: dict[int, str | None] = {}
         pool = multiprocessing.get_context("fork").Pool(os.cpu_count() or 1, _init_signer, (org_raw,))
-        chunk = BATCHES
+        chunk = CHUNK
         started = time.perf_counter()
         when = now - dt.timedelta(days=1)
         for start in range(0, entries, chunk):
             rows, lines, records = [], [], []
             for i in range(start, min(start + chunk, entries)):
-                b = i % BATCHES
+                registration = i < batches
+                b = i if registration else i % batches
                 row = {
                     "id": str(uuid.UUID(int=random.getrandbits(128), version=4)),
-                    "stage": "storage",
-                    "biz_step": "https://ref.gs1.org/cbv/BizStep-storing",
+                    "stage": "registration" if registration else "storage",
+                    "biz_step": STAGES["registration" if registration else "storage"].biz_step,
                     "organization_id": org.id,
                     "actor": f"user:{user.id}",
                     "occurred_at": when,
                     "recorded_at": now,
                     "location": None,
-                    "data": {
+                    "data": {**row_facts(org.id, f"L{b}", 1000, "KGM", None, None), "product": registered}
+                    if registration else {
                         "warehouse": "1号冷库",
                         "temperatures": [{"time": "2026-11-22T08:00:00+00:00", "celsius": f"{3 + i % 5}.5"}],
                     },
@@ -167,7 +175,8 @@ def build(app, entries: int) -> None:
                 ],
             )
             for k, (_, digest) in enumerate(signed):
-                last[(start + k) % BATCHES] = digest.hex()
+                i = start + k
+                last[i if i < batches else i % batches] = digest.hex()
             ledger.append_leaves(store, size, [d for _, d in signed])
             size += len(signed)
             root = ledger.root_from_nodes(size, ledger.tile_node_reader(store))
@@ -192,6 +201,7 @@ def build(app, entries: int) -> None:
 def measure(app, entries: int) -> None:
     from trace.services.audit import audit_log
     from trace.services.log import consistency, inclusion, log_size
+    from trace.services.row_audit import row_findings
 
     with app.app_context():
         s = db.session
@@ -220,7 +230,7 @@ def measure(app, entries: int) -> None:
         cores = os.cpu_count() or 1
         raw = verify_rate()
         for rows, what in ((False, "signatures and the log (the budget's audit)"),
-                           (True, "everything, event rows included (flask trace audit's default)")):
+                           (True, "everything, event, batch and product rows included (flask trace audit's default)")):
             s.expire_all()
             before, t = os.times(), time.perf_counter()
             report = audit_log(s, app.config["TRACE"].log_origin, workers=cores, rows=rows)
@@ -236,6 +246,14 @@ def measure(app, entries: int) -> None:
                 f"(budget ≥ 80%); CPU per entry: workers {workers * per:.0f} µs, main {main * per:.1f} µs, "
                 f"cores busy {(main + workers) / elapsed / cores:.0%}"
             )
+        s.expire_all()
+        t = time.perf_counter()
+        found = row_findings(s)
+        elapsed = time.perf_counter() - t
+        assert not found, found[:5]
+        count = s.scalar(sa.text("SELECT count(*) FROM batches"))
+        print(f"batch and product rows against their records alone (main process, part of the default audit): "
+              f"{count:,} batches in {elapsed:.2f} s = {elapsed / count * 1e6:.0f} µs a batch")
         print(f"raw Ed25519 verify, same run: {raw:,.0f}/s per core × {cores} cores = {raw * cores:,.0f}/s "
               f"(one verify ≈ {1e6 / raw:.0f} µs)")
 
@@ -261,6 +279,7 @@ def scratch_postgres(server_url: str | None) -> Iterator[str | None]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--batches", type=int, help="batches, each registered first in its chain (default: entries/10)")
     parser.add_argument("--postgres", metavar="SERVER_URL",
                         help="run on a scratch database of this PostgreSQL server "
                              "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) instead of SQLite")
@@ -276,7 +295,7 @@ def main() -> None:
             seed_categories(db.session)
             db.session.commit()
         t = time.perf_counter()
-        build(app, args.entries)
+        build(app, args.entries, args.batches or max(1, args.entries // 10))
         print(f"built a log of {args.entries:,} signed records in {time.perf_counter() - t:.0f} s")
         measure(app, args.entries)
 

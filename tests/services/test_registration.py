@@ -8,7 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import ago
+from tests.factories import ago, event_body
 from trace import ledger as ledger_lib
 from trace.codes.tracecode import new_trace_code
 from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
@@ -159,6 +159,8 @@ def test_a_deleted_registration_entry_is_named_and_the_page_loses_the_mark(clien
     session.commit()
     report = audit(session, app)
     assert {f.kind for f in report.findings if f.index == entry.index} in ({"missing"}, {"rolled-back"})
+    assert f"batch {batch.trace_code} has no registration record" in [f.message for f in report.findings
+                                                                       if f.kind == "batch-row"]
     assert page_verification(client, batch.trace_code)["verified"] is False
 
 
@@ -217,3 +219,114 @@ def test_the_audit_bundle_carries_the_shown_facts_and_its_verifier_compares_them
     assert [(p.code, p.index) for p in report.problems] == [
         ("facts", entry_of(session, registration_of(session, batch.id).id)[0].index)]
     assert "quantity" in report.problems[0].reason
+
+
+def post(client, actor, path, body):
+    r = client.post(f"/api/v1/{path}", json=body, headers=actor.headers)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def lived_batches(client, make, session):
+    """Batches each changed by the records that change a row: shipping and sale, a transformation,
+    a recall, a destruction, a corrected quantity after a sale."""
+    producer = make.actor("producer")
+    buyer = make.actor("producer", make.org("retailer"))
+    product = make.product(producer)
+    shipped, consumed, recalled, destroyed, corrected = (make.batch(producer, product, quantity="100")
+                                                         for _ in range(5))
+    post(client, producer, "events", event_body("shipping", [shipped], {"recipient": buyer.org.id}))
+    post(client, buyer, "events", event_body("receiving", [shipped], {"from": producer.org.id}))
+    post(client, buyer, "events", event_body("sale", [shipped], {"channel": "supermarket", "quantity": "30",
+                                                                 "uom": "KGM"}))
+    post(client, producer, "transformations", {
+        "id": str(uuid.uuid4()), "stage": "sorting", "occurredAt": ago(hours=1),
+        "inputs": [{"batch": consumed.trace_code, "quantity": "100", "uom": "KGM"}],
+        "outputs": [{"product": product.id, "lot": "G1", "quantity": "100", "uom": "KGM"}]})
+    post(client, producer, "events", event_body("recall", [recalled], {"reason": "抽检不合格"}))
+    post(client, producer, "events", event_body("destruction", [destroyed], {"method": "深埋", "quantity": "100",
+                                                                             "uom": "KGM"}))
+    post(client, producer, "events", event_body("sale", [corrected], {"channel": "market", "quantity": "10",
+                                                                      "uom": "KGM"}))
+    post(client, producer, f"events/{registration_of(session, corrected.id).id}/corrections",
+         {"fields": {"quantity": "120"}, "reason": "称重录入错误"})
+    session.expire_all()
+    return {"shipped": shipped, "consumed": consumed, "recalled": recalled, "destroyed": destroyed,
+            "corrected": corrected, "buyer": buyer, "producer": producer}
+
+
+def test_rows_changed_by_their_records_replay_to_what_the_rows_hold(client, make, session, app):
+    scene = lived_batches(client, make, session)
+    state = {name: (b.status, b.disposition, b.custodian_id, format(b.available.normalize(), "f"))
+             for name, b in scene.items() if isinstance(b, Batch)}
+    producer, buyer = scene["producer"].org.id, scene["buyer"].org.id
+    assert state == {"shipped": ("active", "active", buyer, "70"), "consumed": ("consumed", "active", producer, "0"),
+                     "recalled": ("recalled", "recalled", producer, "100"),
+                     "destroyed": ("destroyed", "destroyed", producer, "0"),
+                     "corrected": ("active", "active", producer, "110")}
+    assert audit(session, app).ok
+    for name in state:
+        assert page_verification(client, scene[name].trace_code)["verified"] is True, name
+
+
+STATE_TAMPERING = [  # batch, column, forged value, the field named
+    ("recalled", "status", "'active'", "status"),
+    ("shipped", "status", "'recalled'", "status"),
+    ("destroyed", "status", "'active'", "status"),
+    ("consumed", "status", "'active'", "status"),
+    ("recalled", "disposition", "'active'", "disposition"),
+    ("shipped", "custodian_id", "organization_id", "custodian"),
+    ("shipped", "available", "100", "available"),
+    ("corrected", "available", "120", "available"),
+]
+
+
+@pytest.mark.parametrize(("name", "column", "value", "field"), STATE_TAMPERING)
+def test_an_edited_state_column_is_named_by_the_audit_and_loses_the_mark(client, make, session, app, name, column,
+                                                                          value, field):
+    scene = lived_batches(client, make, session)
+    batch = scene[name]
+    session.execute(sa.text(f"UPDATE batches SET {column} = {value} WHERE id = :id"), {"id": batch.id})  # noqa: S608
+    session.commit()
+    report = audit(session, app)
+    assert [f.kind for f in report.findings] == ["batch-state"], report.findings
+    (finding,) = report.findings
+    assert batch.trace_code in finding.message and finding.message.endswith(f" in {field}"), finding.message
+    assert finding.index == entry_of(session, registration_of(session, batch.id).id)[0].index
+    shown = page_verification(client, batch.trace_code)
+    assert shown["verified"] is False and "facts" in [p["kind"] for p in shown["problems"]]
+
+
+RECALL_TAMPERING = {  # column, forged value, the field named
+    "reason": ("'未发现问题'", "reason"),
+    "status": ("'closed'", "status"),
+    "batch_id": (None, "origin"),
+}
+
+
+@pytest.mark.parametrize("column", RECALL_TAMPERING)
+def test_an_edited_recall_notice_is_named_by_the_audit(client, make, session, app, column):
+    producer = make.actor("producer")
+    batch, other = make.batch(producer), make.batch(producer)
+    recall = post(client, producer, f"batches/{batch.trace_code}/recalls", {"reason": "抽检不合格"})
+    assert audit(session, app).ok
+    value, field = RECALL_TAMPERING[column]
+    session.execute(sa.text(f"UPDATE recalls SET {column} = {value or other.id} WHERE id = :id"),  # noqa: S608
+                    {"id": recall["id"]})
+    session.commit()
+    report = audit(session, app)
+    assert [(f.kind, f.message) for f in report.findings] == [
+        ("recall-row", f"recall {recall['id']} differs from its signed recall records in {field}")]
+
+
+def test_a_closed_recall_matches_its_closing_record(client, make, session, app):
+    producer = make.actor("producer")
+    batch = make.batch(producer)
+    recall = post(client, producer, f"batches/{batch.trace_code}/recalls", {"reason": "抽检不合格"})
+    r = client.post(f"/api/v1/recalls/{recall['id']}/close", json={"note": "复检合格"}, headers=producer.headers)
+    assert r.status_code in (200, 201), r.json
+    assert audit(session, app).ok
+    session.execute(sa.text("UPDATE recalls SET status = 'open' WHERE id = :id"), {"id": recall["id"]})
+    session.commit()
+    assert [f.message for f in audit(session, app).findings] == [
+        f"recall {recall['id']} differs from its signed recall records in status"]

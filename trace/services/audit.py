@@ -30,7 +30,7 @@ from trace.services.audit_worker import (
     parse_time,
 )
 from trace.services.log import HEAD_ID
-from trace.services.registration import row_findings
+from trace.services.row_audit import row_findings
 
 CHUNK = 4096  # entries per range: a multiple of 256, so each range reads whole hash tiles
 
@@ -297,6 +297,9 @@ def audit_log(
     ranges = [(lo, min(lo + chunk, end)) for lo in range(0, end, chunk)]
     with _checking(session, args, ranges, workers) as results:
         events = session.scalar(sa.select(sa.func.count()).select_from(Event)) or 0  # while the workers read
+        # batch and product rows against their signed facts, while the workers read (the events
+        # table they compare is held equal to the signed log entries)
+        rows_found = row_findings(session) if rows else []
         logged = 0
         for result in results:
             auditor.merge(result)
@@ -316,9 +319,8 @@ def audit_log(
                                   "checked without it")
     for event_id in unlogged:
         auditor.find(None, "unlogged-event", f"event {event_id} has no log entry")
-    if rows:  # batch and product rows against their signed facts (the events table was checked above)
-        for row in row_findings(session):
-            auditor.find(row.index, row.kind, row.message)
+    for row in rows_found:
+        auditor.find(row.index, row.kind, row.message)
     # The notes of checkpoints no range covers (sizes beyond the log: a rollback) are verified here.
     outside = sa.select(Checkpoint.size, Checkpoint.root_hash, Checkpoint.note).where(
         sa.or_(Checkpoint.size <= 0, Checkpoint.size > end))

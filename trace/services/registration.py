@@ -12,16 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from trace.db import utcnow
 from trace.ledger.facts import fact_differences, product_fact_differences
-from trace.models import Batch, Event, EventBatch, LogEntry, Product
+from trace.models import Batch, Event, EventBatch, Product
 from trace.services import pipeline
 from trace.services.keys import LedgerConfig, rfc3339
 from trace.services.requests import Request, Service
@@ -34,22 +33,27 @@ def _number(value: Decimal) -> str:
 def registration_data(batch: Batch, *, transformation: str | None = None, backfilled: bool = False) -> dict[str, Any]:
     """Return the facts of a batch as its registration record holds them."""
     product = batch.product
-    data: dict[str, Any] = {
-        "product": {"id": product.id, "name": product.name, "nameEn": product.name_en, "gtin": product.gtin,
-                    "category": product.category.code},
-        "organization": str(batch.organization_id),
-        "lot": batch.lot,
-        "quantity": _number(batch.quantity),
-        "uom": batch.uom,
-    }
-    if batch.origin:
-        data["origin"] = batch.origin
-    if batch.produced_at is not None:
-        data["producedAt"] = rfc3339(batch.produced_at)
+    data = row_facts(batch.organization_id, batch.lot, batch.quantity, batch.uom, batch.origin, batch.produced_at)
+    data["product"] = {"id": product.id, "name": product.name, "nameEn": product.name_en, "gtin": product.gtin,
+                       "category": product.category.code}
     if transformation is not None:
         data["transformation"] = transformation
     if backfilled:
         data["backfilled"] = True
+    return data
+
+
+def row_facts(organization_id: int, lot: str, quantity: Decimal, uom: str, origin: dict[str, Any] | None,
+              produced_at: dt.datetime | None, product_id: int | None = None) -> dict[str, Any]:
+    """Return batch columns (as the ORM types give them) in the form a registration record holds them."""
+    data: dict[str, Any] = {"organization": str(organization_id), "lot": lot, "quantity": _number(quantity),
+                            "uom": uom}
+    if product_id is not None:
+        data["product"] = product_id
+    if origin:
+        data["origin"] = origin
+    if produced_at is not None:
+        data["producedAt"] = rfc3339(produced_at)
     return data
 
 
@@ -115,9 +119,8 @@ def backfill(session: Session, cfg: LedgerConfig) -> tuple[int, int]:
 
 def batch_facts(batch: Batch) -> dict[str, Any]:
     """Return a batch row's facts in the form its registration record holds them."""
-    facts = registration_data(batch)
-    facts["product"] = batch.product_id
-    return facts
+    return row_facts(batch.organization_id, batch.lot, batch.quantity, batch.uom, batch.origin, batch.produced_at,
+                     batch.product_id)
 
 
 def batch_differences(batch: Batch, registration: dict[str, Any] | None,
@@ -129,62 +132,3 @@ def batch_differences(batch: Batch, registration: dict[str, Any] | None,
 def product_differences(product: Product, record: dict[str, Any] | None) -> list[str]:
     """Return the product fields whose row differs from its latest signed product record."""
     return product_fact_differences(product_data(product), record)
-
-
-@dataclass(frozen=True)
-class RowFinding:
-    index: int | None  # the log index of the record the row is compared with
-    kind: str
-    message: str
-
-
-def row_findings(session: Session) -> list[RowFinding]:
-    """Compare every batch row and product row with its signed records (after corrections); name what differs.
-
-    Reads the events table, which the audit holds equal to the signed log entries.
-    """
-    findings: list[RowFinding] = []
-    registrations: Any = session.execute(
-        sa.select(EventBatch.batch_id, LogEntry.index, Event.data)
-        .join(Event, Event.id == EventBatch.event_id).outerjoin(LogEntry, LogEntry.event_id == Event.id)
-        .where(Event.stage == "registration"))
-    registered: dict[int, tuple[int | None, dict[str, Any] | None]] = {
-        batch_id: (index, data) for batch_id, index, data in registrations}
-    corrections: dict[str, list[dict[str, Any]]] = {}
-    fixes: Any = session.scalars(sa.select(Event.data).where(Event.stage == "correction")
-                                 .order_by(Event.recorded_at, Event.id))
-    for fix in fixes:
-        corrections.setdefault(str(fix.get("record")), []).append(fix)
-    registration_ids = dict(session.execute(
-        sa.select(EventBatch.batch_id, Event.id).join(Event, Event.id == EventBatch.event_id)
-        .where(Event.stage == "registration")).all()) if corrections else {}
-    query = sa.select(Batch).options(joinedload(Batch.product).joinedload(Product.category)).order_by(Batch.id)
-    for batch in session.scalars(query).unique():
-        index, data = registered.get(batch.id, (None, None))
-        fixes = corrections.get(registration_ids.get(batch.id, ""), [])
-        differ = batch_differences(batch, data, fixes)
-        if differ == ["registration"]:
-            findings.append(RowFinding(None, "batch-row", f"batch {batch.trace_code} has no registration record"))
-        elif differ:
-            findings.append(RowFinding(index, "batch-row", f"batch {batch.trace_code} differs from its signed "
-                                                           f"registration in {', '.join(differ)}"))
-    product_records: dict[str, tuple[int | None, dict[str, Any]]] = {}
-    latest: dict[int, str] = {}  # each product's newest record
-    products: Any = session.execute(
-        sa.select(Event.id, LogEntry.index, Event.data).outerjoin(LogEntry, LogEntry.event_id == Event.id)
-        .where(Event.stage == "product").order_by(Event.recorded_at, Event.id))
-    for event_id, logged, record in products:
-        product_records[event_id] = (logged, record)
-        latest[int(record["product"])] = event_id
-    for product in session.scalars(sa.select(Product).options(joinedload(Product.category)).order_by(Product.id)):
-        index, signed = product_records.get(product.record_id or "", (None, {}))
-        if not signed or int(signed["product"]) != product.id:
-            findings.append(RowFinding(None, "product-row", f"product {product.id} names no product record of its own"))
-            continue
-        if latest.get(product.id) != product.record_id:
-            findings.append(RowFinding(index, "product-row", f"product {product.id} names an older product record"))
-        differ = product_differences(product, signed)
-        if differ:
-            findings.append(RowFinding(index, "product-row", f"product {product.id} differs from its signed "
-                                                             f"product record in {', '.join(differ)}"))
-    return findings

@@ -28,6 +28,7 @@ from trace import ledger
 from trace.cache import LruCache
 from trace.ledger import policy
 from trace.models import Batch, Checkpoint, Event, LogEntry, SigningKey
+from trace.services.batch_state import EFFECT_STAGES, BatchState, row_state, state_differences, transformation_stages
 from trace.services.compliance_rules import parse_time
 from trace.services.keys import LedgerConfig
 from trace.services.log import DbTileStore, event_record
@@ -80,6 +81,11 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
     if differ and differ != ["registration"]:  # a missing registration is a chain problem
         problems.append(Problem(FACTS, registration.id if registration else None,
                                 f"the batch row differs from its signed registration in {', '.join(differ)}"))
+    if registration is not None:
+        differ = _state_differences(session, batch, registration, events)
+        if differ:
+            problems.append(Problem(FACTS, registration.id, "the batch row differs from what its signed records "
+                                                            f"make it in {', '.join(differ)}"))
     product_data = product_record.data if product_record is not None else None
     if product_data is not None and int(product_data.get("product", 0)) != batch.product_id:
         product_data = None
@@ -88,6 +94,22 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
         problems.append(Problem(FACTS, product_record.id if product_record else None,
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
     return Verification(result.records, result.checkpoint_size, tuple(problems))
+
+
+def _state_differences(session: Session, batch: Batch, registration: Event, events: Sequence[Event]) -> list[str]:
+    """Replay the batch's logged records that change its state, in log order, and compare its row (as the audit)."""
+    effects = set(EFFECT_STAGES + transformation_stages())
+    changing = {e.id: e for e in events if e.stage in effects}
+    logged = session.execute(sa.select(LogEntry.index, LogEntry.event_id)
+                             .where(LogEntry.event_id.in_(list(changing)))).all() if changing else []
+    state = BatchState.registered(registration.id, registration.data)
+    for _, event_id in sorted(logged):
+        event = changing[str(event_id)]
+        subjects = sum(1 for line in event.batches if line.role == "subject")
+        for line in event.batches:
+            if line.batch_id == batch.id:
+                state.apply(event.stage, event.data, line.role, line.quantity, subjects)
+    return state_differences(row_state(batch.status, batch.disposition, batch.custodian_id, batch.available), state)
 
 
 def verify_batch(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
