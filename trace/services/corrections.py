@@ -30,7 +30,7 @@ from trace.services.keys import LedgerConfig, rfc3339
 from trace.services.log import jsonable
 from trace.services.pipeline import record
 from trace.services.requests import Request, Service
-from trace.services.retry import judge_retry
+from trace.services.retry import judge_retry, record_id
 from trace.stages import STAGES
 
 # The batch facts a correction of a registration may change (product and organization may not:
@@ -88,7 +88,7 @@ def correct_record(session: Session, actor: User, target_id: str, body: dict[str
     target = session.get(Event, target_id)
     if target is None:
         raise NotFoundError(f"No record {target_id}.")
-    correction_id = str(body.get("id") or uuid.uuid4()).lower()
+    correction_id = record_id(body.get("id") or uuid.uuid4())
     digest = _digest(target.id, {k: v for k, v in body.items() if k != "id"})
     stored = session.get(Event, correction_id)
     if stored is not None:  # the one retry rule, before anything that may have changed since

@@ -53,6 +53,7 @@ class Verification:
     records: int
     checkpoint_size: int
     problems: tuple[Problem, ...]
+    log_order: tuple[str, ...] = ()  # the batch's logged events, by log index (read with their entries)
 
     @property
     def verified(self) -> bool:
@@ -82,7 +83,8 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
         problems.append(Problem(FACTS, registration.id if registration else None,
                                 f"the batch row differs from its signed registration in {', '.join(differ)}"))
     if registration is not None:
-        differ = _state_differences(session, batch, registration, events)
+        order = result.log_order or _log_order(session, events)
+        differ = _state_differences(batch, registration, events, order)
         if differ:
             problems.append(Problem(FACTS, registration.id, "the batch row differs from what its signed records "
                                                             f"make it in {', '.join(differ)}"))
@@ -93,18 +95,27 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
     if differ:
         problems.append(Problem(FACTS, product_record.id if product_record else None,
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
-    return Verification(result.records, result.checkpoint_size, tuple(problems))
+    return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order)
 
 
-def _state_differences(session: Session, batch: Batch, registration: Event, events: Sequence[Event]) -> list[str]:
+def _log_order(session: Session, events: Sequence[Event]) -> tuple[str, ...]:
+    """Return the ids of the events that have log entries, by log index (when no verification read them)."""
+    if not events:
+        return ()
+    rows = session.execute(sa.select(LogEntry.event_id).where(LogEntry.event_id.in_([e.id for e in events]))
+                           .order_by(LogEntry.index)).scalars()
+    return tuple(str(event_id) for event_id in rows)
+
+
+def _state_differences(batch: Batch, registration: Event, events: Sequence[Event], order: Sequence[str]) -> list[str]:
     """Replay the batch's logged records that change its state, in log order, and compare its row (as the audit)."""
     effects = set(EFFECT_STAGES + transformation_stages())
     changing = {e.id: e for e in events if e.stage in effects}
-    logged = session.execute(sa.select(LogEntry.index, LogEntry.event_id)
-                             .where(LogEntry.event_id.in_(list(changing)))).all() if changing else []
     state = BatchState.registered(registration.id, registration.data)
-    for _, event_id in sorted(logged):
-        event = changing[str(event_id)]
+    for event_id in order:
+        event = changing.get(event_id)
+        if event is None:
+            continue
         subjects = sum(1 for line in event.batches if line.role == "subject")
         for line in event.batches:
             if line.batch_id == batch.id:
@@ -187,7 +198,8 @@ def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, counted
             problems.append(Problem(INCLUSION, event.id, f"entry {entry.index} is not in checkpoint "
                                                          f"{opened.size}: {exc}"))
     problems.extend(_chain_problems(code, counted, entries, parsed))
-    return Verification(len(counted), opened.size, tuple(problems))
+    order = tuple(e.id for e in sorted((e for e in counted if e.id in entries), key=lambda e: entries[e.id].index))
+    return Verification(len(counted), opened.size, tuple(problems), order)
 
 
 def _chain_problems(code: str, events: Sequence[Event], entries: dict[str, LogEntry],
