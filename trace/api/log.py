@@ -14,6 +14,7 @@ from trace.api.batches import parse_code
 from trace.db import db
 from trace.errors import PermissionDeniedError
 from trace.models.organization import Role
+from trace.services import bundles
 from trace.services import keys as key_svc
 from trace.services import log as svc
 from trace.services.batches import read_batch
@@ -106,7 +107,7 @@ def event_tlog_proof(event_id: Any) -> Any:
 def audit_bundle(code: str) -> Any:
     user = current_user()
     batch = read_batch(db.session(), user, parse_code(code))
-    bundle = svc.audit_bundle(db.session(), ledger_config(), batch)
+    bundle = bundles.audit_bundle(db.session(), ledger_config(), batch)
     return Response(json.dumps(bundle, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="audit-{batch.trace_code}.json"'})
 

@@ -43,9 +43,9 @@ from trace.lookup.resolver import (
 )
 from trace.models import Batch
 from trace.services import lookup as svc
+from trace.services.bundles import audit_bundle
 from trace.services.keys import LedgerConfig
 from trace.services.labels import UnitScan, count_scan, peek_unit
-from trace.services.log import audit_bundle
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
 # Stand for what differs between requests in cached page HTML (NUL never occurs in rendered text).

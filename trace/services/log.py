@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from trace import ledger
 from trace.db import utcnow
 from trace.errors import NotFoundError, SignatureError, ValidationError
-from trace.models import Batch, Checkpoint, EventBatch, LogEntry, LogHead, LogTile, SigningKey
+from trace.models import Batch, Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.services.keys import LedgerConfig, log_key, organization_key, private_key, rfc3339
 
 if TYPE_CHECKING:
@@ -290,27 +290,3 @@ def tlog_proof(session: Session, event_id: str) -> str:
     checkpoint = latest_checkpoint(session)
     proof = ledger.inclusion_proof(entry.index, checkpoint.size, ledger.tile_node_reader(DbTileStore(session)))
     return ledger.format_tlog_proof(entry.index, proof, checkpoint.note)
-
-
-def audit_bundle(session: Session, cfg: LedgerConfig, batch: Batch) -> dict[str, Any]:
-    """Return the offline audit bundle of a batch: its records, proofs, keys and checkpoint."""
-    checkpoint = latest_checkpoint(session)
-    entries = list(session.scalars(
-        sa.select(LogEntry)
-        .join(EventBatch, EventBatch.event_id == LogEntry.event_id)
-        .where(EventBatch.batch_id == batch.id, LogEntry.index < checkpoint.size)
-        .order_by(LogEntry.index)
-        .distinct()
-    ))
-    node = ledger.tile_node_reader(DbTileStore(session))
-    from trace.services.keys import key_view, published_keys
-    from trace.services.registration import batch_facts
-
-    keys = [{k: v for k, v in key_view(key).items() if k in ("name", "vkey", "role", "org", "createdAt", "revokedAt")}
-            for key in published_keys(session)]
-    return ledger.build_bundle(
-        cfg.origin, checkpoint.note, keys,
-        [ledger.bundle_entry(e.index, e.leaf, ledger.inclusion_proof(e.index, checkpoint.size, node)) for e in entries],
-        batches=[batch.trace_code],
-        facts={batch.trace_code: batch_facts(batch)},
-    )
