@@ -81,10 +81,10 @@ def time_endpoint(count: int, repeat: int) -> None:
     from trace import create_app
     from trace.config import Config
     from trace.db import db
-    from trace.services.batches import register_batch
-    from trace.services.catalog import create_product, seed_categories
-    from trace.services.labels import issue_labels
-    from trace.services.organizations import add_member, create_organization, issue_token
+    from trace.services.catalog.catalog import create_product, seed_categories
+    from trace.services.organizations.organizations import add_member, create_organization, issue_token
+    from trace.services.printing.labels import issue_labels
+    from trace.services.records.batches import register_batch
 
     with tempfile.TemporaryDirectory(prefix="suyuan-bench-labels-") as tmp:
         app = create_app(Config(instance_path=Path(tmp), public_url=BASE, master_key="11" * 32, secret_key="bench"))

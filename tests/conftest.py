@@ -88,7 +88,7 @@ def build_migrated_app(engine: str, instance: Path) -> Flask:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from trace.services.catalog import seed_categories
+        from trace.services.catalog.catalog import seed_categories
 
         upgrade(revision="heads")
         seed_categories(db.session)

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from trace.models import Batch, Organization, Product, User
-from trace.services.batches import register_batch
-from trace.services.catalog import create_product
-from trace.services.organizations import add_member, create_organization, issue_token
+from trace.services.catalog.catalog import create_product
+from trace.services.organizations.organizations import add_member, create_organization, issue_token
+from trace.services.records.batches import register_batch
 
 _serial = itertools.count(1)
 

@@ -63,7 +63,7 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from trace.services.keys import load_ledger_config
+    from trace.services.signing.keys import load_ledger_config
 
     app.extensions["trace.ledger"] = load_ledger_config(config)
     db.init_app(app)

@@ -113,7 +113,8 @@ def test_a_bad_reading_names_its_index_and_field_and_stores_nothing(client, make
 
 
 def test_many_batches_are_read_in_chunks(client, make, session, monkeypatch):
-    from trace.services import bulk_rows, log
+    from trace.services.records import bulk_rows
+    from trace.services.signing import log
 
     monkeypatch.setattr(bulk_rows, "IN_CHUNK", 2)
     monkeypatch.setattr(log, "IN_CHUNK", 2)

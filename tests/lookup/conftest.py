@@ -15,8 +15,8 @@ from tests.factories import Actor, Factory
 from trace.app import limiter
 from trace.codes.gtin import gs1_check_digit
 from trace.models import Batch, Event, Product
-from trace.services.catalog import create_product
-from trace.services.events import record_event
+from trace.services.catalog.catalog import create_product
+from trace.services.records.events import record_event
 
 _gtins = itertools.count(1)
 START = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=90)

@@ -21,8 +21,8 @@ from tests.lookup.conftest import grow, new_life
 from trace.config import REPO_ROOT
 from trace.db import db
 from trace.models import Feedback
-from trace.services.labels import issue_labels
-from trace.services.recalls import open_recall
+from trace.services.lineage.recalls import open_recall
+from trace.services.printing.labels import issue_labels
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUT = REPO_ROOT / "test-output"

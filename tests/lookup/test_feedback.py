@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests.lookup.conftest import HTML, new_life
 from trace.lookup.forms import form_token
 from trace.models import Feedback
-from trace.services.labels import issue_labels
+from trace.services.printing.labels import issue_labels
 
 
 def form_of(client, path):

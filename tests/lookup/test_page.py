@@ -11,7 +11,7 @@ import pytest
 from tests.lookup.conftest import HTML, JSON, grow, new_life, text_of
 from trace.codes.tracecode import ALPHABET, new_trace_code
 from trace.lookup.i18n import PAIRS
-from trace.services.recalls import open_recall
+from trace.services.lineage.recalls import open_recall
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.factories import Actor, Factory
 from trace.models import Batch, Event, Product
-from trace.services.events import record_event, record_transformation
+from trace.services.records.events import record_event, record_transformation
 
 _lots = itertools.count(1)
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=200)

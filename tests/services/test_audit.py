@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from tests.factories import event_body
 from trace.models import LogEntry
-from trace.services.attachments import attachment_path
-from trace.services.audit import audit_log
+from trace.services.audit.audit import audit_log
+from trace.services.records.attachments import attachment_path
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="

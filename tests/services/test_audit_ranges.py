@@ -25,8 +25,8 @@ from trace import ledger
 from trace.db import db
 from trace.ledger.jcs import reference_canonical
 from trace.models import LogEntry
-from trace.services import audit_fast, audit_worker
-from trace.services.audit import audit_log
+from trace.services.audit import audit_fast, audit_worker
+from trace.services.audit.audit import audit_log
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
@@ -202,7 +202,7 @@ def test_tampered_checkpoints_are_named_by_worker_processes_too(live_app):  # no
 
 
 def test_a_worker_that_cannot_open_the_database_fails_the_audit_with_the_reason(tmp_path):
-    from trace.services.audit_worker import check_range, init_worker
+    from trace.services.audit.audit_worker import check_range, init_worker
 
     init_worker(f"sqlite:///{tmp_path}/missing-dir/none.sqlite3", {}, {}, None)
     with pytest.raises(RuntimeError, match="could not open the database: OperationalError"):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from trace.errors import ConflictError, PermissionDeniedError, ValidationError
 from trace.models import Category, CategoryTemplate
-from trace.services.catalog import DEFAULT_CATEGORIES, create_product, seed_categories
+from trace.services.catalog.catalog import DEFAULT_CATEGORIES, create_product, seed_categories
 
 
 def test_seeding_is_idempotent(session):
@@ -23,7 +23,7 @@ def test_seeding_is_idempotent(session):
 def test_default_templates_name_real_stages_and_fields():
     from trace.schemas.catalog import CategoryIn
     from trace.schemas.templates import stored_steps
-    from trace.services.template_seeds import EXTRA_FIELDS, with_extra_fields
+    from trace.services.catalog.template_seeds import EXTRA_FIELDS, with_extra_fields
 
     assert len(DEFAULT_CATEGORIES) >= 5
     for spec in DEFAULT_CATEGORIES:

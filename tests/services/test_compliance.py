@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from tests.services.genealogy import Genealogy, day, readings
 from trace.errors import PermissionDeniedError
 from trace.models import ComplianceFinding
-from trace.services.compliance import list_findings, run_checks
-from trace.services.recalls import open_recall
+from trace.services.compliance.compliance import list_findings, run_checks
+from trace.services.lineage.recalls import open_recall
 
 PESTICIDE = {"inputType": "pesticide", "product": "吡虫啉可湿性粉剂", "dose": "30", "doseUnit": "mL/亩",
              "registrationNumber": "PD20101234", "preHarvestIntervalDays": 7}
@@ -199,7 +199,7 @@ def test_findings_are_listed_most_severe_first_and_filtered(gen, make, session, 
 
 
 def test_the_demo_county_is_clean(app, make, session):
-    from trace.services.demo import load_demo
+    from trace.demo import load_demo
 
     load_demo(session, app.extensions["trace.ledger"])
     assert findings(session) == []  # nothing found as the records arrived

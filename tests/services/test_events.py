@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from trace.errors import ConflictError
-from trace.services.events import record_event, record_transformation
+from trace.services.records.events import record_event, record_transformation
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from trace.codes.tracecode import parse_trace_code
 from trace.errors import ValidationError
 from trace.models import LabelRun, UnitCode
-from trace.services.labels import MAX_LABELS, count_scan, issue_labels, peek_unit
+from trace.services.printing.labels import MAX_LABELS, count_scan, issue_labels, peek_unit
 
 
 def test_count_scan_increments_once_per_call_and_keeps_the_first_time(make, session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from tests.services.genealogy import Genealogy, day
-from trace.services.lineage import build_lineage, downstream_ids, lineage_view, upstream_ids
+from trace.services.lineage.lineage import build_lineage, downstream_ids, lineage_view, upstream_ids
 
 
 def diamond(gen: Genealogy) -> dict[str, object]:

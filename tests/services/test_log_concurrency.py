@@ -36,7 +36,7 @@ def live_app(engine_name, tmp_path: Path):
     with app.app_context():
         from flask_migrate import upgrade
 
-        from trace.services.catalog import seed_categories
+        from trace.services.catalog.catalog import seed_categories
 
         upgrade(revision="heads")
         seed_categories(db.session)
@@ -93,7 +93,7 @@ def test_concurrent_writers_append_without_gaps_or_duplicates(live_app):
         indexes = db.session.scalars(sa.select(LogEntry.index).order_by(LogEntry.index)).all()
         assert indexes == list(range(len(indexes)))
         assert db.session.get(LogHead, 1).size == len(indexes)
-        from trace.services.audit import audit_log
+        from trace.services.audit.audit import audit_log
 
         report = audit_log(db.session, live_app.config["TRACE"].log_origin, workers=1)
         assert report.ok, [str(f) for f in report.findings]

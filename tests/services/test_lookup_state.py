@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trace.db import utcnow
 from trace.models import Checkpoint
-from trace.services.lookup import log_state
+from trace.services.public.lookup import log_state
 
 
 def test_a_state_younger_than_max_age_is_reused_and_zero_always_reads(session):

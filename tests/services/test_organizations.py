@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from trace.errors import AuthenticationError, ConflictError, NotFoundError, PermissionDeniedError
 from trace.models import ApiToken
-from trace.services.organizations import (
+from trace.services.organizations.organizations import (
     add_member,
     authenticate,
     create_organization,

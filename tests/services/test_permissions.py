@@ -7,7 +7,7 @@ import pytest
 from trace.errors import PermissionDeniedError
 from trace.models import Batch, Event, EventBatch, User
 from trace.models.organization import Role
-from trace.services.permissions import can_read_batch, can_read_event, require_batch_write, require_role
+from trace.services.organizations.permissions import can_read_batch, can_read_event, require_batch_write, require_role
 
 OWNER, HOLDER, STRANGER = 1, 2, 3
 

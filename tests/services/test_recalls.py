@@ -14,7 +14,7 @@ from tests.services.test_lineage import diamond
 from trace import ledger as ledger_lib
 from trace.errors import ConflictError, PermissionDeniedError
 from trace.models import Event, EventBatch, LogEntry, SigningKey
-from trace.services.recalls import close_recall, get_recall, notice_csv, open_recall, recall_view
+from trace.services.lineage.recalls import close_recall, get_recall, notice_csv, open_recall, recall_view
 
 
 def recall_events(session, batch):

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from trace.services.retry import canonical_decimal, client_content, content_digest, record_id
+from trace.services.records.retry import canonical_decimal, client_content, content_digest, record_id
 
 ID = uuid.UUID("0b5e8a4e-3f0c-4f5e-9d43-6f1f6e0c2a11")
 

@@ -15,7 +15,7 @@ from tests.services.genealogy import Genealogy, day
 from trace.errors import PermissionDeniedError, ValidationError
 from trace.interop.mqtt import connect, parse_url, recorder
 from trace.models import ComplianceFinding, Event, EventBatch, LogEntry
-from trace.services.sensors import attach_readings, handle_message, parse_topic
+from trace.services.records.sensors import attach_readings, handle_message, parse_topic
 
 BROKER = "mqtt://127.0.0.1:1883"
 

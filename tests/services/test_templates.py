@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trace.errors import PermissionDeniedError, ValidationError
-from trace.services.templates import check_stage_data, get_template, list_versions, put_template
+from trace.services.catalog.templates import check_stage_data, get_template, list_versions, put_template
 
 BRIX = {"name": "brix", "labelZh": "糖度", "labelEn": "Brix", "type": "number", "required": True,
         "min": "0", "max": "40"}

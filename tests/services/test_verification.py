@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from tests.lookup.conftest import grow, new_life
 from trace import ledger as ledger_lib
 from trace.models import Checkpoint, Event, EventBatch, LogEntry, SigningKey
-from trace.services.batches import batch_events
-from trace.services.verification import VerificationCache, verify_batch
+from trace.services.audit.verification import VerificationCache, verify_batch
+from trace.services.records.batches import batch_events
 
 
 @pytest.fixture()

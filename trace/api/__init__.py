@@ -25,7 +25,7 @@ from trace.errors import (
 from trace.ledger.numbers import GrammarError, loads_exact
 from trace.models import User
 from trace.schemas.common import MAX_ROW_ID
-from trace.services.keys import LedgerConfig
+from trace.services.signing.keys import LedgerConfig
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -193,7 +193,7 @@ def _authenticate() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise AuthenticationError("Use Authorization: Bearer <token>.")
-    from trace.services.organizations import authenticate
+    from trace.services.organizations.organizations import authenticate
 
     g.user, g.token_to_touch = authenticate(db.session(), secret.strip())
 
@@ -208,7 +208,7 @@ def _record_token_use(response: Response) -> Response:
     token_id = g.pop("token_to_touch", None)
     if token_id is None:
         return response
-    from trace.services.organizations import record_token_use
+    from trace.services.organizations.organizations import record_token_use
 
     db.session.rollback()
     try:

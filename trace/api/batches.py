@@ -13,7 +13,7 @@ from trace.errors import NotFoundError
 from trace.schemas.batches import BatchIn, BatchOut, BatchQuery
 from trace.schemas.common import page_out
 from trace.schemas.events import EventOut
-from trace.services import batches as svc
+from trace.services.records import batches as svc
 
 TAG = "Batches"
 

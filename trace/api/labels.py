@@ -11,8 +11,8 @@ from trace.api.batches import parse_code
 from trace.db import db
 from trace.models import Batch, LabelRun, UnitCode
 from trace.schemas.labels import LabelRunOut, LabelsIn
-from trace.services import labels as svc
-from trace.services.batches import find_batch
+from trace.services.printing import labels as svc
+from trace.services.records.batches import find_batch
 
 TAG = "Labels"
 

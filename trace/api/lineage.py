@@ -11,10 +11,10 @@ from trace.api.batches import parse_code
 from trace.db import db
 from trace.models.organization import Role
 from trace.schemas.lineage import RecallCloseIn, RecallIn, RecallQuery, TraceGraphQuery, TraceQuery
-from trace.services import recalls as recall_svc
-from trace.services.batches import read_batch
-from trace.services.lineage import Direction, build_lineage, lineage_view, restrict_to_readable
-from trace.services.lineage_svg import lineage_svg
+from trace.services.lineage import recalls as recall_svc
+from trace.services.lineage.lineage import Direction, build_lineage, lineage_view, restrict_to_readable
+from trace.services.lineage.lineage_svg import lineage_svg
+from trace.services.records.batches import read_batch
 
 TAG = "Lineage and recalls"
 

@@ -14,10 +14,10 @@ from trace.api.batches import parse_code
 from trace.db import db
 from trace.errors import PermissionDeniedError
 from trace.models.organization import Role
-from trace.services import bundles
-from trace.services import keys as key_svc
-from trace.services import log as svc
-from trace.services.batches import read_batch
+from trace.services.audit import bundles
+from trace.services.records.batches import read_batch
+from trace.services.signing import keys as key_svc
+from trace.services.signing import log as svc
 
 TAG = "Log"
 
@@ -118,7 +118,7 @@ def rotate_key(org_id: int) -> Any:
     user = current_user()
     if user.role != Role.ADMIN and not (user.role == Role.PRODUCER and user.organization_id == org_id):
         raise PermissionDeniedError("Only the organization's producers or an admin rotate its key.")
-    from trace.services.organizations import get_organization
+    from trace.services.organizations.organizations import get_organization
 
     get_organization(db.session(), org_id)
     key = key_svc.rotate_organization_key(db.session(), ledger_config(), org_id)

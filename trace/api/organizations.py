@@ -19,7 +19,7 @@ from trace.schemas.organizations import (
     UserIn,
     UserOut,
 )
-from trace.services import organizations as svc
+from trace.services.organizations import organizations as svc
 
 TAG = "Organizations"
 

@@ -28,8 +28,8 @@ from trace.schemas.printing import (
     QrPngQuery,
     QrSvgQuery,
 )
-from trace.services import printing as svc
-from trace.services.batches import find_batch, read_batch
+from trace.services.printing import printing as svc
+from trace.services.records.batches import find_batch, read_batch
 
 TAG = "Printing"
 PDF = "application/pdf"

@@ -1,7 +1,7 @@
 """MQTT subscriber for temperature loggers (paho-mqtt 2.x): each message becomes a signed record.
 
 ``flask --app wsgi trace mqtt`` runs ``run()``; the message handling itself is
-``trace.services.sensors.handle_message``, testable without a broker.
+``trace.services.records.sensors.handle_message``, testable without a broker.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from flask import Flask
 
 from trace.db import db, writing
 from trace.errors import TraceError
-from trace.services.sensors import SUBSCRIPTION, handle_message
+from trace.services.records.sensors import SUBSCRIPTION, handle_message
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from trace.cache import LruCache
 from trace.errors import TraceError
 from trace.lookup.pages import PageError, error_response, page_error, translator
-from trace.services.verification import VerificationCache
+from trace.services.audit.verification import VerificationCache
 
 lookup = Blueprint("lookup", __name__)
 lookup.record_once(lambda state: state.app.extensions.update({

@@ -16,9 +16,9 @@ from trace.lookup.forms import FormTokenError, form_token, open_form_token
 from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, translator
 from trace.lookup.views import Target, parse_code, resolve_code
 from trace.schemas.feedback import FeedbackForm
-from trace.services import lookup as lookup_svc
-from trace.services.feedback import submit_feedback
-from trace.services.labels import peek_unit
+from trace.services.printing.labels import peek_unit
+from trace.services.public import lookup as lookup_svc
+from trace.services.public.feedback import submit_feedback
 
 
 def _field_message(name: str, form: dict[str, str]) -> str:

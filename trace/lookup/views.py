@@ -42,10 +42,10 @@ from trace.lookup.resolver import (
     page_path,
 )
 from trace.models import Batch
-from trace.services import lookup as svc
-from trace.services.bundles import audit_bundle
-from trace.services.keys import LedgerConfig
-from trace.services.labels import UnitScan, count_scan, peek_unit
+from trace.services.audit.bundles import audit_bundle
+from trace.services.printing.labels import UnitScan, count_scan, peek_unit
+from trace.services.public import lookup as svc
+from trace.services.signing.keys import LedgerConfig
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
 # Stand for what differs between requests in cached page HTML (NUL never occurs in rendered text).

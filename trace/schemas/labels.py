@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from trace.schemas.common import UTCDateTimeOut
-from trace.services.labels import MAX_LABELS
+from trace.services.printing.labels import MAX_LABELS
 
 
 class LabelsIn(Schema):
