@@ -6,15 +6,11 @@ import os
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from trace.config import Config
-from trace.db import db, engine_options, migrate, tune_sqlite
+from trace.db import db, engine_options, tune_sqlite
 from trace.errors import register_error_handlers
-from trace.extensions import babel, select_locale
-
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+from trace.extensions import babel, limiter, migrate, select_locale
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.factories import Actor, Factory
-from trace.app import limiter
 from trace.codes.gtin import gs1_check_digit
+from trace.extensions import limiter
 from trace.models import Batch, Event, Product
 from trace.services.catalog.catalog import create_product
 from trace.services.records.events import record_event

@@ -17,9 +17,9 @@ from flask import Response, current_app, request
 
 from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
-from trace.app import limiter
 from trace.codes.qr import qr_png, qr_svg
 from trace.db import db
+from trace.extensions import limiter
 from trace.schemas.printing import (
     CertificateIn,
     CertificateQuery,

@@ -9,8 +9,8 @@ from flask import Response, current_app, redirect, request
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaValidationError
 
-from trace.app import limiter
 from trace.db import db, writing
+from trace.extensions import limiter
 from trace.lookup import lookup
 from trace.lookup.forms import FormTokenError, form_token, open_form_token
 from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, translator

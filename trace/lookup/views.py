@@ -10,11 +10,11 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Response, current_app, get_template_attribute, jsonify, redirect, request
 from markupsafe import Markup
 
-from trace.app import limiter
 from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
 from trace.db import db, writing
+from trace.extensions import limiter
 from trace.lookup import lookup
 from trace.lookup.forms import form_token
 from trace.lookup.pages import (
