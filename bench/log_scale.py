@@ -77,6 +77,7 @@ def build(app, entries: int, batches: int) -> None:
     from trace.services.catalog.catalog import create_product
     from trace.services.organizations.organizations import add_member, create_organization
     from trace.services.records.registration import row_facts
+    from trace.services.signing import key_admin
     from trace.services.signing import keys as key_svc
     from trace.services.signing.log import HEAD_ID, build_record, log_size
     from trace.stages import STAGES
@@ -112,8 +113,8 @@ def build(app, entries: int, batches: int) -> None:
             ],
         )
         batch_ids = [b for (b,) in s.execute(sa.select(Batch.id).order_by(Batch.id))]
-        org_key = key_svc.organization_key(s, cfg, org.id)
-        log_key = key_svc.log_key(s, cfg)
+        org_key = key_admin.organization_key(s, cfg, org.id)
+        log_key = key_admin.log_key(s, cfg)
         s.commit()
         log_private = key_svc.private_key(cfg, log_key)
         org_raw = ledger.private_raw(key_svc.private_key(cfg, org_key))

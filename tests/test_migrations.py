@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from tests.conftest import POSTGRES_URL, make_config
+from tests.helpers import POSTGRES_URL, make_config
 from trace import create_app
 from trace.config import REPO_ROOT
 from trace.db import db

@@ -11,6 +11,7 @@ from trace.config import Config
 from trace.db import db, engine_options, tune_sqlite
 from trace.errors import register_error_handlers
 from trace.extensions import babel, limiter, migrate, select_locale
+from trace.times import CHINA_ZONE_NAME
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -65,7 +66,7 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_locale="zh_CN", default_timezone="Asia/Shanghai",
+    babel.init_app(app, locale_selector=select_locale, default_locale="zh_CN", default_timezone=CHINA_ZONE_NAME,
                    default_translation_directories=str(REPO_ROOT / "trace" / "translations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -142,7 +142,8 @@ def verify_bundle_command(bundle: str, log_key: str | None) -> None:
 def mqtt_command(url: str | None) -> None:
     """Record temperature readings from suyuan/sensors/<org id>/<trace code or vehicle plate>."""
     from trace.interop.mqtt import run
+    from trace.services.records.sensors import SUBSCRIPTION, handle_message
 
     url = url or current_app.config["TRACE"].mqtt_url
     click.echo(f"subscribed to suyuan/sensors/+/+ on {url.split('@')[-1]}; Ctrl-C stops")
-    run(current_app._get_current_object(), url)  # type: ignore[attr-defined]
+    run(current_app._get_current_object(), url, topic=SUBSCRIPTION, handle=handle_message)  # type: ignore[attr-defined]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.api.test_transformations import transformation
-from tests.factories import ago, event_body, registration_leaf_hash
+from tests.factories import ago, event_body, registration_leaf_hash, transformation
 from trace import ledger
 from trace.models import ComplianceFinding, Event, EventBatch, LogEntry
 

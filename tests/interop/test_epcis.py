@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tests.conftest import build_migrated_app
+from tests.helpers import build_migrated_app
 from trace.db import db
 from trace.demo import load_demo
 from trace.errors import ConflictError, ValidationError

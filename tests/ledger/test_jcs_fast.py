@@ -3,13 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.ledger.helpers import json_values
 from trace.ledger.jcs import canonical, reference_canonical
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
-    max_leaves=30,
-)
 
 
 @settings(max_examples=400)

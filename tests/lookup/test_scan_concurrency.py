@@ -7,8 +7,7 @@ import threading
 import sqlalchemy as sa
 
 from tests.factories import Factory
-from tests.lookup.conftest import JSON
-from tests.services.test_log_concurrency import live_app  # noqa: F401  (the fixture: a migrated app of its own)
+from tests.lookup.helpers import JSON
 from trace.db import db
 from trace.models import UnitCode
 from trace.services.printing.labels import issue_labels

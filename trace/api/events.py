@@ -8,7 +8,7 @@ from flask import current_app, jsonify
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaValidationError
 
-from trace.api import created, current_user, json_body, ledger_config, load, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, route
 from trace.db import db
 from trace.errors import PayloadTooLargeError, ValidationError
 from trace.schemas.events import CorrectionIn, EventIn, EventOut, TransformationIn

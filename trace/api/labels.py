@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from trace.api import created, current_user, json_body, load, route
+from trace.api.base import created, current_user, json_body, load, route
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.models import Batch, LabelRun, UnitCode

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.models.organization import Role

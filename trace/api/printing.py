@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
 from trace.codes.qr import qr_png, qr_svg
 from trace.db import db

@@ -11,7 +11,7 @@ from marshmallow import ValidationError as SchemaValidationError
 
 from trace.db import db, writing
 from trace.extensions import limiter
-from trace.lookup import lookup
+from trace.lookup.blueprint import lookup
 from trace.lookup.forms import FormTokenError, form_token, open_form_token
 from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, translator
 from trace.lookup.views import Target, parse_code, resolve_code

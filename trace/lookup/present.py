@@ -13,9 +13,9 @@ from trace.services.compliance.compliance_rules import decimal, fmt
 from trace.services.printing.labels import UnitScan
 from trace.services.public.lookup import PublicRecord
 from trace.services.records.corrections import current_events, effective_data
-from trace.services.signing.keys import rfc3339
 from trace.stages import STAGES, in_language
 from trace.stages.planting import AREA_UNITS
+from trace.times import rfc3339
 
 
 def _is(event: Event, what: str) -> bool:

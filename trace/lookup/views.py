@@ -15,7 +15,7 @@ from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
 from trace.db import db, writing
 from trace.extensions import limiter
-from trace.lookup import lookup
+from trace.lookup.blueprint import lookup
 from trace.lookup.forms import form_token
 from trace.lookup.pages import (
     VARY,

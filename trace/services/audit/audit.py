@@ -27,10 +27,10 @@ from trace.services.audit.audit_worker import (
     check_range,
     init_worker,
     link_broken,
-    parse_time,
 )
 from trace.services.audit.row_audit import row_findings
 from trace.services.signing.log import HEAD_ID
+from trace.times import parse_time
 
 CHUNK = 4096  # entries per range: a multiple of 256, so each range reads whole hash tiles
 

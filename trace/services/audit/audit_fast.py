@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from trace.ledger.jcs import is_plain
-from trace.services.signing.keys import rfc3339
+from trace.times import rfc3339
 
 LEAF_HEAD = b'{"record":'
 LEAF_SIGS = b',"signatures":['

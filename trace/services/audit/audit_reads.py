@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from trace.limits import IN_CHUNK
 from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogTile
-from trace.services.signing.log import IN_CHUNK
 
 TILE = 256
 

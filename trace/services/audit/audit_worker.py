@@ -37,6 +37,7 @@ from trace.services.audit.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_l
 from trace.services.audit.audit_reads import TILE, RangeReader
 from trace.services.records.attachments import attachment_path
 from trace.services.signing.log import build_record
+from trace.times import parse_time
 
 _INDEX = itemgetter(0)
 KeyRow = tuple[str, str, "str | None", bytes]  # name, role, organization, public key
@@ -326,14 +327,6 @@ def _verify(public: Ed25519PublicKey | None, message: bytes | None, signature: b
     except (InvalidSignature, ValueError):
         return False
     return True
-
-
-def parse_time(text: Any) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return None
-    return moment if moment.tzinfo else None
 
 
 # --- worker processes ---------------------------------------------------------------------------

@@ -35,10 +35,10 @@ from trace.services.audit.batch_state import (
     state_differences,
     transformation_stages,
 )
-from trace.services.compliance.compliance_rules import parse_time
 from trace.services.records.registration import batch_differences, product_differences
 from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import DbTileStore, event_record
+from trace.times import parse_time
 
 # Problem kinds, in the order a reader would want to hear about them.
 NO_CHECKPOINT, CHECKPOINT, MISSING, LEAF, RECORD, SIGNATURE, INCLUSION, CHAIN, FACTS = (

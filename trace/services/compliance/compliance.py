@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError
+from trace.limits import IN_CHUNK
 from trace.models import Batch, ComplianceFinding, Event, EventBatch, Product, User
 from trace.models.organization import Role
 from trace.services.compliance.compliance_rules import RULES, SEVERITIES, Finding, History, Step, evaluate
@@ -26,7 +27,6 @@ from trace.stages import STAGES, names
 if TYPE_CHECKING:
     from trace.services.records.bulk_rows import NewRecord
 
-CHUNK = 500
 
 
 def _history(batch: Batch) -> History:
@@ -143,8 +143,8 @@ def check_event(session: Session, event: NewRecord) -> int:
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start:start + IN_CHUNK]
 
 
 def run_checks(session: Session, actor: User, scope: dict[str, Any]) -> dict[str, int]:

@@ -15,8 +15,8 @@ from typing import Any
 
 from trace.stages import STAGES, Stage, names
 from trace.stages.input import REGULATED as REGULATED_INPUTS
+from trace.times import CHINA, parse_time
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 SEVERITIES = ("low", "medium", "high", "critical")
 # A temperature this far outside the range (°C) is high severity; less is medium.
 SEVERE_EXCURSION = Decimal(2)
@@ -87,16 +87,6 @@ def decimal(value: Any) -> Decimal | None:
 
 def fmt(value: Decimal) -> str:
     return format(value.normalize(), "f")
-
-
-def parse_time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _is(step: Step, having: Callable[[Stage], bool]) -> bool:

@@ -14,12 +14,10 @@ from trace.codes.qr import lookup_url, qr_friendly_url
 from trace.codes.tracecode import new_trace_code
 from trace.db import utcnow
 from trace.errors import NotFoundError, PermissionDeniedError, ValidationError
+from trace.limits import IN_CHUNK, MAX_LABEL_RUN
 from trace.models import Batch, LabelRun, UnitCode, User
 from trace.models.organization import Role
 from trace.services.organizations.permissions import can_read_batch
-
-MAX_LABELS = 10_000
-_CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,8 @@ def _may_issue(actor: User, batch: Batch) -> None:
 def _taken(session: Session, serials: list[str]) -> set[str]:
     """Return the serials already used as a unit serial or a batch trace code."""
     taken: set[str] = set()
-    for start in range(0, len(serials), _CHUNK):
-        chunk = serials[start:start + _CHUNK]
+    for start in range(0, len(serials), IN_CHUNK):
+        chunk = serials[start:start + IN_CHUNK]
         taken.update(session.scalars(sa.select(UnitCode.serial).where(UnitCode.serial.in_(chunk))))
         taken.update(session.scalars(sa.select(Batch.trace_code).where(Batch.trace_code.in_(chunk))))
     return taken
@@ -72,8 +70,8 @@ def _fresh_serials(session: Session, count: int) -> list[str]:
 def issue_labels(session: Session, actor: User, batch: Batch, count: int) -> tuple[LabelRun, list[UnitCode]]:
     """Issue a run of ``count`` unit serials for a batch, all or nothing."""
     _may_issue(actor, batch)
-    if not 1 <= count <= MAX_LABELS:
-        raise ValidationError(f"Issue 1 to {MAX_LABELS:,} labels at a time.", errors={"count": ["Out of range."]})
+    if not 1 <= count <= MAX_LABEL_RUN:
+        raise ValidationError(f"Issue 1 to {MAX_LABEL_RUN:,} labels at a time.", errors={"count": ["Out of range."]})
     if batch.status == "destroyed":
         raise ValidationError(f"Batch {batch.trace_code} was destroyed.", errors={"batch": ["Destroyed."]})
     now = utcnow()

@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
@@ -28,19 +27,19 @@ from trace.codes.qr import ErrorCorrection, lookup_url, qr_friendly_url
 from trace.codes.tracecode import ALPHABET
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from trace.limits import MAX_LABELS_PER_PRINT
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
-from trace.schemas.printing import MAX_LABELS
 from trace.services.printing.labels import get_run, run_units, unit_url
 from trace.services.records.events import record_authorized, record_event
 from trace.services.records.retry import record_id
 from trace.services.signing.keys import LedgerConfig
 from trace.stages import names
 from trace.stages.certificate import Certificate
+from trace.times import CHINA
 
 # Dates on labels and certificates are the producer's local dates.
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 BASIS = {
     "commissioned_test": PromiseBasis.ENTRUSTED_TEST,
     "self_test": PromiseBasis.SELF_TEST,
@@ -60,7 +59,7 @@ def batch_url(batch: Batch, public_url: str) -> str:
 
 def local_date(moment: dt.datetime) -> dt.date:
     """Return the date of a stored (UTC) time in the producer's zone."""
-    return moment.astimezone(LOCAL_ZONE).date()
+    return moment.astimezone(CHINA).date()
 
 
 # Labels -----------------------------------------------------------------------------------------
@@ -91,7 +90,7 @@ def batch_labels(batch: Batch, public_url: str, count: int) -> list[LabelInfo]:
 
 def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run_id: int, start: int,
                count: int | None) -> list[LabelInfo]:
-    """Return one label per unit serial of a label run, from the start-th (serial order); count at most MAX_LABELS."""
+    """Return one label per unit serial of a label run, from the start-th (serial order); at most a print's limit."""
     units = run_units(session, get_run(session, actor, batch, run_id))
     total = len(units)
     if start >= total:
@@ -99,12 +98,13 @@ def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run
                             errors={"start": [f"Below {total}. 超出范围。"]})
     if count is None:
         count = total - start
-        if count > MAX_LABELS:
+        if count > MAX_LABELS_PER_PRINT:
             raise ValidationError(
-                f"标签批次 {run_id} 有 {total} 个序列号，每次最多打印 {MAX_LABELS} 张，请用 start 与 count 分次打印。"
-                f"Label run {run_id} has {total} serials; print at most {MAX_LABELS} at a time "
+                f"标签批次 {run_id} 有 {total} 个序列号，每次最多打印 {MAX_LABELS_PER_PRINT} 张，"
+                "请用 start 与 count 分次打印。"
+                f"Label run {run_id} has {total} serials; print at most {MAX_LABELS_PER_PRINT} at a time "
                 "with start and count.",
-                errors={"count": [f"Required: more than {MAX_LABELS} serials remain. 必填。"]})
+                errors={"count": [f"Required: more than {MAX_LABELS_PER_PRINT} serials remain. 必填。"]})
     return [label_info(batch, unit_url(public_url, batch, unit.serial), unit.serial)
             for unit in units[start:start + count]]
 

@@ -14,6 +14,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from trace.limits import IN_CHUNK
 from trace.models import Batch, Event, EventBatch, Product
 from trace.services.records.retry import record_id
 
@@ -52,7 +53,6 @@ class NewRecord:
 EVENT_COLUMNS = tuple(c.key for c in Event.__table__.columns)
 
 
-IN_CHUNK = 5000  # ids in one IN list: well under SQLite's 32,766 bound parameters
 
 
 class Prefetched:

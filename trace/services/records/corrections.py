@@ -25,13 +25,14 @@ from trace.ledger import canonical
 from trace.models import Batch, Event, User
 from trace.models.organization import Role
 from trace.schemas.batches import BatchIn
-from trace.services.records.batches import origin_row
+from trace.services.records.batch_rows import origin_row
 from trace.services.records.pipeline import record
 from trace.services.records.requests import Request, Service
 from trace.services.records.retry import judge_retry, record_id
-from trace.services.signing.keys import LedgerConfig, rfc3339
+from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import jsonable
 from trace.stages import STAGES
+from trace.times import rfc3339
 
 # The batch facts a correction of a registration may change (product and organization may not:
 # a batch of another product or producer is another batch).

@@ -23,16 +23,19 @@ from sqlalchemy.orm import Session
 from trace.db import utcnow
 from trace.errors import QuantityError, TraceError, ValidationError
 from trace.ledger.numbers import canonical_decimal
-from trace.models import Batch, BatchLink, Event, LogEntry, Product, User
+from trace.models import Batch, BatchLink, Event, LogEntry, Product, SigningKey, User
 from trace.schemas.common import Dumper, canonical_dumper
 from trace.services.catalog.templates import check_stage_data
 from trace.services.compliance.compliance import check_event
 from trace.services.organizations.permissions import require_batch_write
 from trace.services.records.attachments import check_cited
+from trace.services.records.batch_rows import create_batch
 from trace.services.records.bulk_rows import BatchLine, NewRecord, Prefetched, insert_records
+from trace.services.records.registration import registration_request
 from trace.services.records.requests import Recorded, Request, Service
 from trace.services.records.retry import content_digest, judge_retry, once_more_on_race, record_id
-from trace.services.signing.keys import LedgerConfig, log_key
+from trace.services.signing.key_admin import log_key, organization_key
+from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
 from trace.stages import stage as stage_named
 
@@ -77,6 +80,8 @@ class _Run:
                     exc.errors = {"events": {i: exc.errors or {"_": [exc.detail]}}}
                 raise
         self._write()
+        if self.pending:
+            log_key(self.session, self.ledger)  # the keys exist before the append: it only looks them up
         indexes = {row["event_id"]: row["index"] for row in append(self.session, self.ledger, self.pending)}
         replayed = [event_id for event_id, new in results if not new]
         if replayed:
@@ -131,13 +136,11 @@ class _Run:
         named.apply(self.session, data, batches)
         row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches])
         devices = [verify_device_signature(self.session, row, device)] if device is not None else []
-        self._stage(row, pending_for_event(self.session, self.ledger, row, devices))
+        self._stage(row, pending_for_event(row, self._signer(row), devices))
         return row.id, True
 
     def _transformation(self, payload: dict[str, Any]) -> tuple[str, bool]:
         """Consume quantities of input batches and create output batches in one record."""
-        from trace.services.records.batches import create_batch  # batches records registrations through this module
-        from trace.services.records.registration import registration_request
 
         actor = self._user()
         self._write()  # reads and locks the database: what came before it must be there
@@ -178,7 +181,7 @@ class _Run:
             for out, share in zip(outputs, allocate(line["quantity"], [out.quantity for out in outputs]), strict=True):
                 self.links.append({"event_id": row.id, "input_batch_id": batch.id, "output_batch_id": out.id,
                                    "quantity": share, "uom": line["uom"]})
-        self._stage(row, pending_for_event(self.session, self.ledger, row))
+        self._stage(row, pending_for_event(row, self._signer(row)))
         return row.id, True
 
     def _service(self, payload: dict[str, Any], service: Service) -> tuple[str, bool]:
@@ -196,7 +199,7 @@ class _Run:
             actor=service.actor, occurred_at=min(payload.get("occurred_at") or now, now), recorded_at=now,
             location=None, data=payload["data"], sensors=None, attachments=[], request_hash=service.request_hash,
             batches=[BatchLine(b.id, "subject", b) for b in batches])
-        item = pending_for_event(self.session, self.ledger, row)
+        item = pending_for_event(row, self._signer(row))
         if service.backfilled:
             item = PendingRecord(record=item.record, signer=log_key(self.session, self.ledger), event_id=row.id,
                                  batch_ids=item.batch_ids)
@@ -204,6 +207,10 @@ class _Run:
         return row.id, True
 
     # --- writing ---------------------------------------------------------------------------
+    def _signer(self, row: NewRecord) -> SigningKey:
+        """Return the key that signs a row's record: its organization's, created (and logged) if new."""
+        return organization_key(self.session, self.ledger, row.organization_id)
+
     def _stage(self, row: NewRecord, item: PendingRecord) -> None:
         self.new[row.id] = row
         self.unwritten.append(row)

@@ -15,15 +15,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from trace.db import utcnow
 from trace.ledger.facts import fact_differences, product_fact_differences
-from trace.models import Batch, Event, EventBatch, Product
-from trace.services.records import pipeline
+from trace.models import Batch, Product
 from trace.services.records.requests import Request, Service
-from trace.services.signing.keys import LedgerConfig, rfc3339
+from trace.times import rfc3339
 
 
 def _number(value: Decimal) -> str:
@@ -93,25 +89,6 @@ def product_request(product: Product, actor: str, *, backfilled: bool = False) -
     return Request(payload={"id": str(uuid.uuid4()), "stage": "product", "batches": [], "occurred_at": utcnow(),
                             "data": product_data(product, backfilled=backfilled)},
                    service=Service(product.organization_id, actor, _fresh_hash(), backfilled))
-
-
-def backfill(session: Session, cfg: LedgerConfig) -> tuple[int, int]:
-    """Append back-filled registration and product records for rows older than them; return how many of each.
-
-    Signed by the log key and marked ``backfilled``: the organization never signed these facts.
-    """
-    registered = sa.select(EventBatch.batch_id).join(Event, Event.id == EventBatch.event_id).where(
-        Event.stage == "registration")
-    batches = list(session.scalars(sa.select(Batch).where(Batch.id.not_in(registered)).order_by(Batch.id)))
-    recorded = {int(e.data["product"]) for e in session.scalars(sa.select(Event).where(Event.stage == "product"))}
-    products = [p for p in session.scalars(sa.select(Product).order_by(Product.id)) if p.id not in recorded]
-    requests = [product_request(p, "log:backfill", backfilled=True) for p in products]
-    for product, request in zip(products, requests, strict=True):
-        product.record_id = request.payload["id"]
-    requests += [registration_request(b, "log:backfill", b.created_at, backfilled=True) for b in batches]
-    if requests:
-        pipeline.record(session, None, requests, ledger=cfg)
-    return len(batches), len(products)
 
 
 # --- rows against records ----------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""Signing keys: the log key and per-organization keys, created on first use and sealed at rest.
+"""Signing keys: the log key and per-organization keys, sealed at rest; looking them up.
 
-Key creation, rotation and revocation are themselves records in the log, signed by the log key.
+Keys are created, rotated and revoked in ``key_admin.py``; those changes are themselves records
+in the log, signed by the log key.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import secrets
 import uuid
@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from trace import ledger
 from trace.db import utcnow
-from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models import SigningKey
+from trace.times import rfc3339
 
 if TYPE_CHECKING:
     from trace.config import Config
@@ -78,11 +78,6 @@ def private_key(cfg: LedgerConfig, key: SigningKey) -> Ed25519PrivateKey:
     return cached
 
 
-def rfc3339(moment: dt.datetime) -> str:
-    """Return a UTC time as RFC 3339 with a Z."""
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _org(organization_id: int | None) -> str | None:
     return None if organization_id is None else str(organization_id)
 
@@ -101,7 +96,7 @@ def key_view(key: SigningKey) -> dict[str, Any]:
     }
 
 
-def _new_key(
+def new_key(
     session: Session, cfg: LedgerConfig, role: str, name: str, organization_id: int | None, public: bytes | None = None
 ) -> tuple[SigningKey, Ed25519PrivateKey | None]:
     priv = None
@@ -124,7 +119,7 @@ def _new_key(
     return key, priv
 
 
-def _key_record(action: str, key: SigningKey, **extra: Any) -> dict[str, Any]:
+def key_record(action: str, key: SigningKey, **extra: Any) -> dict[str, Any]:
     return {
         "v": 1,
         "id": str(uuid.uuid4()),
@@ -139,19 +134,13 @@ def _key_record(action: str, key: SigningKey, **extra: Any) -> dict[str, Any]:
     }
 
 
-def log_key(session: Session, cfg: LedgerConfig) -> SigningKey:
-    """Return the log's key, creating it (and its own creation record) on first use."""
-    key = session.scalar(sa.select(SigningKey).where(SigningKey.role == "log", SigningKey.retired_at.is_(None)))
-    if key is None:
-        key, _ = _new_key(session, cfg, "log", cfg.origin, None)
-        from trace.services.signing.log import append_key_record
-
-        append_key_record(session, cfg, _key_record("create", key))
-    return key
+def find_log_key(session: Session) -> SigningKey | None:
+    """Return the log's current key, or None before ``key_admin.log_key`` has created it."""
+    return session.scalar(sa.select(SigningKey).where(SigningKey.role == "log", SigningKey.retired_at.is_(None)))
 
 
-def organization_key(session: Session, cfg: LedgerConfig, organization_id: int) -> SigningKey:
-    """Return the organization's current signing key, creating it on first use."""
+def find_organization_key(session: Session, organization_id: int) -> SigningKey | None:
+    """Return the organization's current signing key, or None before ``key_admin.organization_key`` created it."""
     cache = session.info.setdefault("organization_keys", {})
     if organization_id in cache:
         return cache[organization_id]  # type: ignore[no-any-return]
@@ -163,66 +152,8 @@ def organization_key(session: Session, cfg: LedgerConfig, organization_id: int) 
             SigningKey.revoked_at.is_(None),
         )
     )
-    if key is None:
-        key = _create_organization_key(session, cfg, organization_id)
-    cache[organization_id] = key
-    return key
-
-
-def _create_organization_key(session: Session, cfg: LedgerConfig, organization_id: int, **extra: Any) -> SigningKey:
-    key, _ = _new_key(
-        session, cfg, "organization", f"suyuan-org{organization_id}-{secrets.token_hex(4)}", organization_id
-    )
-    from trace.services.signing.log import append_key_record
-
-    append_key_record(session, cfg, _key_record("create", key, **extra))
-    return key
-
-
-def rotate_organization_key(session: Session, cfg: LedgerConfig, organization_id: int) -> SigningKey:
-    """Retire the organization's key (its signatures stay valid) and create a new one."""
-    old = organization_key(session, cfg, organization_id)
-    old.retired_at = utcnow()
-    session.info.get("organization_keys", {}).pop(organization_id, None)
-    session.flush()
-    return _create_organization_key(session, cfg, organization_id, replaces=old.key_id)
-
-
-def enroll_device_key(
-    session: Session, cfg: LedgerConfig, organization_id: int, name: str, public: bytes
-) -> SigningKey:
-    """Publish a scanner device's public key for an organization."""
-    if len(public) != 32:
-        raise ValidationError("An Ed25519 public key is 32 bytes.", errors={"publicKey": ["Not 32 bytes."]})
-    full = f"suyuan-device{organization_id}-{name}"
-    try:
-        ledger.check_key_name(full)
-    except ledger.LedgerError as exc:
-        raise ValidationError(str(exc), errors={"name": [str(exc)]}) from exc
-    if session.scalar(sa.select(SigningKey.id).where(SigningKey.key_id == ledger.key_id(full, public))):
-        raise ConflictError("This device key is enrolled already.")
-    key, _ = _new_key(session, cfg, "device", full, organization_id, public)
-    from trace.services.signing.log import append_key_record
-
-    append_key_record(session, cfg, _key_record("create", key))
-    return key
-
-
-def revoke_key(session: Session, cfg: LedgerConfig, key_id: str, reason: str) -> SigningKey:
-    """Revoke a key: signatures it makes from now on are rejected, earlier ones stay valid."""
-    key = session.scalar(sa.select(SigningKey).where(SigningKey.key_id == key_id))
-    if key is None:
-        raise NotFoundError(f"No key {key_id}.")
-    if key.role == "log":
-        raise ValidationError("The log key is rotated by operators, not revoked through the API.")
-    if key.revoked_at is None:
-        session.info.get("organization_keys", {}).pop(key.organization_id, None)
-        key.revoked_at = utcnow()
-        key.revocation_reason = reason
-        session.flush()
-        from trace.services.signing.log import append_key_record
-
-        append_key_record(session, cfg, _key_record("revoke", key, reason=reason))
+    if key is not None:
+        cache[organization_id] = key
     return key
 
 

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from trace import ledger
 from trace.db import utcnow
 from trace.errors import NotFoundError, SignatureError, ValidationError
+from trace.limits import IN_CHUNK
 from trace.models import Batch, Checkpoint, LogEntry, LogHead, LogTile, SigningKey
-from trace.services.signing.keys import LedgerConfig, log_key, organization_key, private_key, rfc3339
+from trace.services.signing.keys import LedgerConfig, find_log_key, private_key
+from trace.times import rfc3339
 
 if TYPE_CHECKING:
     from trace.services.records.bulk_rows import NewRecord
@@ -47,7 +49,6 @@ class DbTileStore:
                 tile.hashes = hashes
 
 
-IN_CHUNK = 5000  # ids in one IN list: well under SQLite's 32,766 bound parameters
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ def append(session: Session, cfg: LedgerConfig, pending: Sequence[PendingRecord]
 
     Returns the entries' rows as written (inserted in one statement, without ORM objects).
     """
-    signer_key = log_key(session, cfg) if pending else None  # created (and logged) before the lock
+    signer_key = find_log_key(session) if pending else None
+    if pending and signer_key is None:
+        raise RuntimeError("No log key: create it first (key_admin.log_key), before appending.")
     head = _lock_head(session)
     all_batches = {b for p in pending for b in p.batch_ids}
     codes: dict[int, str] = {}
@@ -181,7 +184,7 @@ def _issue_checkpoint(session: Session, cfg: LedgerConfig, key: SigningKey, head
 
 def append_key_record(session: Session, cfg: LedgerConfig, record: dict[str, Any]) -> dict[str, Any]:
     """Append a key event signed by the log key."""
-    key = log_key(session, cfg) if record["key"]["role"] != "log" else session.scalar(
+    key = find_log_key(session) if record["key"]["role"] != "log" else session.scalar(
         sa.select(SigningKey).where(SigningKey.key_id == record["key"]["keyId"])
     )
     assert key is not None
@@ -190,11 +193,11 @@ def append_key_record(session: Session, cfg: LedgerConfig, record: dict[str, Any
     return entry
 
 
-def pending_for_event(session: Session, cfg: LedgerConfig, event: NewRecord,
+def pending_for_event(event: NewRecord, signer: SigningKey,
                       device_signatures: Sequence[dict[str, str]] = ()) -> PendingRecord:
-    """Return the record of a newly recorded event, to be signed by its organization's key."""
+    """Return the record of a newly recorded event, to be signed by its organization's key (signer)."""
     batch_ids = tuple(dict.fromkeys(eb.batch_id for eb in event.batches))
-    return PendingRecord(record=event_record(event), signer=organization_key(session, cfg, event.organization_id),
+    return PendingRecord(record=event_record(event), signer=signer,
                          event_id=event.id, batch_ids=batch_ids, extra_signatures=tuple(device_signatures))
 
 

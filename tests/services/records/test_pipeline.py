@@ -15,7 +15,7 @@ from tests.factories import ago, event_body
 from trace import ledger
 from trace.models import Batch, Checkpoint, Event, LogEntry
 from trace.services.records import bulk_rows, events, pipeline
-from trace.services.signing.keys import rfc3339
+from trace.times import rfc3339
 
 # What the client decides and the server signs as is; id, batches, recordedAt, prev and actor differ by way.
 SAME = ("v", "stage", "bizStep", "occurredAt", "org", "data", "attachments")

@@ -15,7 +15,7 @@ from tests.services.genealogy import Genealogy, day
 from trace.errors import PermissionDeniedError, ValidationError
 from trace.interop.mqtt import connect, parse_url, recorder
 from trace.models import ComplianceFinding, Event, EventBatch, LogEntry
-from trace.services.records.sensors import attach_readings, handle_message, parse_topic
+from trace.services.records.sensors import SUBSCRIPTION, attach_readings, handle_message, parse_topic
 
 BROKER = "mqtt://127.0.0.1:1883"
 
@@ -102,7 +102,7 @@ def test_readings_published_to_mosquitto_are_recorded(app, make, session, ledger
     batch = veg.raw()
     topic = f"suyuan/sensors/{veg.producer.org.id}/{batch.trace_code}"
     received: queue.Queue[tuple[str, bytes]] = queue.Queue()
-    subscriber = connect(BROKER, lambda t, p: received.put((t, p)) if t == topic else None)
+    subscriber = connect(BROKER, lambda t, p: received.put((t, p)) if t == topic else None, topic=SUBSCRIPTION)
     publisher = connect(BROKER, lambda t, p: None, topic=f"suyuan/test/{uuid.uuid4().hex}")
     subscriber.loop_start()
     publisher.loop_start()
@@ -121,7 +121,7 @@ def test_readings_published_to_mosquitto_are_recorded(app, make, session, ledger
             client.loop_stop()
             client.disconnect()
     assert got == (topic, payload)
-    recorder(app)(*got)
+    recorder(app, handle_message)(*got)
     (event,) = storage_events(session, batch)
     assert event.data["sensor"] == "cold-room-1" and len(event.data["temperatures"]) == 2
 

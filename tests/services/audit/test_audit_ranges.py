@@ -18,9 +18,8 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 
-from tests.factories import ago, event_body
-from tests.ledger.test_jcs_fast import json_values
-from tests.services.test_log_concurrency import live_app, live_producer  # noqa: F401  (live_app: a fixture)
+from tests.factories import ago, event_body, live_producer
+from tests.ledger.helpers import json_values
 from trace import ledger
 from trace.db import db
 from trace.ledger.jcs import reference_canonical

@@ -9,8 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from tests.services.genealogy import day
-from tests.services.test_lineage import diamond
+from tests.services.genealogy import day, diamond
 from trace import ledger as ledger_lib
 from trace.errors import ConflictError, PermissionDeniedError
 from trace.models import Event, EventBatch, LogEntry, SigningKey

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from trace.codes.tracecode import parse_trace_code
 from trace.errors import ValidationError
+from trace.limits import MAX_LABEL_RUN
 from trace.models import LabelRun, UnitCode
-from trace.services.printing.labels import MAX_LABELS, count_scan, issue_labels, peek_unit
+from trace.services.printing.labels import count_scan, issue_labels, peek_unit
 
 
 def test_count_scan_increments_once_per_call_and_keeps_the_first_time(make, session):
@@ -34,14 +33,11 @@ def test_count_scan_increments_once_per_call_and_keeps_the_first_time(make, sess
 def test_the_largest_run_is_issued_at_once_and_a_larger_one_not_at_all(make, session):
     producer = make.actor("producer")
     batch = make.batch(producer)
-    started = time.perf_counter()
-    run, units = issue_labels(session, producer.user, batch, MAX_LABELS)
-    elapsed = time.perf_counter() - started
-    print(f"issued {MAX_LABELS} serials in {elapsed:.2f} s")
-    assert run.count == len(units) == len({u.serial for u in units}) == MAX_LABELS
+    run, units = issue_labels(session, producer.user, batch, MAX_LABEL_RUN)
+    assert run.count == len(units) == len({u.serial for u in units}) == MAX_LABEL_RUN
     assert all(parse_trace_code(u.serial) == u.serial for u in units[:100])
     with pytest.raises(ValidationError):
-        issue_labels(session, producer.user, batch, MAX_LABELS + 1)
+        issue_labels(session, producer.user, batch, MAX_LABEL_RUN + 1)
     assert session.scalar(sa.select(sa.func.count(LabelRun.id)).where(LabelRun.batch_id == batch.id)) == 1
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 
 import pytest
 import sqlalchemy as sa
 
-from tests.lookup.conftest import grow, new_life
+from tests.factories import entry_of, forge_signature
+from tests.lookup.helpers import grow, new_life
 from trace import ledger as ledger_lib
 from trace.models import Checkpoint, Event, EventBatch, LogEntry, SigningKey
 from trace.services.audit.verification import VerificationCache, verify_batch
@@ -23,20 +23,6 @@ def life(make, session, ledger):
 def verify(session, ledger, life, cache=None):
     session.expire_all()
     return verify_batch(session, ledger, life.batch, batch_events(session, life.batch), cache)
-
-
-def entry_of(session, event):
-    return session.scalar(sa.select(LogEntry).where(LogEntry.event_id == event.id))
-
-
-def forge_signature(session, event):
-    """Replace the organization's signature in an event's leaf by 64 other bytes (the leaf stays canonical)."""
-    entry = entry_of(session, event)
-    record, signatures = ledger_lib.parse_leaf(entry.leaf)
-    forged = [{"keyId": signatures[0]["keyId"], "sig": base64.b64encode(bytes(range(64))).decode()}]
-    session.execute(sa.text('UPDATE log_entries SET leaf = :leaf WHERE "index" = :i'),
-                    {"leaf": ledger_lib.leaf_bytes(record, forged), "i": entry.index})
-    session.commit()
 
 
 def kinds(result):

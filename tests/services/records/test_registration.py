@@ -13,7 +13,7 @@ from trace import ledger as ledger_lib
 from trace.codes.tracecode import new_trace_code
 from trace.models import Batch, Event, EventBatch, LogEntry, Product, SigningKey
 from trace.services.audit.audit import audit_log
-from trace.services.records.registration import backfill
+from trace.services.records.backfill import backfill
 
 JSON = {"Accept": "application/json"}
 
