@@ -253,3 +253,28 @@ def test_services_live_in_domain_packages(graph):
 def test_modules_stay_under_the_line_budget(graph):
     lines = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in graph[2].items()}
     assert {name: n for name, n in lines.items() if n > MAX_LINES} == {}
+
+
+# The tests' own shape.
+
+TESTS = ROOT / "tests"
+
+
+def test_no_test_module_imports_another_or_a_conftest():
+    found = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                last = name.rpartition(".")[2]
+                if last.startswith("test_") or last == "conftest":
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert found == []
+
+
+def test_service_tests_mirror_the_service_domains():
+    flat = sorted(p.name for p in (TESTS / "services").glob("test_*.py"))
+    orphans = sorted(d.name for d in (TESTS / "services").iterdir()
+                     if d.is_dir() and d.name != "__pycache__" and not (PACKAGE / "services" / d.name).is_dir())
+    assert (flat, orphans) == ([], [])
