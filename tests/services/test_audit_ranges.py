@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 
 from tests.factories import ago, event_body
-from tests.ledger.test_jcs_fast import json_values
+from tests.ledger.helpers import json_values
 from tests.services.test_log_concurrency import live_app, live_producer  # noqa: F401  (live_app: a fixture)
 from trace import ledger
 from trace.db import db
