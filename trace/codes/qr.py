@@ -10,6 +10,10 @@ The service therefore routes both ``/t/<code>`` and ``/T/<code>`` to the lookup 
 
 Quiet zones are ours (``QUIET_ZONE`` modules, ISO/IEC 18004): symbols come without one, and
 PNG, SVG and PDF drawings add it.
+
+Character sets are the writer's too: ASCII as is, CJK in Kanji mode (Shift JIS) or with ECI 26
+(UTF-8), but characters of ISO-8859-1's upper half (é, ¡) as single bytes with no ECI, the
+standard's default, which some readers take for another charset. Lookup URLs are ASCII.
 """
 
 from __future__ import annotations
