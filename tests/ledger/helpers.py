@@ -181,6 +181,7 @@ def peter_private() -> Ed25519PrivateKey:
     return private_key_from_raw(seed[1:])
 
 
+# JSON values as records hold them (no floats, integers within ±(2^53 − 1)), for property tests.
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),

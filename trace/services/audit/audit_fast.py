@@ -12,12 +12,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from decimal import Decimal
-from json.encoder import encode_basestring as _str  # type: ignore[attr-defined]
 from typing import Any
 
 import orjson
 
-from trace.ledger.jcs import is_plain
+from trace.ledger.errors import CanonicalizationError
+from trace.ledger.jcs import matches_canonical, plain_canonical
+from trace.ledger.jcs import string_text as _str
 from trace.times import rfc3339
 
 LEAF_HEAD = b'{"record":'
@@ -69,14 +70,11 @@ def _signature_list(leaf: bytes, pos: int) -> list[tuple[str, bytes]] | None:
 
 
 def canonical_text(value: Any) -> str:
-    """JCS of a value ``is_plain`` accepts, by orjson (a test holds it equal to rfc8785); ValueError otherwise.
-
-    Key order: orjson sorts keys by their UTF-8 bytes, which is JCS's UTF-16 order below U+D800,
-    all that is_plain lets through.
-    """
-    if not is_plain(value):
+    """JCS of a value the fast path of ``ledger.jcs`` writes; ValueError for the rest (the reference way)."""
+    text = plain_canonical(value)
+    if text is None:
         raise ValueError("not plain JSON")
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+    return text.decode()
 
 
 def _column_json(value: Any) -> tuple[Any, str]:
@@ -151,16 +149,6 @@ def _split_leaf(leaf: bytes, keys: dict[str, Any]) -> tuple[bytes, list[tuple[st
     return leaf[len(LEAF_HEAD) : cut], sigs
 
 
-def _plain_links(prev: Any) -> bool:
-    """Tell whether prev is the usual shape, ASCII trace codes to hex text or null: orjson writes it as JCS."""
-    if type(prev) is not dict:
-        return False
-    for code, link in prev.items():
-        if not code.isascii() or not (link is None or type(link) is str):
-            return False
-    return True
-
-
 def fast_record(
     leaf: bytes, row: Any, lines: list[Any], keys: dict[str, Any]
 ) -> tuple[dict[str, Any], bytes, list[Any]] | None:
@@ -171,21 +159,18 @@ def fast_record(
     signed, sigs = split
     try:
         head, tail, fields = _record_text(row, lines)
-    except (ValueError, TypeError, ArithmeticError, RecursionError):
+    except (ValueError, TypeError, ArithmeticError, RecursionError, CanonicalizationError):
         return None
-    start = head.encode("utf-8", "surrogatepass")
-    end = tail.encode("utf-8", "surrogatepass")
+    start = head.encode()
+    end = tail.encode()
     if len(signed) <= len(start) + len(end) or not signed.startswith(start) or not signed.endswith(end):
         return None
     middle = signed[len(start) : len(signed) - len(end)]
     try:
         prev = orjson.loads(middle)
-        if not _plain_links(prev):
-            if canonical_text(prev).encode() != middle:
-                return None
-        elif orjson.dumps(prev, option=orjson.OPT_SORT_KEYS) != middle:
-            return None
-    except (ValueError, TypeError, RecursionError):
+    except ValueError:
+        return None
+    if not matches_canonical(prev, middle):
         return None
     fields["prev"] = prev
     return fields, signed, sigs
@@ -202,10 +187,8 @@ def fast_leaf(leaf: bytes, keys: dict[str, Any]) -> tuple[dict[str, Any], bytes,
     signed, sigs = split
     try:
         record = orjson.loads(signed)
-        if type(record) is not dict or not is_plain(record):
-            return None
-        if orjson.dumps(record, option=orjson.OPT_SORT_KEYS) != signed:
-            return None
-    except (ValueError, TypeError, RecursionError):
+    except ValueError:
+        return None
+    if type(record) is not dict or not matches_canonical(record, signed):
         return None
     return record, signed, sigs

@@ -9,7 +9,6 @@ record's id is derived from the message, so a redelivered message is recorded on
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from trace.codes.tracecode import is_trace_code, parse_trace_code
 from trace.errors import NotFoundError, ValidationError
+from trace.ledger.jcs import canonical
 from trace.ledger.numbers import GrammarError, canonical_decimal, loads_exact
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import OrganizationKind
@@ -110,7 +110,7 @@ def attach_readings(session: Session, ledger: LedgerConfig, org_id: int, target:
         if batch is None:
             raise NotFoundError(f"No batch {code}.")
         batches = [batch]
-    name = json.dumps([org.id, target, data], sort_keys=True, ensure_ascii=False)
+    name = canonical([org.id, target, data]).decode()
     payload = {"id": uuid.uuid5(uuid.NAMESPACE_URL, "suyuan-sensor:" + name), "stage": Storage.name,
                "batches": [b.trace_code for b in batches], "occurred_at": readings[-1]["time"], "data": data,
                "attachments": []}
