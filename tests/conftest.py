@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -21,6 +22,7 @@ from trace.config import Config
 from trace.db import db
 
 ENGINES = ["sqlite", "postgresql"]
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "trace" / "translations"
 
 
 def _drop_database(server_url: str, name: str) -> None:
@@ -169,3 +171,13 @@ def runner(app: Flask, session: Any) -> Any:
 
 
 pytest_plugins = ["tests.factories", "tests.services.genealogy"]
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> dict[str, Any]:
+    """Return the zh_CN and en message catalogs (trace/translations/*/LC_MESSAGES/messages.po), read."""
+    found = {}
+    for locale in ("zh_CN", "en"):
+        with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+            found[locale] = read_po(po, locale=locale)
+    return found

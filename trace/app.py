@@ -12,7 +12,7 @@ from flask_limiter.util import get_remote_address
 from trace.config import Config
 from trace.db import db, engine_options, migrate, tune_sqlite
 from trace.errors import register_error_handlers
-from trace.extensions import babel, select_locale
+from trace.extensions import babel, remember_language, select_locale
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -93,6 +93,8 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
             app.logger.warning("health check failed: %s", exc)
             return jsonify(status="unavailable", database="down"), 503
         return jsonify(status="ok", database="ok"), 200
+
+    app.after_request(remember_language)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

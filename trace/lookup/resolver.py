@@ -10,22 +10,25 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import LazyString, lazy_pgettext
+from flask_babel import lazy_gettext as _l
+
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
-from trace.lookup.i18n import LANGUAGES, Translator
+from trace.extensions import LANGUAGES
 
 GS1_VOC = "https://gs1.org/voc/"
 LINKSET_MIME = "application/linkset+json"
 LINKSET_TYPES = frozenset({"linkset", "all"})
 DEFAULT_LINK = "defaultLink"
-# Link type → where on the page it leads, and the message naming it.
-LINK_TYPES: dict[str, tuple[str, str]] = {
-    DEFAULT_LINK: ("", "site"),
-    "pip": ("#product", "product_info"),
-    "traceability": ("#timeline", "timeline"),
-    "certificationInfo": ("#certifications", "certifications"),
-    "recallStatus": ("#recall", "recall_status"),
-    "verificationService": ("#verification", "verification"),
-    "review": ("#feedback", "feedback"),
+# Link type → where on the page it leads, and its title.
+LINK_TYPES: dict[str, tuple[str, LazyString]] = {
+    DEFAULT_LINK: ("", _l("Trace lookup")),
+    "pip": ("#product", lazy_pgettext("page section", "Product")),
+    "traceability": ("#timeline", _l("Timeline")),
+    "certificationInfo": ("#certifications", _l("Certifications")),
+    "recallStatus": ("#recall", _l("Recall status")),
+    "verificationService": ("#verification", _l("Verification")),
+    "review": ("#feedback", _l("Feedback")),
 }
 _BY_LOWER = {name.lower(): name for name in LINK_TYPES}
 
@@ -57,10 +60,10 @@ def page_path(code: str, link_type: str | None) -> str:
     return f"/T/{code}{fragment}"
 
 
-def links(public_url: str, code: str, t: Translator) -> list[dict[str, Any]]:
-    """Return the item's links, each with its GS1 relation type, absolute href, title and media type."""
+def links(public_url: str, code: str) -> list[dict[str, Any]]:
+    """Return the item's links, each with its GS1 relation type, absolute href, title (in the page language)."""
     base = public_url.rstrip("/")
-    return [{"rel": GS1_VOC + name, "href": base + page_path(code, name), "title": t(title), "type": "text/html",
+    return [{"rel": GS1_VOC + name, "href": base + page_path(code, name), "title": str(title), "type": "text/html",
              "hreflang": list(LANGUAGES)} for name, (_, title) in LINK_TYPES.items()]
 
 
