@@ -51,12 +51,12 @@ def celsius_values(readings: Any) -> list[Decimal]:
     return [v for v in values if v is not None]
 
 
-def _temperature_span(readings: Any) -> str | None:
+def _temperature_span(readings: Any, lang: str) -> str | None:
     values = celsius_values(readings)
     if not values:
         return None
     low, high = fmt(min(values)), fmt(max(values))
-    return f"{low} °C" if low == high else f"{low}～{high} °C"
+    return f"{low} °C" if low == high else f"{low}{'～' if lang == 'zh' else '–'}{high} °C"
 
 
 def _text(value: Any) -> str | None:
@@ -78,7 +78,7 @@ class _View:
         return org_name(self.names.get(org_id), self.lang) if isinstance(org_id, int) else None
 
     def temperatures(self, readings: Any) -> str | None:
-        return _temperature_span(readings)
+        return _temperature_span(readings, self.lang)
 
     def lines(self, role: str) -> str | None:
         found = [f"{eb.batch.trace_code} {amount(eb.quantity, eb.uom, self.lang) or ''}".strip()
