@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cache, cached_property
 
+from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Response, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
@@ -77,9 +78,14 @@ def page_language() -> str:
     return g.page_language  # type: ignore[no-any-return]
 
 
-def select_locale() -> str | None:
-    """Return the catalog of the request's language (Flask-Babel's locale selector); None outside requests."""
-    return LOCALES[page_language()] if has_request_context() else None
+@cache
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)  # parsing searches Babel's locale data: once a locale, not once a request
+
+
+def select_locale() -> Locale | None:
+    """Return the locale of the request's language (Flask-Babel's locale selector); None outside requests."""
+    return _parsed(LOCALES[page_language()]) if has_request_context() else None
 
 
 def remember_language(response: Response) -> Response:

@@ -14,7 +14,7 @@ from flask_babel import LazyString, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
-from trace.extensions import LANGUAGES
+from trace.extensions import LANGUAGES, page_language
 
 GS1_VOC = "https://gs1.org/voc/"
 LINKSET_MIME = "application/linkset+json"
@@ -31,6 +31,7 @@ LINK_TYPES: dict[str, tuple[str, LazyString]] = {
     "review": ("#feedback", _l("Feedback")),
 }
 _BY_LOWER = {name.lower(): name for name in LINK_TYPES}
+_TITLES: dict[str, dict[str, str]] = {}  # language → link type → title, translated once a process
 
 
 def link_type_name(value: str) -> str | None:
@@ -62,9 +63,17 @@ def page_path(code: str, link_type: str | None) -> str:
 
 def links(public_url: str, code: str) -> list[dict[str, Any]]:
     """Return the item's links, each with its GS1 relation type, absolute href, title (in the page language)."""
-    base = public_url.rstrip("/")
-    return [{"rel": GS1_VOC + name, "href": base + page_path(code, name), "title": str(title), "type": "text/html",
-             "hreflang": list(LANGUAGES)} for name, (_, title) in LINK_TYPES.items()]
+    base, titles = public_url.rstrip("/"), _titles()
+    return [{"rel": GS1_VOC + name, "href": base + page_path(code, name), "title": titles[name], "type": "text/html",
+             "hreflang": list(LANGUAGES)} for name in LINK_TYPES]
+
+
+def _titles() -> dict[str, str]:
+    lang = page_language()
+    found = _TITLES.get(lang)
+    if found is None:
+        found = _TITLES[lang] = {name: str(title) for name, (_, title) in LINK_TYPES.items()}
+    return found
 
 
 def linkset(anchor: str, items: list[dict[str, Any]]) -> dict[str, Any]:
