@@ -14,9 +14,10 @@ from marshmallow import ValidationError as SchemaValidationError
 
 from trace.app import limiter
 from trace.db import db, writing
+from trace.extensions import page_language
 from trace.lookup import lookup
 from trace.lookup.forms import FormTokenError, form_token, open_form_token
-from trace.lookup.pages import PageError, config, feedback_limit, language, public_limit, render_page
+from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page
 from trace.lookup.views import Target, parse_code, resolve_code
 from trace.schemas.feedback import FeedbackForm
 from trace.services import lookup as lookup_svc
@@ -55,7 +56,7 @@ def _form_page(target: Target, status: int, *, notice: str | None = None, form: 
                errors: dict[str, str] | None = None, sent: bool = False) -> Response:
     batch = lookup_svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
-    name = (batch.product.name_en or batch.product.name) if language() == "en" else batch.product.name
+    name = (batch.product.name_en or batch.product.name) if page_language() == "en" else batch.product.name
     response = render_page(
         "lookup/message.html", status=status, title=_("Feedback"), detail=notice, product=name, code=target.code,
         sent=sent, feedback_form=True, token=form_token(_secret(), target.code), form=form or {},
@@ -69,7 +70,7 @@ def _form_page(target: Target, status: int, *, notice: str | None = None, form: 
 @lookup.post("/T/<code>/feedback")
 @limiter.limit(feedback_limit)
 def send_feedback(code: str) -> Response:
-    lang = language()
+    lang = page_language()
     target = resolve_code(parse_code(code))
     if not _same_origin():
         raise PageError(403, "forbidden", _l("Feedback can only be sent from this site's pages."),

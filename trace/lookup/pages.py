@@ -54,11 +54,6 @@ def view_cache() -> LruCache[Any]:
     return current_app.extensions["trace.lookup_views"]  # type: ignore[no-any-return]
 
 
-def language() -> str:
-    """Return the page language: ``?lang=``, else the ``lang`` cookie, else Accept-Language, else Chinese."""
-    return page_language()
-
-
 def wanted_format() -> str:
     """Return ``html``, ``json`` or ``linkset`` from the Accept header (HTML for browsers and ``*/*``)."""
     best = request.accept_mimetypes.best_match(["text/html", JSON_MIME, LINKSET_MIME], default="text/html")
@@ -81,7 +76,7 @@ def page_csp() -> str:
 
 def render_html(template: str, **context: Any) -> str:
     """Render a public page's HTML in the request's language, with the inline CSS."""
-    lang = language()
+    lang = page_language()
     other = next(other for other in LANGUAGES if other != lang)
     return render_template(template, lang=lang, other=other, language_names=LANGUAGE_NAMES, html_lang=HTML_LANG[lang],
                            css=inline_css()[0], **context)

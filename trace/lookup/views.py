@@ -18,6 +18,7 @@ from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkP
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
 from trace.db import db, writing
+from trace.extensions import page_language
 from trace.lookup import lookup
 from trace.lookup.forms import form_token
 from trace.lookup.pages import (
@@ -25,7 +26,6 @@ from trace.lookup.pages import (
     PageError,
     config,
     html_response,
-    language,
     public_limit,
     render_html,
     render_page,
@@ -209,7 +209,7 @@ def page_content(target: Target, unit: UnitScan | None, state: tuple[int, bytes]
     Everything on a page but a unit's counts changes only with a signed, logged record; products,
     categories and organizations are not edited in place.
     """
-    cfg, lang = config(), language()
+    cfg, lang = config(), page_language()
     key = ("view", target.batch_id, lang, *state) if state else None  # an empty log caches nothing
     base = view_cache().get(key) if key else None
     if base is None:
@@ -245,7 +245,7 @@ def _resolver(target: Target) -> Response | None:
 
 def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | None) -> str:
     """Return the page's HTML: rendered once per batch, language and log state, then its slots filled."""
-    key = ("html", target.batch_id, language(), *state) if state else None
+    key = ("html", target.batch_id, page_language(), *state) if state else None
     html = view_cache().get(key) if key else None
     if html is None:
         html = render_html("lookup/page.html", v=view, slots={k: Markup(v) for k, v in SLOTS.items()}, form={},
