@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, object_session
 
 from trace.codes.certificate import CertificateInfo, PromiseBasis, certificate_pdf
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
-from trace.codes.labels import LAYOUTS, LabelInfo, labels_pdf
+from trace.codes.labels import CHINESE_CAPTIONS, LAYOUTS, LabelCaptions, LabelInfo, labels_pdf
 from trace.codes.qr import ErrorCorrection, lookup_url, qr_friendly_url
 from trace.codes.tracecode import ALPHABET
 from trace.db import utcnow
@@ -109,9 +109,10 @@ def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run
             for unit in units[start:start + count]]
 
 
-def render_labels(labels: list[LabelInfo], layout: str, error_correction: ErrorCorrection = "M") -> bytes:
-    """Return the label sheet PDF."""
-    return labels_pdf(labels, layout, error_correction)
+def render_labels(labels: list[LabelInfo], layout: str, error_correction: ErrorCorrection = "M",
+                  captions: LabelCaptions = CHINESE_CAPTIONS) -> bytes:
+    """Return the label sheet PDF, captioned in the captions' language."""
+    return labels_pdf(labels, layout, error_correction, captions)
 
 
 # Certificates -----------------------------------------------------------------------------------
