@@ -22,8 +22,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from hashlib import sha256
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +32,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from trace import ledger
 from trace.ledger import policy
 from trace.services.attachments import attachment_path
-from trace.services.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_leaf, fast_record, quantity
+from trace.services.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_leaf, fast_record
 from trace.services.audit_reads import TILE, RangeReader
 from trace.services.log import build_record
 
-_INDEX = itemgetter(0)
 KeyRow = tuple[str, str, "str | None", bytes]  # name, role, organization, public key
 Finding = tuple["int | None", str, str]
 
@@ -123,16 +120,15 @@ class Checker:
     def _check_range(self, lo: int, hi: int) -> RangeResult:
         out = RangeResult(lo, hi)
         tiles = self.reader.tiles(lo, hi)
-        rows = self.reader.rows(lo, hi)
-        codes = self.reader.codes({r[16] for r in rows if r[16] is not None})
+        entries = self.reader.entries(lo, hi)
+        codes = self.reader.codes({line[1] for _, lines in entries for line in lines})
         hashes: list[bytes] = []
         signed_entries: list[Any] = []  # verified together at the end
         last: dict[str, tuple[bytes, ...]] = {}
         expected = lo
-        for index, group in groupby(rows, _INDEX):
-            same = list(group)  # one row per batch line
-            row = same[0]
-            lines = [(r[15], codes.get(r[16]), quantity(r[17]), r[18]) for r in same if r[15] is not None]
+        for row, raw_lines in entries:
+            index = row[0]
+            lines = [(role, codes.get(batch_id), amount, uom) for role, batch_id, amount, uom in raw_lines]
             if index != expected:
                 out.missing.extend(range(expected, index))
             expected = index + 1
