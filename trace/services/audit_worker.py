@@ -272,7 +272,7 @@ class Checker:
         if not isinstance(prev, dict):
             out.findings.append((index, "prev-chain", "the record has no prev object"))
             return
-        for code, link in sorted(prev.items()):
+        for code, link in sorted(prev.items()) if len(prev) > 1 else prev.items():
             named = _named(link)
             expected = last.get(code)
             if expected is None and code not in out.heads:
