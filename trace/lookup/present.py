@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
@@ -13,9 +15,18 @@ from trace.services.corrections import current_events, effective_data
 from trace.services.keys import rfc3339
 from trace.services.labels import UnitScan
 from trace.services.lookup import PublicRecord
+from trace.services.quality.results import Party, TestResult
 from trace.services.verification import Verification
 from trace.stages import STAGES, in_language
+from trace.stages.inspection import BASIS_LABELS
 from trace.stages.planting import AREA_UNITS
+
+RECORDS_ONLY_MARK = _l("✓ Records verified (not a safety claim)")
+CAUTIONS = {"recalled": _l("This batch has been recalled."),
+            "source_recalled": _l("Source batch {code} has been recalled."),
+            "failed": _l("This batch failed a test."),
+            "source_failed": _l("Source batch {code} failed a test.")}
+ENDORSEMENTS = {"tested": _l("Tested by"), "sampled": _l("Sampled by")}
 
 
 def _is(event: Event, what: str) -> bool:
@@ -81,19 +92,26 @@ def _event(event: Event, t: Translator, names: dict[int, Organization],
     }
 
 
-def _inspection(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
-    data = event.data if isinstance(event.data, dict) else {}
-    items = [i for i in data.get("items") or [] if isinstance(i, dict)]
-    result = str(data.get("result") or "")
-    kind = str(data.get("kind") or "inspection")
+def _party(party: Party | None, t: Translator) -> str | None:
+    if party is None:
+        return None
+    return (party.name_en or party.name) if t.lang == "en" else party.name
+
+
+def _test_result(r: TestResult, t: Translator) -> dict[str, Any]:
+    """Return one test result as the page shows it: who signed it, on what basis; a laboratory only if it signed."""
     return {
-        "time": show_time(event.occurred_at), "occurredAt": _stamp(event.occurred_at),
-        "kind": kind, "kindText": t.get(f"kind_{kind}", kind), "result": result, "resultText": t.get(result, result),
-        "lab": data.get("lab"), "reportNumber": data.get("reportNumber"),
-        "organization": org_name(names.get(event.organization_id), t),
+        "record": r.record, "batch": r.batch, "href": f"/t/{r.batch}", "depth": r.depth, "source": r.source,
+        "product": (r.product_en or r.product) if t.lang == "en" else r.product,
+        "time": show_time(r.occurred_at), "date": show_date(r.occurred_at), "occurredAt": _stamp(r.occurred_at),
+        "kind": r.kind, "kindText": t.get(f"kind_{r.kind}", r.kind), "result": r.result,
+        "resultText": t.get(r.result, r.result),
+        "basis": r.basis, "basisText": in_language(BASIS_LABELS.get(r.basis, r.basis), t.lang),
+        "signedBy": _party(r.signer, t), "lab": _party(r.lab, t), "sampledBy": _party(r.sampler, t),
+        "requestedBy": _party(r.requester, t), "reportNumber": r.report_number,
         "items": [{"item": i.get("item"), "method": i.get("method"), "limit": _plain(i.get("limit")),
                    "measured": _plain(i.get("measured")), "unit": i.get("unit"), "result": i.get("result"),
-                   "resultText": t.get(str(i.get("result")), str(i.get("result")))} for i in items],
+                   "resultText": t.get(str(i.get("result")), str(i.get("result")))} for i in r.items],
     }
 
 
@@ -144,15 +162,24 @@ def _verification(v: Verification, code: str, t: Translator) -> dict[str, Any]:
     if v.records == 0:
         state, text, mark = "empty", t("no_records"), t("no_records_mark")
     elif v.verified:
-        state, text, mark = "verified", t("verified", n=v.records, size=v.checkpoint_size), t("verified_mark")
+        state, text = "verified", t("verified", n=v.records, size=v.checkpoint_size)
+        # Beside a recall or a failed result the mark says only what it checks: never a green safety claim.
+        mark = t("verified_mark") if v.cleared else in_language(RECORDS_ONLY_MARK, t.lang)
     else:
         state, text, mark = "failed", t("not_verified"), t("unverified_mark")
     kinds = list(dict.fromkeys(p.kind for p in v.problems)) if v.records else []
     return {
-        "verified": v.verified, "state": state, "mark": mark, "text": text, "records": v.records,
-        "checkpoint": v.checkpoint_size,
+        "verified": v.verified, "cleared": v.cleared, "state": state, "mark": mark, "text": text,
+        "tone": "ok" if v.cleared else "bad" if state == "failed" or v.cautions else "note",
+        "records": v.records, "checkpoint": v.checkpoint_size,
         "problems": [{"kind": p.kind, "event": p.event_id, "detail": p.detail} for p in v.problems],
         "problemTexts": [t.get(f"problem_{k}", k) for k in kinds],
+        "cautions": [{"kind": c.kind, "batch": c.batch, "record": c.record,
+                      "text": in_language(CAUTIONS[c.kind], t.lang).format(code=c.batch)} for c in v.cautions],
+        "endorsements": [{"kind": e.kind, "kindText": in_language(ENDORSEMENTS.get(e.kind, e.kind), t.lang),
+                          "by": _party(e.by, t), "byId": e.by.id, "batch": e.batch, "source": e.batch != code,
+                          "record": e.record, "basis": e.basis, "at": _stamp(e.at), "date": show_date(e.at),
+                          "until": e.until.isoformat() if e.until else None} for e in v.endorsements],
         "proof": f"/t/{code}/proof", "auditBundle": f"/api/v1/batches/{code}/audit-bundle",
         "checkpointUrl": "/api/v1/log/checkpoint",
     }
@@ -190,7 +217,8 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
                    for b in record.inputs],
         "timeline": [_event(e, t, names, corrections, record.templates) for e in record.events
                      if not _is(e, "service_only")],
-        "inspections": [_inspection(e, t, names) for e in current if _is(e, "inspects")],
+        "inspections": [_test_result(r, t) for r in record.verification.results if not r.source],
+        "sourceInspections": [_test_result(r, t) for r in record.verification.results if r.source],
         "certifications": _certifications(batch, t),
         "certificates": [_certificate(e, t, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range), t),

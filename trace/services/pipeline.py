@@ -31,6 +31,7 @@ from trace.services.compliance import check_event
 from trace.services.keys import LedgerConfig, log_key
 from trace.services.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
 from trace.services.permissions import require_batch_write
+from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.requests import Recorded, Request, Service
 from trace.services.retry import content_digest, judge_retry, once_more_on_race, record_id
 from trace.services.templates import check_stage_data
@@ -119,6 +120,8 @@ class _Run:
         batches = self._batches(payload["batches"], "batches")
         device = payload.get("device_signature")
         data = _stage_data(self.session, stage, payload["data"], batches, fill=device is None)
+        if named.vouches and device is None:  # who vouches for a result: stated in what is signed
+            data = settle_basis(actor, data)
         _require_canonical(payload, data)
         digest = content_digest({**payload, "data": _sent(data)})
         stored = self._stored(event_id)
@@ -127,6 +130,8 @@ class _Run:
         if not authorized:
             for batch in batches:
                 require_batch_write(actor, batch, stage)
+            if named.vouches:
+                require_vouching(self.session, actor, data, batches)
         check_cited(self.session, payload.get("attachments") or [])
         named.apply(self.session, data, batches)
         row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches])
