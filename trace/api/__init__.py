@@ -242,4 +242,5 @@ from trace.api import (  # noqa: E402,F401
     openapi,
     organizations,
     printing,
+    quality,
 )

@@ -1,0 +1,69 @@
+"""A county with a laboratory, another laboratory, an inspector and two producers, and ways to record through the API."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import Actor, Factory, ago, event_body
+from trace.models import Batch
+
+RESIDUE = [{"item": "毒死蜱", "limit": "0.02", "measured": "0.003", "unit": "mg/kg", "result": "pass"}]
+FAILED = [{"item": "镉", "limit": "0.2", "measured": "0.9", "unit": "mg/kg", "result": "fail"}]
+LAB_NAME = "松阳县农产品质量安全检测站"
+
+
+@dataclass
+class County:
+    make: Factory
+    client: Any
+    producer: Actor
+    stranger: Actor
+    lab: Actor
+    other_lab: Actor
+    inspector: Actor
+
+    def post(self, actor: Actor, path: str, body: dict[str, Any]) -> Any:
+        return self.client.post(f"/api/v1{path}", json=body, headers=actor.headers)
+
+    def record(self, actor: Actor, stage: str, batches: list[Batch], data: dict[str, Any], **extra: Any) -> Any:
+        return self.post(actor, "/events", event_body(stage, batches, data, **extra))
+
+    def ok(self, actor: Actor, stage: str, batches: list[Batch], data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        r = self.record(actor, stage, batches, data, **extra)
+        assert r.status_code == 201, r.get_data(as_text=True)
+        return r.json  # type: ignore[no-any-return]
+
+    def request_test(self, batch: Batch, lab: Actor | None = None) -> dict[str, Any]:
+        """The producer asks a laboratory (by default the county's) to test a batch."""
+        return self.ok(self.producer, "test_request", [batch],
+                       {"laboratory": (lab or self.lab).org.id, "items": ["毒死蜱", "镉"]})
+
+    def answer(self, batch: Batch, key: str, record: str, items: list[dict[str, Any]] | None = None,
+               result: str = "pass", lab: Actor | None = None) -> Any:
+        """A laboratory records its result answering a request or sample."""
+        return self.record(lab or self.lab, "inspection", [batch],
+                           {"items": items or RESIDUE, "result": result, "reportNumber": "JC-2026-001", key: record})
+
+    def transform(self, actor: Actor, stage: str, inputs: list[tuple[Batch, str]],
+                  outputs: list[tuple[Any, str, str]]) -> list[Batch]:
+        """Record a transformation; return the output batches."""
+        body = {"id": str(uuid.uuid4()), "stage": stage, "occurredAt": ago(minutes=30),
+                "inputs": [{"batch": b.trace_code, "quantity": q, "uom": b.uom} for b, q in inputs],
+                "outputs": [{"product": p.id, "lot": lot, "quantity": q, "uom": "KGM"} for p, lot, q in outputs]}
+        r = self.post(actor, "/transformations", body)
+        assert r.status_code == 201, r.get_data(as_text=True)
+        codes = [line["batch"] for line in r.json["outputs"]]
+        return [self.make.session.scalar(sa.select(Batch).where(Batch.trace_code == code)) for code in codes]
+
+
+@pytest.fixture()
+def county(make: Factory, client: Any) -> County:
+    lab_org = make.org("inspection_agency", name=LAB_NAME)
+    return County(make, client, make.actor("producer"), make.actor("producer"),
+                  make.actor("lab", lab_org), make.actor("lab", make.org("inspection_agency", name="外县检测中心")),
+                  make.actor("inspector", make.org("authority", name="松阳县农业农村局")))

@@ -1,0 +1,138 @@
+"""Quality through lineage: a batch's page and API show its sources' results, signed and with their basis."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.services.quality.conftest import FAILED, LAB_NAME, County
+from trace.models import Batch
+from trace.services.batches import batch_events
+from trace.services.verification import page_verdict
+
+HTML = {"Accept": "text/html"}
+JSON = {"Accept": "application/json"}
+
+
+@dataclass
+class Made:
+    """Leaf A (commissioned test) split into A1 and A2; B (supervisory sample) and C (failed 自检);
+    A1, B and C merged into M."""
+
+    a: Batch
+    a1: Batch
+    a2: Batch
+    b: Batch
+    c: Batch
+    m: Batch
+    request: dict[str, Any]
+    sample: dict[str, Any]
+
+
+def made(county: County) -> Made:
+    producer = county.producer
+    tea = county.make.product(producer, "tea", name="毛峰")
+    a = county.make.batch(producer, tea, quantity="100")
+    b = county.make.batch(producer, tea, quantity="50")
+    c = county.make.batch(producer, tea, quantity="30")
+    request = county.request_test(a)
+    assert county.answer(a, "request", request["id"]).status_code == 201
+    sample = county.ok(county.inspector, "sampling", [b], {"laboratory": county.lab.org.id, "sampleNumber": "CJ-9"})
+    assert county.answer(b, "sample", sample["id"]).status_code == 201
+    county.ok(producer, "inspection", [c], {"items": FAILED, "result": "fail", "lab": LAB_NAME})
+    a1, a2 = county.transform(producer, "processing", [(a, "100")], [(tea, "A-1", "60"), (tea, "A-2", "40")])
+    (m,) = county.transform(producer, "processing", [(a1, "60"), (b, "50"), (c, "30")], [(tea, "M-1", "120")])
+    return Made(a, a1, a2, b, c, m, request, sample)
+
+
+def verdict(county: County, batch: Batch) -> Any:
+    session = county.make.session
+    return page_verdict(session, county.make.ledger, batch, batch_events(session, batch))
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture()
+def world(county: County) -> Made:
+    return made(county)
+
+
+def test_a_split_batch_shows_its_sources_commissioned_result(county, world):
+    v = verdict(county, world.a2)
+    assert v.verified and v.cleared and v.cautions == ()
+    (result,) = v.results
+    assert (result.batch, result.depth, result.basis, result.result) == (world.a.trace_code, 1, "commissioned", "pass")
+    assert result.lab.id == result.signer.id == county.lab.org.id and result.requester.id == county.producer.org.id
+    assert result.sampler is None
+    assert [(e.kind, e.by.id, e.batch) for e in v.endorsements] == [("tested", county.lab.org.id, world.a.trace_code)]
+
+
+def test_a_merged_batch_shows_every_sources_result_and_a_failed_source_leads(county, world):
+    v = verdict(county, world.m)
+    assert v.verified and not v.cleared
+    by_batch = {r.batch: r for r in v.results}
+    assert set(by_batch) == {world.a.trace_code, world.b.trace_code, world.c.trace_code}
+    assert by_batch[world.a.trace_code].depth == 2 and by_batch[world.b.trace_code].depth == 1
+    b = by_batch[world.b.trace_code]
+    assert (b.basis, b.lab.id, b.sampler.id, b.asked) == (
+        "supervisory", county.lab.org.id, county.inspector.org.id, world.sample["id"])
+    c = by_batch[world.c.trace_code]
+    assert (c.basis, c.signer.id, c.lab, c.result) == ("self_check", county.producer.org.id, None, "fail")
+    assert [(x.kind, x.batch) for x in v.cautions] == [("source_failed", world.c.trace_code)]
+    kinds = {(e.kind, e.by.id) for e in v.endorsements}
+    assert kinds == {("tested", county.lab.org.id), ("sampled", county.inspector.org.id)}
+
+
+def test_a_recalled_source_leads_on_every_batch_made_from_it(county, world):
+    r = county.post(county.producer, f"/batches/{world.a.trace_code}/recalls", {"reason": "农残超标"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    for batch in (world.a2, world.m):
+        v = verdict(county, batch)
+        assert not v.cleared and v.cautions[0].kind in ("recalled", "source_recalled")
+        assert world.a.trace_code in {r.batch for r in v.results}
+
+
+def test_the_page_and_its_json_show_basis_signer_and_source_results(county, world):
+    client = county.client
+    body = client.get(f"/t/{world.m.trace_code}", headers=JSON).json
+    sources = {r["batch"]: r for r in body["sourceInspections"]}
+    assert set(sources) == {world.a.trace_code, world.b.trace_code, world.c.trace_code}
+    a = sources[world.a.trace_code]
+    assert (a["basis"], a["basisText"], a["lab"], a["signedBy"], a["requestedBy"]) == (
+        "commissioned", "委托检测", LAB_NAME, LAB_NAME, county.producer.org.name)
+    assert a["date"] and a["href"] == f"/t/{world.a.trace_code}"
+    c = sources[world.c.trace_code]
+    assert (c["basisText"], c["lab"], c["signedBy"]) == ("自检", None, county.producer.org.name)
+    ver = body["verification"]
+    assert ver["verified"] is True and ver["cleared"] is False and ver["tone"] == "bad"
+    assert [x["kind"] for x in ver["cautions"]] == ["source_failed"]
+    assert {(e["kind"], e["by"]) for e in ver["endorsements"]} == {("tested", LAB_NAME),
+                                                                    ("sampled", "松阳县农业农村局")}
+    text = text_of(client.get(f"/t/{world.m.trace_code}", headers=HTML).get_data(as_text=True))
+    for expected in ("原料检测", world.a.trace_code, "委托检测", "监督抽检", "自检", f"检测机构：{LAB_NAME}",
+                     "抽样单位：松阳县农业农村局", f"原料批次 {world.c.trace_code} 检测不合格", "✓ 记录已验证（不代表质量合格）"):
+        assert expected in text, expected
+    assert "✓ 已验证" not in text
+    en = text_of(client.get(f"/t/{world.m.trace_code}?lang=en", headers=HTML).get_data(as_text=True))
+    for expected in ("Source batch results", "Commissioned test", "Supervisory sampling", "Self-check",
+                     "Tested by", "Sampled by", f"Source batch {world.c.trace_code} failed a test."):
+        assert expected in en, expected
+    # the self-check never names the laboratory its producer typed
+    c_text = text_of(client.get(f"/t/{world.c.trace_code}", headers=HTML).get_data(as_text=True))
+    assert LAB_NAME not in c_text and "自检" in c_text
+
+
+def test_the_api_batch_view_carries_the_verdict(county, world):
+    r = county.client.get(f"/api/v1/batches/{world.a2.trace_code}", headers=county.producer.headers)
+    assert r.status_code == 200
+    verdict = r.json["verdict"]
+    assert verdict["cleared"] is True and verdict["cautions"] == []
+    (result,) = verdict["results"]
+    assert (result["batch"], result["basis"], result["lab"]["id"], result["answers"]) == (
+        world.a.trace_code, "commissioned", county.lab.org.id, world.request["id"])
+    assert verdict["endorsements"][0]["kind"] == "tested" and verdict["endorsements"][0]["until"] is None
