@@ -134,7 +134,8 @@ def test_demo_data_reads_back_through_the_api(runner, client, session):
         ("tested", "松阳县农产品质量安全检测站"), ("sampled", "松阳县农业农村局（演示）")}
     tea = session.scalar(sa.select(Batch).where(Batch.lot == "T2026-041P"))
     page = client.get(f"/t/{tea.trace_code}", headers={"Accept": "application/json"}).json
-    assert [(r["basisText"], r["lab"]) for r in page["sourceInspections"]] == [("委托检测", "松阳县农产品质量安全检测站")]
+    assert [(r["basisText"], r["lab"]) for r in page["sourceInspections"]] == [
+        ("委托检测", "松阳县农产品质量安全检测站")]
 
 
 @pytest.mark.parametrize("mode", [[], ["--log-only"]])

@@ -27,7 +27,8 @@ def _template(*steps: str | tuple[str, list[str]]) -> list[dict[str, Any]]:
             else {"stage": s[0], "requires": s[1], "fields": []} for s in steps]
 
 
-# An inspection names no laboratory in free text: the laboratory that tested is the one that signed (stages/inspection.py).
+# An inspection names no laboratory in free text: the laboratory that tested is the one that signed (see
+# stages/inspection.py).
 _GROWN = ("input", ("harvest", ["quantity", "uom"]), ("inspection", ["items", "result"]))
 _TAIL = ("packing", "certificate", "storage", "shipping", "receiving", "sale")
 

@@ -1,4 +1,4 @@
-"""A county with a laboratory, another laboratory, an inspector and two producers, and ways to record through the API."""
+"""A county with two laboratories, an inspector and two producers; products made through a split and a merge."""
 
 from __future__ import annotations
 
@@ -61,9 +61,44 @@ class County:
         return [self.make.session.scalar(sa.select(Batch).where(Batch.trace_code == code)) for code in codes]
 
 
+@dataclass
+class Made:
+    """Leaf A (commissioned test) split into A1 and A2; B (supervisory sample) and C (failed 自检) merged with A1: M."""
+
+    a: Batch
+    a1: Batch
+    a2: Batch
+    b: Batch
+    c: Batch
+    m: Batch
+    request: dict[str, Any]
+    sample: dict[str, Any]
+
+
+def made(county: County) -> Made:
+    producer = county.producer
+    tea = county.make.product(producer, "tea", name="毛峰")
+    a = county.make.batch(producer, tea, quantity="100")
+    b = county.make.batch(producer, tea, quantity="50")
+    c = county.make.batch(producer, tea, quantity="30")
+    request = county.request_test(a)
+    assert county.answer(a, "request", request["id"]).status_code == 201
+    sample = county.ok(county.inspector, "sampling", [b], {"laboratory": county.lab.org.id, "sampleNumber": "CJ-9"})
+    assert county.answer(b, "sample", sample["id"]).status_code == 201
+    county.ok(producer, "inspection", [c], {"items": FAILED, "result": "fail", "lab": LAB_NAME})
+    a1, a2 = county.transform(producer, "processing", [(a, "100")], [(tea, "A-1", "60"), (tea, "A-2", "40")])
+    (m,) = county.transform(producer, "processing", [(a1, "60"), (b, "50"), (c, "30")], [(tea, "M-1", "120")])
+    return Made(a, a1, a2, b, c, m, request, sample)
+
+
 @pytest.fixture()
 def county(make: Factory, client: Any) -> County:
     lab_org = make.org("inspection_agency", name=LAB_NAME)
     return County(make, client, make.actor("producer"), make.actor("producer"),
                   make.actor("lab", lab_org), make.actor("lab", make.org("inspection_agency", name="外县检测中心")),
                   make.actor("inspector", make.org("authority", name="松阳县农业农村局")))
+
+
+@pytest.fixture()
+def world(county: County) -> Made:
+    return made(county)
