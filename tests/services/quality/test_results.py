@@ -98,3 +98,21 @@ def test_the_api_batch_view_carries_the_verdict(county, world):
     assert (result["batch"], result["basis"], result["lab"]["id"], result["answers"]) == (
         world.a.trace_code, "commissioned", county.lab.org.id, world.request["id"])
     assert verdict["endorsements"][0]["kind"] == "tested" and verdict["endorsements"][0]["until"] is None
+
+
+def test_the_kde_export_carries_each_results_basis_and_signer(county, world):
+    import csv
+    import io
+
+    r = county.client.get("/api/v1/exports/kde.csv", query_string={"batch": world.m.trace_code},
+                          headers=county.inspector.headers)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True)[1:])))
+    basis, signed = rows[0].index("检测依据 Test basis"), rows[0].index("检测签名 Result signed by")
+    results = {(row[4], row[basis], row[signed]) for row in rows[1:] if row[basis]}
+    assert results == {
+        (world.a.trace_code, "委托检测 commissioned", f"{LAB_NAME}（检测机构 laboratory）"),
+        (world.b.trace_code, "监督抽检 supervisory", f"{LAB_NAME}（检测机构 laboratory）"),
+        (world.c.trace_code, "自检 self-check", f"{county.producer.org.name}（生产者 producer）"),
+    }
+    assert all(not row[basis] for row in rows[1:] if row[1].startswith("委托检测申请"))
