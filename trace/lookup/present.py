@@ -170,7 +170,7 @@ def _verification(v: Verification, code: str, t: Translator) -> dict[str, Any]:
     kinds = list(dict.fromkeys(p.kind for p in v.problems)) if v.records else []
     return {
         "verified": v.verified, "cleared": v.cleared, "state": state, "mark": mark, "text": text,
-        "tone": "ok" if v.cleared else "bad" if state == "failed" or v.cautions else "note",
+        "tone": "ok" if v.cleared else "bad" if state == "failed" else "note",  # beside a caution: plain, not green
         "records": v.records, "checkpoint": v.checkpoint_size,
         "problems": [{"kind": p.kind, "event": p.event_id, "detail": p.detail} for p in v.problems],
         "problemTexts": [t.get(f"problem_{k}", k) for k in kinds],

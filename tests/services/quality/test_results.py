@@ -70,7 +70,7 @@ def test_the_page_and_its_json_show_basis_signer_and_source_results(county, worl
     c = sources[world.c.trace_code]
     assert (c["basisText"], c["lab"], c["signedBy"]) == ("自检", None, county.producer.org.name)
     ver = body["verification"]
-    assert ver["verified"] is True and ver["cleared"] is False and ver["tone"] == "bad"
+    assert ver["verified"] is True and ver["cleared"] is False and ver["tone"] == "note"
     assert [x["kind"] for x in ver["cautions"]] == ["source_failed"]
     assert {(e["kind"], e["by"]) for e in ver["endorsements"]} == {("tested", LAB_NAME),
                                                                     ("sampled", "松阳县农业农村局")}
