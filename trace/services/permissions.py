@@ -50,8 +50,8 @@ def require_batch_write(user: User, batch: Batch, stage: str) -> None:
         if not role_fits(user.role, user.organization.kind):
             raise PermissionDeniedError("Only staff of a laboratory (an inspection_agency) record its results.")
         return
-    if not named.producers_record and user.role == Role.PRODUCER:
-        raise PermissionDeniedError(f"{named.name.capitalize()} is recorded by inspectors, not by producers.")
+    if not named.producers_record:
+        raise PermissionDeniedError(f"{named.name.capitalize()} is recorded by inspectors, not by {user.role}s.")
     require_role(user, Role.PRODUCER)
     if named.receives and user.organization_id != batch.custodian_id:
         # Only the organization a batch was shipped to can say it arrived.
