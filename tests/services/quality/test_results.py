@@ -84,6 +84,12 @@ def test_the_page_and_its_json_show_basis_signer_and_source_results(county, worl
     for expected in ("Source batch results", "Commissioned test", "Supervisory sampling", "Self-check",
                      "Tested by", "Sampled by", f"Source batch {world.c.trace_code} failed a test."):
         assert expected in en, expected
+    # the leaf's own page: the request names the laboratory in its timeline, the answer is signed by it
+    leaf = client.get(f"/t/{world.a.trace_code}", headers=JSON).json
+    asked = next(e for e in leaf["timeline"] if e["stage"] == "test_request")
+    assert {"label": "检测机构", "value": LAB_NAME} in asked["details"]
+    answered = next(e for e in leaf["timeline"] if e["stage"] == "inspection")
+    assert answered["organization"] == LAB_NAME and leaf["inspections"][0]["basis"] == "commissioned"
     # the self-check never names the laboratory its producer typed
     c_text = text_of(client.get(f"/t/{world.c.trace_code}", headers=HTML).get_data(as_text=True))
     assert LAB_NAME not in c_text and "自检" in c_text
