@@ -30,9 +30,9 @@ TESTED, SAMPLED = "tested", "sampled"
 
 @dataclass(frozen=True)
 class Party:
-    """An organization as the page names it."""
+    """An organization as the page names it (``id`` None for an issuer that is not a registered organization)."""
 
-    id: int
+    id: int | None
     name: str
     name_en: str | None = None
 
