@@ -17,7 +17,8 @@ from trace.stages.test_request import laboratory_exists
 
 class SamplingData(Schema):
     laboratory = RowId(required=True)
-    items = fields.List(text(100), validate=validate.Length(max=200))
+    # optional, so not named ``items``: a dump of data without it would read the dict's own ``items`` method
+    item_names = fields.List(text(100), data_key="items", validate=validate.Length(max=200))
     sample_number = text(64, data_key="sampleNumber")
     sample_quantity = text(32, data_key="sampleQuantity")
     place = text(200)
