@@ -118,16 +118,18 @@ def batch_quality(session: Session, batch: Batch) -> Quality:
     """Return the batch's test results and its sources', as corrected, with the cautions they and recalls raise."""
     depths = upstream_depths(session, batch.id)
     inspects = names(lambda s: s.inspects)
+    # Results and corrections in one query: a correction is recorded on the batches of the record it corrects.
     rows = session.execute(
         sa.select(Event, EventBatch.batch_id).join(EventBatch, EventBatch.event_id == Event.id)
-        .where(EventBatch.batch_id.in_(depths), EventBatch.role == "subject", Event.stage.in_(inspects))
-        .order_by(Event.occurred_at, Event.recorded_at)).all()
-    tested = {event.id: batch_id for event, batch_id in rows}
-    events = list(dict.fromkeys(event for event, _ in rows))
-    corrections = [e.data for e in session.scalars(
-        sa.select(Event).where(Event.stage == "correction", Event.data["record"].as_string().in_(list(tested)))
-        .order_by(Event.recorded_at, Event.id))] if tested else []
-    current = current_events(events, corrections)
+        .where(EventBatch.batch_id.in_(depths), EventBatch.role == "subject",
+               Event.stage.in_([*inspects, "correction"]))
+        .order_by(Event.occurred_at, Event.recorded_at, Event.id)).all()
+    tested = {event.id: batch_id for event, batch_id in rows if event.stage != "correction"}
+    events = list(dict.fromkeys(event for event, _ in rows if event.stage != "correction"))
+    corrections = sorted({e.id: e for e, _ in rows if e.stage == "correction" and e.data.get("record") in tested
+                          }.values(), key=lambda e: (e.recorded_at, e.id))
+    corrections_data = [e.data for e in corrections]
+    current = current_events(events, corrections_data)
     asked_ids = {str(e.data.get(k)) for e in current for k in ("request", "sample") if e.data.get(k)}
     asked = {e.id: e for e in session.scalars(sa.select(Event).where(Event.id.in_(asked_ids)))} if asked_ids else {}
     batches = {b.id: b for b in session.scalars(
