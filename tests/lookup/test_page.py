@@ -31,7 +31,7 @@ def test_the_page_shows_product_producer_origin_timeline_inspection_certificates
                      "种植/育苗/投苗", "品种：浙粉702", "农事/投入品", "安全间隔期：7 天", "采收/屠宰/捕捞", "包装",
                      "开具合格证", "仓储", "物流/发货", "收货方：松阳县城东农贸市场", "收货", "销售", "渠道：农贸市场",
                      # inspection results
-                     "检测结果", "吡虫啉", "0.5 mg/kg", "0.01 mg/kg", "松阳县农产品质量安全检测站", "SY2026-0088",
+                     "检测结果", "吡虫啉", "0.5 mg/kg", "0.01 mg/kg", "自检", "SY2026-0088",
                      # certifications and 合格证
                      "绿色食品", "LB-18-2101234567", "HGZ-2026-0088", "质量安全控制符合要求、自行检测合格",
                      # cold chain
@@ -40,6 +40,8 @@ def test_the_page_shows_product_producer_origin_timeline_inspection_certificates
                      "✓ 已验证", "全部 11 条记录", "意见反馈"):
         assert expected in text, expected
     assert html.count('<li><time datetime="') == len(life.events) == 10
+    # The producer's own test names a laboratory in free text: the page shows it as 自检, signed by the producer.
+    assert "松阳县农产品质量安全检测站" not in text and f"签名：{life.producer.org.name}" in text
     assert 'id="recall"' in html and "无召回记录" in text and 'role="alert"' not in html
 
 

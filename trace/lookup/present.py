@@ -16,8 +16,10 @@ from trace.services.audit.verification import Verification
 from trace.services.compliance.compliance_rules import decimal, fmt
 from trace.services.printing.labels import UnitScan
 from trace.services.public.lookup import PublicRecord
+from trace.services.quality.results import Party, TestResult
 from trace.services.records.corrections import current_events, effective_data
 from trace.stages import STAGES, in_language
+from trace.stages.inspection import BASIS_LABELS
 from trace.stages.planting import AREA_UNITS
 from trace.times import CHINA, rfc3339
 
@@ -58,6 +60,13 @@ def show_time(moment: dt.datetime | None) -> str | None:
 def show_date(moment: dt.datetime | None) -> str | None:
     """Return a stored UTC time as a China date."""
     return moment.astimezone(CHINA).strftime("%Y-%m-%d") if moment else None
+
+RECORDS_ONLY_MARK = _l("✓ Records verified (not a safety claim)")
+CAUTIONS = {"recalled": _l("This batch has been recalled."),
+            "source_recalled": _l("Source batch {code} has been recalled."),
+            "failed": _l("This batch failed a test."),
+            "source_failed": _l("Source batch {code} failed a test.")}
+ENDORSEMENTS = {"tested": _l("Tested by"), "sampled": _l("Sampled by")}
 
 
 def _is(event: Event, what: str) -> bool:
@@ -124,19 +133,26 @@ def _event(event: Event, lang: str, names: dict[int, Organization],
     }
 
 
-def _inspection(event: Event, lang: str, names: dict[int, Organization]) -> dict[str, Any]:
-    data = event.data if isinstance(event.data, dict) else {}
-    items = [i for i in data.get("items") or [] if isinstance(i, dict)]
-    result = str(data.get("result") or "")
-    kind = str(data.get("kind") or "inspection")
+def _party(party: Party | None, lang: str) -> str | None:
+    if party is None:
+        return None
+    return (party.name_en or party.name) if lang == "en" else party.name
+
+
+def _test_result(r: TestResult, lang: str) -> dict[str, Any]:
+    """Return one test result as the page shows it: who signed it, on what basis; a laboratory only if it signed."""
     return {
-        "time": show_time(event.occurred_at), "occurredAt": _stamp(event.occurred_at),
-        "kind": kind, "kindText": _named(TEST_KINDS, kind), "result": result, "resultText": _named(RESULTS, result),
-        "lab": data.get("lab"), "reportNumber": data.get("reportNumber"),
-        "organization": org_name(names.get(event.organization_id), lang),
+        "record": r.record, "batch": r.batch, "href": f"/t/{r.batch}", "depth": r.depth, "source": r.source,
+        "product": (r.product_en or r.product) if lang == "en" else r.product,
+        "time": show_time(r.occurred_at), "date": show_date(r.occurred_at), "occurredAt": _stamp(r.occurred_at),
+        "kind": r.kind, "kindText": _named(TEST_KINDS, r.kind), "result": r.result,
+        "resultText": _named(RESULTS, r.result),
+        "basis": r.basis, "basisText": in_language(BASIS_LABELS.get(r.basis, r.basis), lang),
+        "signedBy": _party(r.signer, lang), "lab": _party(r.lab, lang), "sampledBy": _party(r.sampler, lang),
+        "requestedBy": _party(r.requester, lang), "reportNumber": r.report_number,
         "items": [{"item": i.get("item"), "method": i.get("method"), "limit": _plain(i.get("limit")),
                    "measured": _plain(i.get("measured")), "unit": i.get("unit"), "result": i.get("result"),
-                   "resultText": _named(RESULTS, i.get("result"))} for i in items],
+                   "resultText": _named(RESULTS, i.get("result"))} for i in r.items],
     }
 
 
@@ -187,23 +203,31 @@ def _cold_chain_text(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**summary, "text": text, "rangeText": range_text, "verdict": verdict}
 
 
-def _verification(v: Verification, code: str) -> dict[str, Any]:
+def _verification(v: Verification, code: str, lang: str) -> dict[str, Any]:
     if v.records == 0:
         text, mark = _("There are no records to verify yet."), pgettext("verification", "No records yet")
         state = "empty"
     elif v.verified:
         text = _("All %(n)s records are signed by the organizations that made them, unaltered, and included in the "
                  "transparency log (checkpoint %(size)s).", n=v.records, size=v.checkpoint_size)
-        state, mark = "verified", _("✓ Verified")
+        # Beside a recall or a failed result the mark says only what it checks: never a green safety claim.
+        state, mark = "verified", _("✓ Verified") if v.cleared else str(RECORDS_ONLY_MARK)
     else:
         text = _("Some records failed the signature or log check. Treat them with care and contact the regulator.")
         state, mark = "failed", _("✗ Not verified")
     kinds = list(dict.fromkeys(p.kind for p in v.problems)) if v.records else []
     return {
-        "verified": v.verified, "state": state, "mark": mark, "text": text, "records": v.records,
-        "checkpoint": v.checkpoint_size,
+        "verified": v.verified, "cleared": v.cleared, "state": state, "mark": mark, "text": text,
+        "tone": "ok" if v.cleared else "bad" if state == "failed" else "note",  # beside a caution: plain, not green
+        "records": v.records, "checkpoint": v.checkpoint_size,
         "problems": [{"kind": p.kind, "event": p.event_id, "detail": p.detail} for p in v.problems],
         "problemTexts": [_named(PROBLEMS, k) for k in kinds],
+        "cautions": [{"kind": c.kind, "batch": c.batch, "record": c.record,
+                      "text": str(CAUTIONS[c.kind]).format(code=c.batch)} for c in v.cautions],
+        "endorsements": [{"kind": e.kind, "kindText": _named(ENDORSEMENTS, e.kind),
+                          "by": _party(e.by, lang), "byId": e.by.id, "batch": e.batch, "source": e.batch != code,
+                          "record": e.record, "basis": e.basis, "at": _stamp(e.at), "date": show_date(e.at),
+                          "until": e.until.isoformat() if e.until else None} for e in v.endorsements],
         "proof": f"/t/{code}/proof", "auditBundle": f"/api/v1/batches/{code}/audit-bundle",
         "checkpointUrl": "/api/v1/log/checkpoint",
     }
@@ -244,12 +268,13 @@ def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
                    for b in record.inputs],
         "timeline": [_event(e, lang, names, corrections, record.templates) for e in record.events
                      if not _is(e, "service_only")],
-        "inspections": [_inspection(e, lang, names) for e in current if _is(e, "inspects")],
+        "inspections": [_test_result(r, lang) for r in record.verification.results if not r.source],
+        "sourceInspections": [_test_result(r, lang) for r in record.verification.results if r.source],
         "certifications": _certifications(batch),
         "certificates": [_certificate(e, lang, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range)),
         "recall": _recall(record),
-        "verification": _verification(record.verification, batch.trace_code),
+        "verification": _verification(record.verification, batch.trace_code, lang),
     }
 
 

@@ -35,6 +35,7 @@ from trace.services.audit.batch_state import (
     state_differences,
     transformation_stages,
 )
+from trace.services.quality.results import Caution, Endorsement, TestResult, batch_quality
 from trace.services.records.registration import batch_differences, product_differences
 from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import DbTileStore, event_record
@@ -60,10 +61,23 @@ class Verification:
     checkpoint_size: int
     problems: tuple[Problem, ...]
     log_order: tuple[str, ...] = ()  # the batch's logged events, by log index (read with their entries)
+    # Who vouches (page_verdict only): test results here and upstream, who checked what, and what leads the page.
+    results: tuple[TestResult, ...] = ()
+    endorsements: tuple[Endorsement, ...] = ()
+    cautions: tuple[Caution, ...] = ()
 
     @property
     def verified(self) -> bool:
         return self.records > 0 and not self.problems
+
+    @property
+    def cleared(self) -> bool:
+        """Tell whether the page may show its green mark: verified, and no recall or failed result to lead with.
+
+        The mark says the records are signed and logged; beside a recall or a failed result it would
+        read as a safety claim, so it is never green then.
+        """
+        return self.verified and not self.cautions
 
 
 class VerificationCache(LruCache[Verification]):
@@ -74,12 +88,20 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
                  cache: VerificationCache | None = None) -> Verification:
     """Return what a batch's page may claim: records unaltered, chain complete, batch facts as signed; or why not.
 
-    The one verdict the lookup page presents. Later conditions (witnesses, who vouches) join here.
+    The one verdict the lookup page presents. Later conditions (witnesses, who vouches) join here:
+    ``results`` (this batch's and its sources' tests, each with its basis and signer), ``endorsements``
+    (tested by a laboratory, sampled by an inspector; certifications and brands add theirs) and
+    ``cautions`` (a recall or failed result here or upstream: they lead, and ``cleared`` is false).
+    The records the sources' results rest on are verified with the batch's (signed, in the log).
     The facts are compared on every call (a row can change without a new log entry); the rest is
     cached per checkpoint.
     """
     product_record = session.get(Event, batch.product.record_id) if batch.product.record_id else None
-    result = verify_batch(session, cfg, batch, events, cache, also=[product_record] if product_record else [])
+    quality = batch_quality(session, batch)
+    own = {e.id for e in events}
+    relied = [e for e in quality.records if e.id not in own]  # sources' results and what they answer
+    also = [*([product_record] if product_record else []), *sorted(relied, key=lambda e: e.id)]
+    result = verify_batch(session, cfg, batch, events, cache, also=also)
     problems = list(result.problems)
     registration = next((e for e in events if e.stage == "registration"), None)
     corrections = [e.data for e in events if e.stage == "correction"
@@ -101,7 +123,8 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
     if differ:
         problems.append(Problem(FACTS, product_record.id if product_record else None,
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
-    return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order)
+    return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order,
+                        results=quality.results, endorsements=quality.endorsements(), cautions=quality.cautions)
 
 
 def _log_order(session: Session, events: Sequence[Event]) -> tuple[str, ...]:
