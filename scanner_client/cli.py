@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     sheet = verbs.add_parser("print-commands", parents=[common], help="print the command sheet (PDF)")
     sheet.add_argument("--out", required=True, help="PDF file to write")
     sheet.add_argument("--org", type=int, help="organization whose locations to print (default: the device's)")
+    sheet.add_argument("--token", help="an API token, to print the organization's registered locations")
+    sheet.add_argument("--location", action="append", default=[], metavar="ID=NAME",
+                       help="a location to print (repeatable)")
     sheet.add_argument("--counterpart", action="append", default=[], metavar="ID=NAME",
                        help="a counterpart organization to print (repeatable)")
     sheet.add_argument("--quantity", action="append", default=[], metavar="N:UNIT",
@@ -82,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "print-commands":
         from scanner_client.sheet import write_sheet
 
-        write_sheet(device, args.out, org=args.org, counterparts=args.counterpart, quantities=args.quantity)
+        write_sheet(device, args.out, org=args.org, counterparts=args.counterpart, locations=args.location,
+                    quantities=args.quantity, token=args.token)
         print(words("written", path=args.out))
         return 0
     from scanner_client.run import run

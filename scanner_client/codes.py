@@ -6,6 +6,7 @@ same vectors (tests/vectors/scanner.json).
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -62,6 +63,7 @@ def new_trace_code() -> str:
 # --- command codes -------------------------------------------------------------------------------
 # Printed by ``print-commands``; short uppercase ASCII so QR codes stay small.
 PREFIX = "SYCMD:"
+_PLAIN_DECIMAL = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{1,6})?$")
 MODES = ("receive", "store", "ship", "sell", "sample")
 CHANNELS = ("online", "market", "supermarket", "wholesale", "restaurant", "other")
 UNITS = ("KGM", "GRM", "TNE", "LTR", "MLT", "H87", "DZN", "BX", "BG", "CT", "PK", "HD")  # the server's Rec 20 set
@@ -118,6 +120,8 @@ def parse_command(text: str) -> Command:
 
 def canonical_quantity(text: str) -> str | None:
     """Return a positive decimal as the record writes it (no exponent, no trailing zeros), or None."""
+    if not _PLAIN_DECIMAL.match(text):
+        return None
     try:
         value = Decimal(text)
     except InvalidOperation:

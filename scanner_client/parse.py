@@ -30,6 +30,7 @@ GS = "\x1d"
 _SYMBOLOGY = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 _GS1_SYMBOLOGIES = {"]C1", "]d2", "]Q3", "]e0", "]J1"}
 _BIIP = biip.ParseConfig(separator_chars=[GS, "|"])
+_UNMARKED_GS1 = re.compile(r"^01[0-9]{14}")  # a GS1 element string without a symbology identifier
 _OUR_PATH = re.compile(r"^/(?:[tT])/([^/?#]+)/?$")
 _EDGES = " \r\n\t"  # what a wedge may leave around a symbol; never GS
 
@@ -84,7 +85,7 @@ def parse_scan(raw: str) -> Scan:
             return ScanError(UNKNOWN, f"unknown command code {text[:40]!r}")
     if text.lower().startswith(("http://", "https://")):
         return _url(text)
-    if symbology in _GS1_SYMBOLOGIES or GS in text or "|" in text or (text.isdigit() and len(text) > 16):
+    if symbology in _GS1_SYMBOLOGIES or GS in text or "|" in text or _UNMARKED_GS1.match(text):
         return _element_string(text)
     if text.isdigit() and len(text) in (8, 12, 13, 14):  # EAN/UPC: digits only (a trace code almost never is)
         gtin = biip.parse(text, config=_BIIP)

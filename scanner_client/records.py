@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 RECORD_PREFIX = b"suyuan-record/v1\n"
+SERVER_ONLY = ("recordedAt", "prev")  # only the server knows them: the device signs the record without
 CBV = "https://ref.gs1.org/cbv/BizStep-"
 # What each mode records: the stage and its bizStep (the server's stage registry says the same).
 STAGES = {
