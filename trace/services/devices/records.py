@@ -100,7 +100,7 @@ def record_device_items(session: Session, cfg: LedgerConfig, items: Sequence[Any
         for entry, outcome in _record_group(session, cfg, group):
             if isinstance(outcome, TraceError):
                 forged = isinstance(outcome, SignatureError)
-                answers[entry.index] = Answer(entry.answer_id, "refused", outcome.detail, outcome.status)
+                answers[entry.index] = Answer(entry.answer_id, "refused", _reason(outcome), outcome.status)
                 if forged:
                     _log_refusal(session, items[entry.index], entry.answer_id, outcome.detail, remote_addr)
             else:
@@ -275,6 +275,24 @@ def _clean(exc: TraceError) -> TraceError:
     if isinstance(exc, ConflictError):
         exc.detail = f"409: {exc.detail}"
     return exc
+
+
+def _reason(exc: TraceError) -> str:
+    """Return an error's detail with the field messages under it (what the operator sees in the refused list)."""
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, path)
+        else:
+            found.append(f"{path}: {value}" if path else str(value))
+
+    walk(exc.errors or {}, "")
+    return f"{exc.detail} ({'; '.join(found)})"[:500] if found else exc.detail
 
 
 def _log_refusal(session: Session, item: Any, claimed: str, reason: str, remote_addr: str | None) -> None:
