@@ -129,7 +129,7 @@ def status_text(device: object, words: Words) -> str:
         f"{words('mode')}: {words(mode) if mode else words('none')}",
         f"{words('counterpart')}: {box.get('station.org_name') or words('none')}",
         f"{words('location')}: {box.get('station.location_name') or words('none')}",
-        f"{words('server')}: {device.server} ({box.get('reachable') and words(box.get('reachable')) or words('unknown')})",
+        f"{words('server')}: {device.server} ({words(box.get('reachable') or 'unknown')})",
         f"{words('waiting')}: {counts[WAITING] + counts[UNRESOLVED]}",
         f"{words('accepted')}: {counts[ACCEPTED]}  {words('already')}: {counts[ALREADY]}",
         f"{words('refused')}: {counts[REFUSED]}",

@@ -87,7 +87,7 @@ def _resolve(device: Device) -> None:
         found.update({k: (v["batch"], bool(v["unit"])) for k, v in answer.items() if v})
     device.outbox.remember(found)
     signed = []
-    unknown = []
+    unknown: list[tuple[str, str, str | None, int | None]] = []
     for row in rows:
         if row.ident in found:
             batch, unit = found[row.ident]

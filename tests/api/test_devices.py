@@ -203,7 +203,8 @@ def test_a_scan_at_a_registered_location(client, make, session):
     scanner = Scanner(client, producer)
     here = scanner.record("store", batch.trace_code, {"warehouse": "1号冷库"},
                           location={"id": mine["id"], "name": "1号冷库"})
-    there = scanner.record("store", batch.trace_code, {"warehouse": "库"}, location={"id": theirs["id"], "name": "库"})
+    there = scanner.record("store", batch.trace_code, {"warehouse": "库"},
+                           location={"id": theirs["id"], "name": "库"})
     assert [a["status"] for a in scanner.upload(scanner.item(here), scanner.item(there))] == ["accepted", "refused"]
     assert session.get(Event, here["id"]).location == {"id": mine["id"], "name": "1号冷库"}
 
@@ -235,7 +236,8 @@ def test_upload_limits(client, app):
 def test_locations_register(client, make):
     producer, other, admin = make.actor(), make.actor(), make.actor("admin")
     url = f"/api/v1/organizations/{producer.org.id}/locations"
-    r = client.post(url, json={"kind": "vehicle", "name": "浙H·12345", "gln": "6901234000017"}, headers=producer.headers)
+    vehicle = {"kind": "vehicle", "name": "浙H·12345", "gln": "6901234000017"}
+    r = client.post(url, json=vehicle, headers=producer.headers)
     assert r.status_code == 201 and r.json["gln"] == "6901234000017"
     place = r.json["id"]
     assert_problem(client.post(url, json={"kind": "vehicle", "name": "浙H·12345"}, headers=producer.headers), 409,

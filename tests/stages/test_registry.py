@@ -19,14 +19,14 @@ from trace.schemas.stage_extra import BUILT_IN_KEYS
 from trace.stages import STAGES, Detail, PageView, Stage, registered, stage, transformation_stages, universal_stages
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "trace" / "translations"
-LIFE = ["product", "registration", "planting", "input", "harvest", "processing", "sampling", "inspection", "sorting", "packing",
-        "storage", "shipping", "receiving", "sale", "certificate", "recall", "destruction", "correction"]
+LIFE = ["product", "registration", "planting", "input", "harvest", "processing", "sampling", "inspection", "sorting",
+        "packing", "storage", "shipping", "receiving", "sale", "certificate", "recall", "destruction", "correction"]
 
 
 def test_the_registry_holds_every_stage_in_the_order_of_a_batchs_life():
     assert list(STAGES) == LIFE
-    assert universal_stages() == {"sampling", "inspection", "certificate", "recall", "destruction", "storage", "shipping",
-                                  "receiving", "sale"}
+    assert universal_stages() == {"sampling", "inspection", "certificate", "recall", "destruction", "storage",
+                                  "shipping", "receiving", "sale"}
     assert transformation_stages() == {"processing", "sorting"}
     with pytest.raises(KeyError):
         stage("tasting")

@@ -297,7 +297,8 @@ def _reason(exc: TraceError) -> str:
 
 def _log_refusal(session: Session, item: Any, claimed: str, reason: str, remote_addr: str | None) -> None:
     sig = item.get("signature") if isinstance(item, dict) else None
-    key_id = sig.get("keyId") if isinstance(sig, dict) and isinstance(sig.get("keyId"), str) else ""
+    claimed_key = sig.get("keyId") if isinstance(sig, dict) else None
+    key_id = claimed_key if isinstance(claimed_key, str) else ""
     log.warning("refused a device record %s from key %s (%s): %s", claimed, key_id[:16], remote_addr, reason)
     session.add(DeviceRefusal(key_id=key_id[:64], record_id=claimed[:64], reason=reason[:500],
                               remote_addr=(remote_addr or "")[:64] or None))
