@@ -60,6 +60,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ch_wholesale": ("批发", "Wholesale"),
     "ch_restaurant": ("餐饮", "Restaurant"),
     "ch_other": ("其他", "Other"),
+    "ready": ("就绪，请扫码（{source}）", "Ready for scans ({source})"),
     "ok": ("成功", "OK"),
     "error": ("错误", "Error"),
 }

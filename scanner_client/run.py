@@ -50,7 +50,10 @@ def serial_reader(port: str, baud: int) -> Iterator[str]:
 
     def read() -> bytes:
         while True:
-            data = link.read(link.in_waiting or 1)
+            try:
+                data = link.read(link.in_waiting or 1)
+            except (serial.SerialException, OSError):  # the port went away (unplugged, pty closed): end of input
+                return b""
             if data:
                 return bytes(data)
             if not link.is_open:
@@ -116,6 +119,7 @@ def run(device: Device, words: Words, *, serial: str | None, baud: int, plain: b
         return 0
     if syncer:
         syncer.start()
+    print(words("ready", source=serial or "stdin"), flush=True)
     try:
         for line in lines:
             feedback = station.scan(line)

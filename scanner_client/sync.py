@@ -7,6 +7,7 @@ simply sent again and comes back "already recorded". Nothing is settled before i
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from scanner_client.http import UnreachableError, call
 from scanner_client.outbox import ACCEPTED, ALREADY, REFUSED, UNRESOLVED, WAITING, Row
 from scanner_client.station import sign_later
 
-CHUNK = 500
+CHUNK = int(os.environ.get("SUYUAN_SCANNER_CHUNK", "500"))  # records an upload holds
 STATES = {"accepted": ACCEPTED, "already": ALREADY, "refused": REFUSED}
 
 

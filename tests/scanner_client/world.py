@@ -13,12 +13,19 @@ from trace.db import db, writing
 
 
 def main() -> None:
+    from flask_migrate import upgrade
+
     from tests.factories import Factory
+    from trace.services.catalog import seed_categories
     from trace.services.devices.locations import add_location
     from trace.services.labels import issue_labels
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 4
     app = create_app()
+    with app.app_context():
+        upgrade(revision="heads")
+        seed_categories(db.session())
+        db.session.commit()
     with app.app_context(), writing():
         make = Factory(db.session)
         producer = make.actor("producer")
