@@ -84,10 +84,11 @@ def record_device_items(session: Session, cfg: LedgerConfig, items: Sequence[Any
     answers: list[Answer | None] = [None] * len(items)
     ready: list[_Item] = []
     units = _unit_serials(session, items)
+    seen = _Seen(session)
     for i, item in enumerate(items):
         claimed = _claimed_id(item)
         try:
-            ready.append(_check(session, i, item, units))
+            ready.append(_check(seen, i, item, units))
         except _Refused as exc:
             answers[i] = Answer(claimed, "refused", exc.reason, exc.code, unit_of=exc.unit_of)
             if exc.logged:
@@ -134,8 +135,29 @@ def _unit_serials(session: Session, items: Sequence[Any]) -> dict[str, str]:
     return {serial: code for serial, code in rows}
 
 
-def _check(session: Session, index: int, item: Any, units: dict[str, str]) -> _Item:
+class _Seen:
+    """What one upload looks up once: devices by key id, their producers, the event schema (slow to build)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.devices: dict[str, tuple[SigningKey | None, Device | None]] = {}
+        self.users: dict[int, User | None] = {}
+        self.event_in = EventIn()
+
+    def device(self, key_id: str) -> tuple[SigningKey | None, Device | None]:
+        if key_id not in self.devices:
+            self.devices[key_id] = device_by_key(self.session, key_id)
+        return self.devices[key_id]
+
+    def user(self, user_id: int) -> User | None:
+        if user_id not in self.users:
+            self.users[user_id] = self.session.get(User, user_id)
+        return self.users[user_id]
+
+
+def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
     """Return the item's pipeline requests after checking its shape, device and signature, or refuse it."""
+    session = seen.session
     if not isinstance(item, dict) or not isinstance(item.get("record"), dict) or not isinstance(
             item.get("signature"), dict):
         raise _Refused("An item holds a record and its signature {keyId, sig}.")
@@ -143,7 +165,7 @@ def _check(session: Session, index: int, item: Any, units: dict[str, str]) -> _I
     key_id, raw_sig = sig.get("keyId"), sig.get("sig")
     if not isinstance(key_id, str) or not isinstance(raw_sig, str):
         raise _Refused("The signature needs keyId and sig.")
-    key, device = device_by_key(session, key_id)
+    key, device = seen.device(key_id)
     if key is None or key.role != "device" or device is None:
         raise _Refused("The device key is not enrolled.", 401, logged=True)
     if key.revoked_at is not None:
@@ -154,7 +176,7 @@ def _check(session: Session, index: int, item: Any, units: dict[str, str]) -> _I
         signature = b""
     if not ledger.verify_record(key.public_key, rec, signature):
         raise _Refused("The device signature does not verify over the record.", 401, logged=True)
-    user = session.get(User, device.enrolled_by)
+    user = seen.user(device.enrolled_by)
     if user is None or user.disabled_at is not None:
         raise _Refused("The producer who enrolled this device is disabled.", 403)
     _check_fields(rec, key, device)
@@ -169,7 +191,7 @@ def _check(session: Session, index: int, item: Any, units: dict[str, str]) -> _I
     if location is not None:
         payload["location"] = location
     try:
-        loaded = EventIn().load(payload)
+        loaded = seen.event_in.load(payload)
     except SchemaValidationError as exc:
         raise _Refused(f"The record has invalid fields: {exc.normalized_messages()}") from exc
     requests = [Request(loaded)]
