@@ -73,8 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tally = sync_until_done(device, on_wait=lambda detail, pause: print(
                     words("unreachable", detail=detail), file=sys.stderr, flush=True))
         except UnreachableError as exc:
+            device.outbox.put(reachable="offline")
             print(words("unreachable", detail=str(exc)), file=sys.stderr)
             return 3
+        device.outbox.put(reachable="online")
         counts = device.outbox.counts()
         print(words("synced", accepted=tally.accepted, already=tally.already, refused=tally.refused,
                     waiting=counts[WAITING] + counts[UNRESOLVED]))
