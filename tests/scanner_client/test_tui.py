@@ -59,3 +59,15 @@ def test_the_view_shows_mode_changes_and_the_waiting_count(tmp_path):
     assert rows[4].startswith("[yellow]") and "ignored" in rows[4]
     assert rows[5].startswith("[magenta]Bad check character")
     assert device.outbox.counts()["waiting"] == 1
+
+
+def test_status_is_chinese_by_default_and_english_on_request(tmp_path):
+    from scanner_client.cli import status_text
+
+    device = offline_device(tmp_path / "home")
+    Station(device, Words("zh")).scan("SYCMD:MODE:SELL")
+    Station(device, Words("zh")).scan(CODE)
+    chinese = status_text(device, Words())
+    assert "模式: 销售" in chinese and "待上传: 1" in chinese and "被拒绝: 0" in chinese
+    english = status_text(device, Words("en"))
+    assert "Mode: Sell" in english and "Waiting: 1" in english
