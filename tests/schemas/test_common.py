@@ -27,6 +27,7 @@ EXAMPLES = {
     "inspection": {"kind": "rapid_test", "result": "pass", "lab": "县检测站", "reportNumber": "R-1",
                    "items": [{"item": "铅", "method": "GB 5009.12", "limit": "2E-1", "measured": Decimal("0.050"),
                               "unit": "mg/kg", "result": "pass"}]},
+    "sampling": {"lab": 7, "quantity": "0.50", "uom": "KGM", "sampleNumber": "S-1"},
     "sorting": {"grades": [{"grade": "一级", "quantity": "15.0", "uom": "KGM"}], "method": "人工"},
     "packing": {"packageType": "纸箱", "units": 12, "netWeight": "5.000", "uom": "KGM"},
     "storage": {"warehouse": "1号冷库", "temperatures": READINGS, "sensor": "T-1", "vehicle": "浙K12345"},
