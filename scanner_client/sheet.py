@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import qrcode
+import zxingcpp
 from fpdf import FPDF
-from qrcode.constants import ERROR_CORRECT_M
+from PIL import Image
 
 from scanner_client.codes import CHANNELS, MODES, UNITS, Command, canonical_quantity, command_text
 from scanner_client.device import Device
@@ -94,10 +94,9 @@ def render_sheet(sections: list[tuple[str, list[tuple[str, str]]]], title: str) 
 
 
 def _qr(text: str) -> Any:
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=10)
-    code.add_data(text)
-    code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image()
+    """Return a QR symbol (error correction M, quiet zone included) as an image."""
+    barcode = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    return Image.fromarray(barcode.to_image(scale=10, add_quiet_zones=True))
 
 
 def write_sheet(device: Device | None, out: str, *, org: int | None = None, counterparts: Sequence[str] = (),

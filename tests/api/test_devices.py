@@ -16,7 +16,7 @@ from scanner_client.records import build_record, public_raw, sign_record
 from tests.api.helpers import assert_problem
 from trace import ledger
 from trace.models import Batch, DeviceRefusal, Event, LogEntry
-from trace.services.labels import issue_labels
+from trace.services.printing.labels import issue_labels
 
 
 class Scanner:

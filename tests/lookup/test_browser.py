@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import build_migrated_app
 from tests.factories import Factory
-from tests.lookup.conftest import grow, new_life
+from tests.helpers import build_migrated_app
+from tests.lookup.helpers import grow, new_life
 from trace.config import REPO_ROOT
 from trace.db import db
 from trace.models import Feedback
-from trace.services.labels import issue_labels
-from trace.services.recalls import open_recall
+from trace.services.lineage.recalls import open_recall
+from trace.services.printing.labels import issue_labels
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUT = REPO_ROOT / "test-output"
@@ -146,6 +146,14 @@ def test_the_page_on_a_phone_timeline_language_switch_and_feedback(site: Site, p
         rows = db.session.execute(sa.select(Feedback.kind, Feedback.rating, Feedback.text, Feedback.lang)
                                   .where(Feedback.batch_id == site.batch_id)).all()
     assert [tuple(r) for r in rows] == [("rating", 4, "Fresh and sweet.", "en")]
+
+    page.goto(f"{site.base}/T/{site.batch}")  # the choice is remembered (a cookie), over the phone's zh-CN
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_url(f"{site.base}/T/{site.batch}?lang=zh")
+    page.goto(f"{site.base}/T/{site.batch}")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert [(c["name"], c["value"], c["sameSite"]) for c in context.cookies()] == [("lang", "zh", "Lax")]
     page.close()
     assert outside == []
 

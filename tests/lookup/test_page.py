@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from tests.lookup.conftest import HTML, JSON, grow, new_life, text_of
+from tests.lookup.helpers import HTML, JSON, grow, new_life, text_of
 from trace.codes.tracecode import ALPHABET, new_trace_code
-from trace.lookup.i18n import PAIRS
-from trace.services.recalls import open_recall
+from trace.services.lineage.recalls import open_recall
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -76,7 +75,7 @@ def test_json_gives_the_same_content(client, life):
         assert event["stageName"] in text and event["time"] in text
         for detail in event["details"]:
             assert f"{detail['label']}：{detail['value']}" in text
-    assert "Link" in r.headers and r.headers["Vary"] == "Accept, Accept-Language"
+    assert "Link" in r.headers and r.headers["Vary"] == "Accept, Accept-Language, Cookie"
 
 
 def test_english_by_query_parameter_and_by_accept_language(client, life):
@@ -92,6 +91,7 @@ def test_english_by_query_parameter_and_by_accept_language(client, life):
                      "Recipient: 松阳县城东农贸市场", "Channel: Market", "2500 kilogram"):
         assert expected in text, expected
     assert "检测结果" not in text
+    client.delete_cookie("lang")  # ?lang=en was remembered; what follows is a first visit's Accept-Language
     for header, lang in (("en-US,en;q=0.9", "en"), ("en-GB", "en"), ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
                          ("zh-CN,en;q=0.5", "zh"), ("fr-FR,en;q=0.7", "en"), ("fr-FR", "zh"), ("de, *", "zh")):
         r = client.get(f"/T/{code}", headers={**JSON, "Accept-Language": header})
@@ -101,10 +101,13 @@ def test_english_by_query_parameter_and_by_accept_language(client, life):
     assert client.get(f"/T/{code}?lang=en", headers=JSON).json["timeline"][0]["stageName"] == "Planting"
 
 
-def test_every_message_exists_in_both_languages_with_the_same_placeholders():
-    for key, (zh, en) in PAIRS.items():
-        assert zh.strip() and en.strip(), key
-        assert set(re.findall(r"{(\w+)}", zh)) == set(re.findall(r"{(\w+)}", en)), key
+def test_every_message_exists_in_both_languages_with_the_same_placeholders(catalogs):
+    for message in catalogs["zh_CN"]:
+        if not message.id:
+            continue
+        zh, en = message.string, catalogs["en"].get(message.id, message.context).string
+        assert zh.strip() and en.strip(), message.id
+        assert set(re.findall(r"%\((\w+)\)s", zh)) == set(re.findall(r"%\((\w+)\)s", en)), message.id
 
 
 def _typo(code: str) -> str:
@@ -255,7 +258,7 @@ def test_a_batch_without_events_or_gtin_still_has_a_page(client, make, session, 
 
 
 def test_the_verified_mark_turns_when_a_signature_is_tampered(client, life, make, session, ledger):
-    from tests.services.test_verification import forge_signature
+    from tests.factories import forge_signature
 
     r, html = page(client, f"/T/{life.batch.trace_code}")
     assert '<p class="mark ok"><a href="#verification">✓ 已验证</a></p>' in html

@@ -16,9 +16,9 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from tests.factories import Factory
-    from trace.services.catalog import seed_categories
+    from trace.services.catalog.catalog import seed_categories
     from trace.services.devices.locations import add_location
-    from trace.services.labels import issue_labels
+    from trace.services.printing.labels import issue_labels
 
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 4
     app = create_app()

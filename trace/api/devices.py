@@ -8,14 +8,14 @@ from typing import Any
 from flask import current_app, jsonify, request
 from marshmallow import Schema, fields, validate
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
 from trace.errors import PayloadTooLargeError
 from trace.models.device import LOCATION_KINDS
 from trace.services.devices import enrolment as svc
 from trace.services.devices import locations as places
 from trace.services.devices.records import record_device_items, resolve_identifiers
-from trace.services.keys import key_view
+from trace.services.signing.keys import key_view
 
 TAG = "Devices"
 MAX_ITEMS = 1000
@@ -110,7 +110,7 @@ def resolve() -> Any:
        errors=(401, 404))
 def list_locations(org_id: int) -> Any:
     user = current_user()
-    from trace.services.organizations import get_organization
+    from trace.services.organizations.organizations import get_organization
 
     get_organization(db.session(), org_id)
     q = load_query(LocationQuery())
@@ -124,7 +124,7 @@ def list_locations(org_id: int) -> Any:
 def add_location(org_id: int) -> Any:
     user = current_user()
     fields_ = load(LocationIn(), json_body())
-    from trace.services.organizations import get_organization
+    from trace.services.organizations.organizations import get_organization
 
     get_organization(db.session(), org_id)
     return created(places.location_view(places.add_location(db.session(), user, org_id, fields_)))

@@ -14,12 +14,14 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request
+from flask_babel import gettext as _
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
-from trace.app import limiter
+from trace.codes.labels import LabelCaptions
 from trace.codes.qr import qr_png, qr_svg
 from trace.db import db
+from trace.extensions import limiter
 from trace.schemas.printing import (
     CertificateIn,
     CertificateQuery,
@@ -28,8 +30,8 @@ from trace.schemas.printing import (
     QrPngQuery,
     QrSvgQuery,
 )
-from trace.services import printing as svc
-from trace.services.batches import find_batch, read_batch
+from trace.services.printing import printing as svc
+from trace.services.records.batches import find_batch, read_batch
 
 TAG = "Printing"
 PDF = "application/pdf"
@@ -101,9 +103,17 @@ def batch_labels_pdf(code: str) -> Response:
         count = params.get("count") or svc.default_label_count(params["layout"])
         labels = svc.batch_labels(batch, _public_url(), count)
         name = f"labels-{batch.trace_code}-{params['layout']}.pdf"
-    version = f"labels|{params['layout']}|{params['ec']}|{len(labels)}|{labels[0]!r}|{labels[-1]!r}"
-    return _conditional(version, PRIVATE_CACHE, True, lambda: svc.render_labels(labels, params["layout"], params["ec"]),
-                        PDF, name)
+    captions = label_captions()
+    version = f"labels|{params['layout']}|{params['ec']}|{captions}|{len(labels)}|{labels[0]!r}|{labels[-1]!r}"
+    response = _conditional(version, PRIVATE_CACHE, True,
+                            lambda: svc.render_labels(labels, params["layout"], params["ec"], captions), PDF, name)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def label_captions() -> LabelCaptions:
+    """Return a label's captions in the request's language (``?lang=``, the cookie, Accept-Language; Chinese)."""
+    return LabelCaptions(trace_code=_("Trace code"), lot=_("Lot"), serial=_("Serial no."), date=_("Date"))
 
 
 @route("/batches/<code>/certificate", "POST", "Issue a 承诺达标合格证 for a batch: records a signed, logged "

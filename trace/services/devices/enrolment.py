@@ -10,15 +10,16 @@ from sqlalchemy.orm import Session
 from trace.errors import NotFoundError, PermissionDeniedError
 from trace.models import Device, SigningKey, User
 from trace.models.organization import Role
-from trace.services import keys as key_svc
-from trace.services.keys import LedgerConfig, rfc3339
+from trace.services.signing import key_admin
+from trace.services.signing.keys import LedgerConfig, key_view
+from trace.times import rfc3339
 
 
 def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes) -> Device:
     """Publish a device key for the producer's organization; its records carry that producer's authority."""
     if user.role != Role.PRODUCER:
         raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
-    key = key_svc.enroll_device_key(session, cfg, user.organization_id, name, public)
+    key = key_admin.enroll_device_key(session, cfg, user.organization_id, name, public)
     device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id)
     session.add(device)
     session.flush()
@@ -42,7 +43,7 @@ def revoke_device(session: Session, cfg: LedgerConfig, user: User, device_id: in
         raise NotFoundError(f"No device {device_id}.")
     if user.role != Role.ADMIN and not (user.role == Role.PRODUCER and user.organization_id == device.organization_id):
         raise PermissionDeniedError("Admins, or the device organization's producers, revoke a device.")
-    key_svc.revoke_key(session, cfg, device.key.key_id, reason)
+    key_admin.revoke_key(session, cfg, device.key.key_id, reason)
     return device
 
 
@@ -62,7 +63,7 @@ def device_view(device: Device) -> dict[str, Any]:
         "org": str(device.organization_id),
         "keyName": key.name,
         "keyId": key.key_id,
-        "vkey": key_svc.key_view(key)["vkey"],
+        "vkey": key_view(key)["vkey"],
         "enrolledBy": device.enrolled_by,
         "enrolledAt": rfc3339(device.enrolled_at),
         "lastSeenAt": rfc3339(device.last_seen_at) if device.last_seen_at else None,

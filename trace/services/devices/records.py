@@ -30,10 +30,11 @@ from trace.errors import ConflictError, SignatureError, TraceError
 from trace.models import Batch, Device, DeviceRefusal, Location, SigningKey, UnitCode, User
 from trace.schemas.events import EventIn, TransformationIn
 from trace.services.devices.enrolment import device_by_key
-from trace.services.keys import LedgerConfig, rfc3339
-from trace.services.pipeline import Request, record
-from trace.services.retry import record_id
+from trace.services.records.pipeline import Request, record
+from trace.services.records.retry import record_id
+from trace.services.signing.keys import LedgerConfig
 from trace.stages import STAGES
+from trace.times import rfc3339
 
 log = logging.getLogger("trace.devices")
 DEVICE_STAGES = frozenset({"receiving", "storage", "shipping", "sale", "sampling"})
@@ -328,7 +329,7 @@ def _log_refusal(session: Session, item: Any, claimed: str, reason: str, remote_
 
 def resolve_identifiers(session: Session, idents: Sequence[str]) -> dict[str, dict[str, Any] | None]:
     """Return the batch each scanned identifier names (trace code, unit serial, ``01/{gtin}/10/{lot}[/21/{s}]``)."""
-    from trace.services.lookup import find_batch_by_gtin
+    from trace.services.public.lookup import find_batch_by_gtin
 
     found: dict[str, dict[str, Any] | None] = {}
     for ident in idents:
