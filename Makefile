@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev migrate demo lint bench clean translations
+.PHONY: run test install install-dev migrate demo lint bench clean translations scanner-dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,10 @@ $(VENV)/.installed: requirements.txt $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed $(wildcard scanner_client/*.py scanner_client/pyproject.toml)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --force-reinstall ./scanner_client
+	rm -rf scanner_client/build scanner_client/*.egg-info
 	touch $@
 
 install: $(VENV)/.installed
@@ -43,7 +45,12 @@ lint: install-dev
 	$(BIN)/mypy $(wildcard trace scanner_client)
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache dist scanner_client/build scanner_client/*.egg-info
+
+# The scanner client as a wheel for warehouse PCs (docs/scanner.md): dist/suyuan_scanner-*.whl
+scanner-dist: $(BIN)/python
+	$(BIN)/pip wheel --no-deps --wheel-dir dist ./scanner_client
+	rm -rf scanner_client/build scanner_client/*.egg-info
 
 # Every page, error and label string (docs/stages.md, docs/lookup.md): extract, merge into the zh_CN and en catalogs, compile.
 translations: install

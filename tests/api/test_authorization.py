@@ -172,6 +172,49 @@ def _device(w: World) -> Request:
                                        "publicKey": base64.b64encode(public).decode()}
 
 
+def _location(w: World) -> int:
+    from trace.services.devices.locations import add_location
+
+    place = add_location(w.session, w.producer.user, w.producer.org.id, {"kind": "warehouse",
+                                                                         "name": f"库{uuid.uuid4().hex[:6]}"})
+    w.session.commit()
+    return place.id
+
+
+def _add_location(w: World) -> Request:
+    return "POST", f"/api/v1/organizations/{w.producer.org.id}/locations", {"kind": "stall", "name": "摊位 3"}
+
+
+def _change_location(w: World) -> Request:
+    return "PATCH", f"/api/v1/locations/{_location(w)}", {"name": "二号仓"}
+
+
+def _retire_location(w: World) -> Request:
+    return "DELETE", f"/api/v1/locations/{_location(w)}", None
+
+
+def _revoke_device(w: World) -> Request:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from trace.services.devices.enrolment import enroll_device
+
+    public = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    device = enroll_device(w.session, w.make.ledger, w.producer.user, f"s-{uuid.uuid4().hex[:8]}", public)
+    w.session.commit()
+    return "POST", f"/api/v1/devices/{device.id}/revoke", {"reason": "lost"}
+
+
+def _device_records(w: World) -> Request:
+    # Authenticated by each record's device signature: anyone may send, each item is judged alone.
+    return "POST", "/api/v1/devices/records", {"records": [{"record": {"id": str(uuid.uuid4())},
+                                                            "signature": {"keyId": "00" * 32, "sig": "AA=="}}]}
+
+
+def _resolve(w: World) -> Request:
+    return "POST", "/api/v1/devices/resolve", {"items": [w.make.batch(w.producer).trace_code]}
+
+
 def _compliance_run(w: World) -> Request:
     return "POST", "/api/v1/compliance/run", {"batch": w.make.batch(w.producer).trace_code}
 
@@ -205,6 +248,12 @@ MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, in
     "rotate-key": (_rotate, (401, 403, 201, 403, 201, 403)),
     "enroll-device": (_device, (401, 201, 201, 403, 403, 403)),
     "run-compliance": (_compliance_run, (401, 403, 403, 200, 200, 403)),
+    "add-location": (_add_location, (401, 403, 201, 403, 201, 403)),
+    "change-location": (_change_location, (401, 403, 200, 403, 200, 403)),
+    "retire-location": (_retire_location, (401, 403, 200, 403, 200, 403)),
+    "revoke-device": (_revoke_device, (401, 403, 200, 403, 200, 403)),
+    "upload-device-records": (_device_records, (200, 200, 200, 200, 200, 200)),
+    "resolve-identifiers": (_resolve, (200, 200, 200, 200, 200, 200)),
 }
 CELLS = [
     pytest.param(action, actor, status, id=f"{action}-{actor}-{status}")
@@ -219,7 +268,10 @@ COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/memb
            ("POST", "/batches/<code>/labels"), ("POST", "/batches/<code>/certificate"),
            ("POST", "/batches/<code>/recalls"), ("POST", "/organizations/<id:org_id>/keys/rotate"),
            ("POST", "/devices"), ("POST", "/compliance/run"), ("PUT", "/categories/<code>/template"),
-           ("PATCH", "/products/<id:product_id>"), ("POST", "/events/<uuid:event_id>/corrections")}
+           ("PATCH", "/products/<id:product_id>"), ("POST", "/events/<uuid:event_id>/corrections"),
+           ("POST", "/organizations/<id:org_id>/locations"), ("PATCH", "/locations/<id:location_id>"),
+           ("DELETE", "/locations/<id:location_id>"), ("POST", "/devices/<id:device_id>/revoke"),
+           ("POST", "/devices/records"), ("POST", "/devices/resolve")}
 
 
 @pytest.fixture()

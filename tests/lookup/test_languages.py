@@ -96,7 +96,8 @@ def test_the_batch_page_in_english(client, ascii):
     for expected in ("Highland tomatoes", "Vegetables", "Green Valley Co-op", "Fail", "Self-check", "Organic",
                      "Certificate no.: OG-1", "Compliance certificates", "Timeline", "Planting", "Variety: Zhefen 702",
                      "1 readings outside the required range", "required 0 to 10 °C",
-                     "✓ Records verified (not a safety claim)", "Feedback", "Recipient: Town Market", "Channel: Market", "2500 kilogram"):
+                     "✓ Records verified (not a safety claim)",
+                     "Feedback", "Recipient: Town Market", "Channel: Market", "2500 kilogram"):
         assert expected in text, expected
     zh = client.get(f"/T/{ascii.batch.trace_code}?lang=zh", headers=HTML).get_data(as_text=True)
     assert "不合格" in zh and "证书编号：OG-1" in zh and "合格证编号：HGZ-2026-0088" in zh

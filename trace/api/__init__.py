@@ -5,6 +5,7 @@ from trace.api import (  # noqa: F401  (each module registers its routes on the 
     batches,
     catalog,
     compliance,
+    devices,
     events,
     exports,
     feedback,

@@ -42,11 +42,6 @@ class KeyRevocationIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
-class DeviceIn(Schema):
-    name = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$"))
-    public_key = fields.String(data_key="publicKey", required=True)
-
-
 def _b64(items: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in items]
 
@@ -139,20 +134,3 @@ def revoke_key(key_id: str) -> Any:
     ):
         raise PermissionDeniedError("You may revoke only your own organization's keys.")
     return jsonify(key_svc.key_view(key_admin.revoke_key(db.session(), ledger_config(), key_id, fields_["reason"])))
-
-
-@route("/devices", "POST", "Enroll a scanner device's Ed25519 public key for your organization (producer)",
-       TAG, body=DeviceIn, status=201, errors=(401, 403, 409, 422))
-def enroll_device() -> Any:
-    user = current_user()
-    if user.role != Role.PRODUCER:
-        raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
-    fields_ = load(DeviceIn(), json_body())
-    try:
-        public = base64.b64decode(fields_["public_key"], validate=True)
-    except ValueError:
-        public = b""
-    key = key_admin.enroll_device_key(db.session(), ledger_config(), user.organization_id, fields_["name"], public)
-    return created(key_svc.key_view(key))
-
-

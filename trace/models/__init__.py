@@ -4,6 +4,7 @@ from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
 from trace.models.compliance import ComplianceFinding
+from trace.models.device import Device, DeviceRefusal, Location
 from trace.models.event import Event, EventBatch
 from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
@@ -20,10 +21,13 @@ __all__ = [
     "CategoryTemplate",
     "Checkpoint",
     "ComplianceFinding",
+    "Device",
+    "DeviceRefusal",
     "Event",
     "EventBatch",
     "Feedback",
     "LabelRun",
+    "Location",
     "LogEntry",
     "LogHead",
     "LogTile",

@@ -23,6 +23,7 @@ from trace.stages import OneOfStages
 
 
 class Location(Schema):
+    id = RowId(metadata={"description": "A registered location of the recording organization (scanners)."})
     name = Text(200, min_len=0)
     latitude = Measurement(validate=validate.Range(min=-90, max=90))
     longitude = Measurement(validate=validate.Range(min=-180, max=180))

@@ -19,7 +19,9 @@ LABORATORY_KIND = "inspection_agency"
 
 class RequestedTestData(Schema):
     laboratory = RowId(required=True)
-    items = fields.List(text(100), required=True, validate=validate.Length(min=1, max=200))
+    # No items named: the laboratory's routine tests (a sample handed in at a scanner). Not named ``items``:
+    # a dump of data without it would read the dict's own ``items`` method.
+    item_names = fields.List(text(100), data_key="items", validate=validate.Length(min=1, max=200))
     sample_quantity = text(32, data_key="sampleQuantity")
     note = text(500)
 

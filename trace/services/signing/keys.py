@@ -65,6 +65,7 @@ _private_cache: dict[str, Ed25519PrivateKey] = {}
 def _forget_keys(session: Session) -> None:
     """Drop cached key rows that a rolled-back transaction may have created."""
     session.info.pop("organization_keys", None)
+    session.info.pop("device_keys", None)
 
 
 def private_key(cfg: LedgerConfig, key: SigningKey) -> Ed25519PrivateKey:

@@ -207,7 +207,12 @@ def verify_device_signature(session: Session, event: NewRecord, signature: dict[
     The device signs ``device_view(record)``: the record without ``recordedAt`` and ``prev``,
     with ``actor`` set to ``device:<key name>``.
     """
-    key = session.scalar(sa.select(SigningKey).where(SigningKey.key_id == signature["key_id"]))
+    known = session.info.setdefault("device_keys", {})  # a scanner's upload names its key in every record
+    key = known.get(signature["key_id"])
+    if key is None:
+        key = session.scalar(sa.select(SigningKey).where(SigningKey.key_id == signature["key_id"]))
+        if key is not None:
+            known[signature["key_id"]] = key
     where = {"deviceSignature": {"keyId": ["Unknown key."]}}
     if key is None or key.role != "device":
         if key is not None and key.role == "organization":

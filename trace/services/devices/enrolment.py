@@ -1,0 +1,71 @@
+"""Enrol, list and revoke scanner devices; enrolment and revocation are log records (services/keys.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from trace.errors import NotFoundError, PermissionDeniedError
+from trace.models import Device, SigningKey, User
+from trace.models.organization import Role
+from trace.services.signing import key_admin
+from trace.services.signing.keys import LedgerConfig, key_view
+from trace.times import rfc3339
+
+
+def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes) -> Device:
+    """Publish a device key for the producer's organization; its records carry that producer's authority."""
+    if user.role != Role.PRODUCER:
+        raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
+    key = key_admin.enroll_device_key(session, cfg, user.organization_id, name, public)
+    device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id)
+    session.add(device)
+    session.flush()
+    return device
+
+
+def list_devices(session: Session, user: User) -> list[Device]:
+    """Return the devices an admin (all) or a producer (their organization's) may see, newest first."""
+    query = sa.select(Device).join(Device.key).order_by(Device.id.desc())
+    if user.role == Role.PRODUCER:
+        query = query.where(Device.organization_id == user.organization_id)
+    elif user.role != Role.ADMIN:
+        raise PermissionDeniedError("Admins and producers list devices.")
+    return list(session.scalars(query))
+
+
+def revoke_device(session: Session, cfg: LedgerConfig, user: User, device_id: int, reason: str) -> Device:
+    """Revoke a device's key: records it signs from now on are refused (and logged)."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise NotFoundError(f"No device {device_id}.")
+    if user.role != Role.ADMIN and not (user.role == Role.PRODUCER and user.organization_id == device.organization_id):
+        raise PermissionDeniedError("Admins, or the device organization's producers, revoke a device.")
+    key_admin.revoke_key(session, cfg, device.key.key_id, reason)
+    return device
+
+
+def device_by_key(session: Session, key_id: str) -> tuple[SigningKey | None, Device | None]:
+    """Return the key with this id and its device row (either may be None)."""
+    row = session.execute(sa.select(SigningKey, Device).outerjoin(Device, Device.key_id == SigningKey.id)
+                          .where(SigningKey.key_id == key_id)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def device_view(device: Device) -> dict[str, Any]:
+    """Return a device as the API shows it."""
+    key = device.key
+    return {
+        "id": device.id,
+        "name": device.name,
+        "org": str(device.organization_id),
+        "keyName": key.name,
+        "keyId": key.key_id,
+        "vkey": key_view(key)["vkey"],
+        "enrolledBy": device.enrolled_by,
+        "enrolledAt": rfc3339(device.enrolled_at),
+        "lastSeenAt": rfc3339(device.last_seen_at) if device.last_seen_at else None,
+        "revokedAt": rfc3339(key.revoked_at) if key.revoked_at else None,
+    }
