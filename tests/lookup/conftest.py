@@ -67,6 +67,8 @@ class Life:
 def new_life(make: Factory, session: Any, ledger: Any, *, gtin: bool = True, name: str = "高山番茄",
              lot: str | None = None) -> Life:
     producer = make.actor("producer")
+    brand, owner = make.brand("松阳好产")
+    make.grant(brand, owner, producer.org)
     product = create_product(session, producer.user, {
         "category": "vegetables", "name": name, "name_en": "Highland tomatoes", "gtin": new_gtin() if gtin else None,
         "brand": "石仓", "regional_brand": "松阳好产", "certifications": [

@@ -233,6 +233,7 @@ from trace.api import (  # noqa: E402,F401
     batches,
     catalog,
     compliance,
+    endorsements,
     events,
     exports,
     feedback,

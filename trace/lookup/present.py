@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
+from trace.lookup.endorsed import caution_mark, endorsements
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
 from trace.schemas.stage_extra import NamedTemplates
@@ -102,12 +103,6 @@ def _plain(value: Any) -> str | None:
     return fmt(number) if number is not None else None
 
 
-def _certifications(batch: Batch, t: Translator) -> list[dict[str, Any]]:
-    return [{"kind": c.get("kind"), "name": t.get(f"cert_{c.get('kind')}", str(c.get("kind"))),
-             "number": c.get("number"), "issuer": c.get("issuer"), "validUntil": c.get("validUntil")}
-            for c in batch.product.certifications or [] if isinstance(c, dict)]
-
-
 def _certificate(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
     data = event.data if isinstance(event.data, dict) else {}
     return {"number": data.get("number"), "basis": basis_texts(data, t), "time": show_time(event.occurred_at),
@@ -140,9 +135,11 @@ def _cold_chain_text(summary: dict[str, Any] | None, t: Translator) -> dict[str,
             "rangeText": t("required_range", min=rng["min"], max=rng["max"]) if rng else None, "verdict": verdict}
 
 
-def _verification(v: Verification, code: str, t: Translator) -> dict[str, Any]:
+def _verification(v: Verification, code: str, t: Translator, alarm: bool) -> dict[str, Any]:
     if v.records == 0:
         state, text, mark = "empty", t("no_records"), t("no_records_mark")
+    elif v.verified and alarm:  # a recall or a failed result leads: the mark claims the records, not safety
+        state, text, mark = "verified-caution", t("verified", n=v.records, size=v.checkpoint_size), caution_mark(t)
     elif v.verified:
         state, text, mark = "verified", t("verified", n=v.records, size=v.checkpoint_size), t("verified_mark")
     else:
@@ -181,6 +178,10 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
     producer = names.get(batch.organization_id) or batch.organization
     corrections = [e.data for e in record.events if e.stage == "correction"]
     current = current_events(record.events, corrections)
+    inspections = [_inspection(e, t, names) for e in current if _is(e, "inspects")]
+    latest = max((e for e in current if _is(e, "inspects")), key=lambda e: e.occurred_at, default=None)
+    alarm = record.recalled or (latest is not None and (latest.data or {}).get("result") == "fail")
+    vouched = endorsements(record.verification, t, alarm=alarm)
     return {
         "lang": t.lang,
         "product": _product(batch, t), "batch": _batch(batch, t),
@@ -190,12 +191,13 @@ def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
                    for b in record.inputs],
         "timeline": [_event(e, t, names, corrections, record.templates) for e in record.events
                      if not _is(e, "service_only")],
-        "inspections": [_inspection(e, t, names) for e in current if _is(e, "inspects")],
-        "certifications": _certifications(batch, t),
+        "inspections": inspections,
+        "endorsements": vouched,
+        "certifications": vouched["certifications"],
         "certificates": [_certificate(e, t, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range), t),
         "recall": _recall(record, t),
-        "verification": _verification(record.verification, batch.trace_code, t),
+        "verification": _verification(record.verification, batch.trace_code, t, alarm),
     }
 
 

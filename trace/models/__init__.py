@@ -4,6 +4,7 @@ from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
 from trace.models.compliance import ComplianceFinding
+from trace.models.endorsement import BrandGrant, Certification, CertificationProduct, RegionalBrand
 from trace.models.event import Event, EventBatch
 from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
@@ -16,8 +17,11 @@ __all__ = [
     "Attachment",
     "Batch",
     "BatchLink",
+    "BrandGrant",
     "Category",
     "CategoryTemplate",
+    "Certification",
+    "CertificationProduct",
     "Checkpoint",
     "ComplianceFinding",
     "Event",
@@ -31,6 +35,7 @@ __all__ = [
     "Product",
     "Recall",
     "RecallBatch",
+    "RegionalBrand",
     "SigningKey",
     "UnitCode",
     "User",

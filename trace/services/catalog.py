@@ -13,6 +13,8 @@ from trace.models import Category, Product, User
 from trace.models.organization import Role
 from trace.schemas.catalog import Certification
 from trace.schemas.templates import stored_steps
+from trace.services.endorsements.brands import check_brand_claim
+from trace.services.endorsements.certifications import check_declared
 from trace.services.keys import LedgerConfig
 from trace.services.permissions import require_own_organization, require_role
 from trace.services.pipeline import record
@@ -111,15 +113,20 @@ def create_product(session: Session, actor: User, fields: dict[str, Any], *, led
             raise ValidationError("Invalid GTIN.", errors={"gtin": [str(exc)]}) from exc
     if gtin and session.scalar(sa.select(Product.id).where(Product.gtin == gtin)):
         raise ConflictError(f"GTIN {gtin} is registered to another product.", errors={"gtin": ["Taken."]})
+    regional_brand = fields.get("regional_brand")
+    if regional_brand:  # a product claims a regional brand only under a valid grant
+        regional_brand = check_brand_claim(session, actor.organization_id, category.code, regional_brand)
+    certifications = Certification(many=True).dump(fields.get("certifications", []))
+    check_declared(certifications)
     product = Product(
         organization_id=actor.organization_id,
         category_id=category.id,
         name=fields["name"],
         name_en=fields.get("name_en"),
         gtin=gtin,
-        regional_brand=fields.get("regional_brand"),
+        regional_brand=regional_brand,
         brand=fields.get("brand"),
-        certifications=Certification(many=True).dump(fields.get("certifications", [])),
+        certifications=certifications,
     )
     session.add(product)
     session.flush()
@@ -133,11 +140,16 @@ def change_product(session: Session, actor: User, product_id: int, changes: dict
     product = get_product(session, product_id)
     require_own_organization(actor, product.organization_id, f"Product {product.id}")
     before = product_data(product)
+    claimed = changes.get("regional_brand")
+    if claimed and claimed != product.regional_brand:  # a new claim needs a valid grant
+        changes = {**changes, "regional_brand": check_brand_claim(session, product.organization_id,
+                                                                  product.category.code, claimed)}
     for key in ("name", "name_en", "regional_brand", "brand"):
         if key in changes:
             setattr(product, key, changes[key])
     if "certifications" in changes:
         product.certifications = Certification(many=True).dump(changes["certifications"])
+        check_declared(product.certifications)
     if product_data(product) != before:  # an unchanged product makes no record
         session.flush()
         sign_product(session, actor, product, ledger)

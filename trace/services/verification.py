@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from trace.ledger import policy
 from trace.models import Batch, Checkpoint, Event, LogEntry, SigningKey
 from trace.services.batch_state import EFFECT_STAGES, BatchState, row_state, state_differences, transformation_stages
 from trace.services.compliance_rules import parse_time
+from trace.services.endorsements import Endorsement, china_today
+from trace.services.endorsements.standing import standing_of
 from trace.services.keys import LedgerConfig
 from trace.services.log import DbTileStore, event_record
 from trace.services.registration import batch_differences, product_differences
@@ -54,6 +57,8 @@ class Verification:
     checkpoint_size: int
     problems: tuple[Problem, ...]
     log_order: tuple[str, ...] = ()  # the batch's logged events, by log index (read with their entries)
+    # What has been checked and by whom (certified by, brand authorised by, ...), as it stands today.
+    endorsements: tuple[Endorsement, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -65,16 +70,23 @@ class VerificationCache(LruCache[Verification]):
 
 
 def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
-                 cache: VerificationCache | None = None) -> Verification:
+                 cache: VerificationCache | None = None, today: dt.date | None = None) -> Verification:
     """Return what a batch's page may claim: records unaltered, chain complete, batch facts as signed; or why not.
 
-    The one verdict the lookup page presents. Later conditions (witnesses, who vouches) join here.
+    The one verdict the lookup page presents. Later conditions (witnesses) join here. Who vouches
+    (``endorsements``: certified by, brand authorised by) stands as of ``today`` (China date), and
+    the records it rests on are checked like the batch's own.
     The facts are compared on every call (a row can change without a new log entry); the rest is
     cached per checkpoint.
     """
     product_record = session.get(Event, batch.product.record_id) if batch.product.record_id else None
-    result = verify_batch(session, cfg, batch, events, cache, also=[product_record] if product_record else [])
+    standing = standing_of(session, batch.product, today or china_today())
+    vouching = sorted(session.scalars(sa.select(Event).where(Event.id.in_(standing.facts))), key=lambda e: e.id) \
+        if standing.facts else []
+    also = ([product_record] if product_record else []) + vouching
+    result = verify_batch(session, cfg, batch, events, cache, also=also)
     problems = list(result.problems)
+    problems.extend(_endorsement_problems(standing.facts, vouching))
     registration = next((e for e in events if e.stage == "registration"), None)
     corrections = [e.data for e in events if e.stage == "correction"
                    and registration is not None and e.data.get("record") == registration.id]
@@ -95,7 +107,21 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
     if differ:
         problems.append(Problem(FACTS, product_record.id if product_record else None,
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
-    return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order)
+    return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order,
+                        standing.endorsements)
+
+
+def _endorsement_problems(facts: dict[str, dict[str, Any]], records: Sequence[Event]) -> list[Problem]:
+    """Name the certification and brand rows that differ from the signed records they were made from."""
+    found = {e.id: e for e in records}
+    problems = []
+    for record_id, data in sorted(facts.items()):
+        event = found.get(record_id)
+        if event is None:
+            problems.append(Problem(MISSING, record_id, "an endorsement's signed record is missing"))
+        elif json.loads(json.dumps(data)) != event.data:
+            problems.append(Problem(FACTS, record_id, f"the {event.stage} row differs from its signed record"))
+    return problems
 
 
 def _log_order(session: Session, events: Sequence[Event]) -> tuple[str, ...]:
