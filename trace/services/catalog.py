@@ -99,8 +99,13 @@ def create_category(session: Session, actor: User, fields: dict[str, Any]) -> Ca
     return category
 
 
-def create_product(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig) -> Product:
-    """Register a product of the actor's organization (producers only), with its signed product record."""
+def create_product(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig,
+                   captured: bool = False) -> Product:
+    """Register a product of the actor's organization (producers only), with its signed product record.
+
+    ``captured``: master data from another system's EPCIS document; its brand and certification
+    claims are kept as that system stated them (pages show them as not registered or not verified here).
+    """
     require_role(actor, Role.PRODUCER)
     category = session.scalar(sa.select(Category).where(Category.code == fields["category"]))
     if category is None:
@@ -114,10 +119,11 @@ def create_product(session: Session, actor: User, fields: dict[str, Any], *, led
     if gtin and session.scalar(sa.select(Product.id).where(Product.gtin == gtin)):
         raise ConflictError(f"GTIN {gtin} is registered to another product.", errors={"gtin": ["Taken."]})
     regional_brand = fields.get("regional_brand")
-    if regional_brand:  # a product claims a regional brand only under a valid grant
-        regional_brand = check_brand_claim(session, actor.organization_id, category.code, regional_brand)
     certifications = Certification(many=True).dump(fields.get("certifications", []))
-    check_declared(certifications)
+    if not captured:
+        if regional_brand:  # a product claims a regional brand only under a valid grant
+            regional_brand = check_brand_claim(session, actor.organization_id, category.code, regional_brand)
+        check_declared(certifications)
     product = Product(
         organization_id=actor.organization_id,
         category_id=category.id,
