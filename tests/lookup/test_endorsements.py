@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from tests.lookup.conftest import HTML, JSON, grow, new_life, text_of
 from trace.models import Certification
 from trace.services.batches import batch_events
+from trace.services.catalog import create_product
 from trace.services.endorsements import china_today
 from trace.services.endorsements.certifications import declare_certification, verify_certification
 from trace.services.recalls import open_recall
@@ -127,3 +128,17 @@ def test_a_certification_row_changed_without_a_record_fails_the_verdict(client, 
     verdict = page_verdict(session, ledger, life.batch, batch_events(session, life.batch))
     assert not verdict.verified
     assert [(p.kind, p.event_id) for p in verdict.problems] == [("facts", cert.record_id)]
+
+
+def test_the_english_page_names_the_brand_in_english(client, make, session, ledger):
+    brand, owner = make.brand("松阳菌菇", categories=("edible_fungi",), name_en="Songyang Mushrooms")
+    producer = make.actor("producer")
+    grant = make.grant(brand, owner, producer.org)
+    product = create_product(session, producer.user, {"category": "edible_fungi", "name": "香菇",
+                                                      "regional_brand": "松阳菌菇"}, ledger=ledger)
+    session.commit()
+    batch = make.batch(producer, product)
+    assert f"区域公用品牌 松阳菌菇 授权至 {grant.valid_until}" in _page(client, batch.trace_code)
+    assert f"Regional brand Songyang Mushrooms Authorised until {grant.valid_until} by {owner.org.name}" \
+        in _page(client, batch.trace_code, "en")
+    assert _json(client, batch.trace_code, "en")["endorsements"]["brand"]["name"] == "Songyang Mushrooms"

@@ -82,7 +82,7 @@ def endorsement(e: Endorsement, t: Translator) -> dict[str, Any]:
         name = in_language(KINDS.get(e.what, KINDS["other"]), t.lang)
         text = _certification_text(e, t)
     elif e.kind == BRAND:
-        name, text = e.what, _brand_text(e, t)
+        name, text = _pick(e.what, e.what_en, t), _brand_text(e, t)
     else:  # kinds another part adds (tested by, sampled by) carry their own words
         name, text = e.what, e.state
     return {"kind": e.kind, "what": e.what, "name": name, "number": e.number, "by": _pick(e.by, e.by_en, t) or None,

@@ -38,6 +38,7 @@ class Endorsement:
     until: dt.date | None
     state: str
     what: str = ""  # the certification kind, or the brand's name
+    what_en: str | None = None  # the brand's English name
     number: str | None = None
     by_en: str | None = None
     signer: str | None = None

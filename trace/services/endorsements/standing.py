@@ -175,12 +175,14 @@ def _brand(session: Session, product: Product, today: dt.date) -> tuple[Endorsem
     grant = standing_grant(grants_of(session, brand, product.organization_id, product.category.code), today)
     owner: Organization = brand.owner
     if grant is None:
-        return (Endorsement(BRAND, owner.name, None, UNAUTHORISED, what=brand.name, by_en=owner.name_en,
+        return (Endorsement(BRAND, owner.name, None, UNAUTHORISED, what=brand.name, what_en=brand.name_en,
+                            by_en=owner.name_en,
                             records=(brand.record_id,)), brand, None)
     state = grant_state(grant, today)
     records = (brand.record_id, grant.record_id, *((grant.revocation_record_id,) if grant.revocation_record_id else ()))
     return (Endorsement(BRAND, owner.name, grant.valid_until, UNAUTHORISED if state == NOT_YET_VALID else state,
-                        what=brand.name, by_en=owner.name_en, signer=owner.name, signer_en=owner.name_en,
+                        what=brand.name, what_en=brand.name_en, by_en=owner.name_en, signer=owner.name,
+                        signer_en=owner.name_en,
                         since=grant.revoked_at or grant.granted_at, reason=grant.revoked_reason, records=records),
             brand, grant)
 
