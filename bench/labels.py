@@ -81,25 +81,26 @@ def time_endpoint(count: int, repeat: int) -> None:
     from trace import create_app
     from trace.config import Config
     from trace.db import db
-    from trace.services.batches import register_batch
-    from trace.services.catalog import create_product, seed_categories
-    from trace.services.labels import issue_labels
-    from trace.services.organizations import add_member, create_organization, issue_token
+    from trace.services.catalog.catalog import create_product, seed_categories
+    from trace.services.organizations.organizations import add_member, create_organization, issue_token
+    from trace.services.printing.labels import issue_labels
+    from trace.services.records.batches import register_batch
 
     with tempfile.TemporaryDirectory(prefix="suyuan-bench-labels-") as tmp:
         app = create_app(Config(instance_path=Path(tmp), public_url=BASE, master_key="11" * 32, secret_key="bench"))
         with app.app_context():
             upgrade(revision="heads")
             seed_categories(db.session)
+            ledger = app.extensions["trace.ledger"]
             org = create_organization(db.session, None, {
                 "kind": "cooperative", "name": "黑龙江省五常市稻香农业专业合作社",
                 "region": {"province": "黑龙江省", "county": "五常市"}})
             user = add_member(db.session, None, org, "printer", "producer")
             _, token = issue_token(db.session, None, user, "bench")
             product = create_product(db.session, user, {"category": "grain_oil", "gtin": "06901234567892",
-                                                        "name": "五常有机稻花香大米（一级）礼盒装 5kg"})
+                                                        "name": "五常有机稻花香大米（一级）礼盒装 5kg"}, ledger=ledger)
             batch = register_batch(db.session, user, {"product": product.id, "lot": "2024-09-A",
-                                                      "quantity": Decimal(1000), "uom": "KGM"})
+                                                      "quantity": Decimal(1000), "uom": "KGM"}, ledger=ledger)
             code = batch.trace_code
             run_id = issue_labels(db.session, user, batch, count)[0].id
             db.session.commit()

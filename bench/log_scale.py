@@ -74,11 +74,12 @@ def verify_rate(seconds: float = 3.0) -> float:
 
 def build(app, entries: int, batches: int) -> None:
     from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogHead, LogTile
-    from trace.services import keys as key_svc
-    from trace.services.catalog import create_product
-    from trace.services.log import HEAD_ID, build_record, log_size
-    from trace.services.organizations import add_member, create_organization
-    from trace.services.registration import row_facts
+    from trace.services.catalog.catalog import create_product
+    from trace.services.organizations.organizations import add_member, create_organization
+    from trace.services.records.registration import row_facts
+    from trace.services.signing import key_admin
+    from trace.services.signing import keys as key_svc
+    from trace.services.signing.log import HEAD_ID, build_record, log_size
     from trace.stages import STAGES
 
     with app.app_context():
@@ -112,8 +113,8 @@ def build(app, entries: int, batches: int) -> None:
             ],
         )
         batch_ids = [b for (b,) in s.execute(sa.select(Batch.id).order_by(Batch.id))]
-        org_key = key_svc.organization_key(s, cfg, org.id)
-        log_key = key_svc.log_key(s, cfg)
+        org_key = key_admin.organization_key(s, cfg, org.id)
+        log_key = key_admin.log_key(s, cfg)
         s.commit()
         log_private = key_svc.private_key(cfg, log_key)
         org_raw = ledger.private_raw(key_svc.private_key(cfg, org_key))
@@ -188,7 +189,7 @@ def build(app, entries: int, batches: int) -> None:
         pool.close()
         s.execute(sa.delete(LogTile))
         s.execute(sa.insert(LogTile), [{"level": lv, "index": ix, "hashes": h} for (lv, ix), h in store.tiles.items()])
-        batches = Batch.__table__  # each batch's tip, as services/log.append keeps it
+        batches = Batch.__table__  # each batch's tip, as services/signing/log.append keeps it
         s.execute(
             batches.update().where(batches.c.id == sa.bindparam("b_id")).values(log_tip=sa.bindparam("tip")),
             [{"b_id": batch_ids[b], "tip": bytes.fromhex(h)} for b, h in last.items() if h],
@@ -199,9 +200,9 @@ def build(app, entries: int, batches: int) -> None:
 
 
 def measure(app, entries: int) -> None:
-    from trace.services.audit import audit_log
-    from trace.services.log import consistency, inclusion, log_size
-    from trace.services.row_audit import row_findings
+    from trace.services.audit.audit import audit_log
+    from trace.services.audit.row_audit import row_findings
+    from trace.services.signing.log import consistency, inclusion, log_size
 
     with app.app_context():
         s = db.session
@@ -289,7 +290,7 @@ def main() -> None:
         with app.app_context():
             from flask_migrate import upgrade
 
-            from trace.services.catalog import seed_categories
+            from trace.services.catalog.catalog import seed_categories
 
             upgrade(revision="heads")
             seed_categories(db.session)

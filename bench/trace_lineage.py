@@ -42,7 +42,7 @@ from trace.codes.tracecode import new_trace_code  # noqa: E402
 from trace.config import Config  # noqa: E402
 from trace.db import db  # noqa: E402
 from trace.models import Batch, BatchLink, Category, Event, EventBatch, Organization, Product  # noqa: E402
-from trace.services.lineage import build_lineage, downstream_ids, lineage_view, upstream_ids  # noqa: E402
+from trace.services.lineage.lineage import build_lineage, downstream_ids, lineage_view, upstream_ids  # noqa: E402
 from trace.stages import STAGES  # noqa: E402
 
 LAYERS = {"raw": 35_000, "graded": 25_000, "processed": 15_000, "packs": 20_000, "cases": 5_000}
@@ -188,7 +188,7 @@ def run(name: str, config: Config, n_events: int, samples: int) -> None:
     with app.app_context():
         from flask_migrate import upgrade
 
-        from trace.services.catalog import seed_categories
+        from trace.services.catalog.catalog import seed_categories
 
         upgrade(revision="heads")
         seed_categories(db.session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import uuid
@@ -13,10 +14,11 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
-from trace.models import Batch, BrandGrant, Organization, Product, RegionalBrand, User
-from trace.services.batches import register_batch
-from trace.services.catalog import create_product
-from trace.services.organizations import add_member, create_organization, issue_token
+from trace import ledger as ledger_lib
+from trace.models import Batch, BrandGrant, LogEntry, Organization, Product, RegionalBrand, User
+from trace.services.catalog.catalog import create_product
+from trace.services.organizations.organizations import add_member, create_organization, issue_token
+from trace.services.records.batches import register_batch
 
 _serial = itertools.count(1)
 
@@ -163,3 +165,42 @@ def registration_leaf_hash(session: Any, batch: Batch) -> str:
         .join(EventBatch, EventBatch.event_id == Event.id)
         .where(Event.stage == "registration", EventBatch.batch_id == batch.id)
     ).hex()
+
+
+def live_producer(app: Any, org_name: str) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """A cooperative with a producer on an app that commits: a client, the producer's headers, a product."""
+    runner = app.test_cli_runner()
+    token = runner.invoke(args=["trace", "token", "--role", "admin", "--name", "root"]).output.split()[-1]
+    admin = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    org = client.post("/api/v1/organizations", headers=admin, json={
+        "kind": "cooperative", "name": org_name, "region": {"province": "浙江省", "county": "松阳县"}}).json
+    user = client.post(f"/api/v1/organizations/{org['id']}/members", headers=admin,
+                       json={"name": "p", "role": "producer"}).json
+    secret = client.post(f"/api/v1/organizations/{org['id']}/members/{user['id']}/tokens", headers=admin,
+                         json={"name": "t"}).json["token"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    product = client.post("/api/v1/products", headers=headers, json={"category": "vegetables", "name": "青菜"}).json
+    return client, headers, product
+
+
+def transformation(stage, inputs, outputs, **extra):
+    """Return a POST /transformations body; inputs are (batch, quantity), outputs (product, lot, quantity)."""
+    return {"id": str(uuid.uuid4()), "stage": stage, "occurredAt": ago(hours=1),
+            "inputs": [{"batch": b.trace_code, "quantity": q, "uom": b.uom} for b, q in inputs],
+            "outputs": [{"product": p.id, "lot": lot, "quantity": q, "uom": "KGM"} for p, lot, q in outputs],
+            **extra}
+
+
+def entry_of(session, event):
+    return session.scalar(sa.select(LogEntry).where(LogEntry.event_id == event.id))
+
+
+def forge_signature(session, event):
+    """Replace the organization's signature in an event's leaf by 64 other bytes (the leaf stays canonical)."""
+    entry = entry_of(session, event)
+    record, signatures = ledger_lib.parse_leaf(entry.leaf)
+    forged = [{"keyId": signatures[0]["keyId"], "sig": base64.b64encode(bytes(range(64))).decode()}]
+    session.execute(sa.text('UPDATE log_entries SET leaf = :leaf WHERE "index" = :i'),
+                    {"leaf": ledger_lib.leaf_bytes(record, forged), "i": entry.index})
+    session.commit()

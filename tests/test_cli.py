@@ -9,7 +9,7 @@ from trace.codes.gtin import normalize_gtin
 from trace.codes.tracecode import parse_trace_code
 from trace.codes.uscc import is_valid_uscc
 from trace.models import Batch, Category, Event, EventBatch, LogEntry, Organization, Product, User
-from trace.services.catalog import DEFAULT_CATEGORIES
+from trace.services.catalog.catalog import DEFAULT_CATEGORIES
 
 
 def invoke(runner, *args):

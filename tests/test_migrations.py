@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 
-from tests.conftest import POSTGRES_URL, make_config
+from tests.helpers import POSTGRES_URL, make_config
 from trace import create_app
 from trace.config import REPO_ROOT
 from trace.db import db
@@ -117,7 +117,7 @@ def test_the_test_database_is_at_head(app):
 def test_existing_templates_become_version_1_and_the_seeded_fields_version_2(fresh_app):
     from sqlalchemy.dialects import postgresql
 
-    from trace.services.template_seeds import EXTRA_FIELDS
+    from trace.services.catalog.template_seeds import EXTRA_FIELDS
 
     json_type = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
     old = sa.Table("categories", sa.MetaData(), sa.Column("id", sa.Integer), sa.Column("code", sa.String),
@@ -146,7 +146,7 @@ def test_existing_templates_become_version_1_and_the_seeded_fields_version_2(fre
 
 
 def test_batches_and_products_older_than_their_records_are_backfilled_signed_by_the_log_key(fresh_app):
-    from trace.services.audit import audit_log
+    from trace.services.audit.audit import audit_log
 
     flask_db(fresh_app, "upgrade", "t3logtip")
     at = "2025-09-01 00:00:00.000000"

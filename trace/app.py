@@ -6,15 +6,12 @@ import os
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from trace.config import Config
-from trace.db import db, engine_options, migrate, tune_sqlite
+from trace.db import db, engine_options, tune_sqlite
 from trace.errors import register_error_handlers
-from trace.extensions import babel, select_locale
-
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+from trace.extensions import babel, limiter, migrate, select_locale
+from trace.times import CHINA_ZONE_NAME
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -63,13 +60,13 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from trace.services.keys import load_ledger_config
+    from trace.services.signing.keys import load_ledger_config
 
     app.extensions["trace.ledger"] = load_ledger_config(config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=select_locale, default_locale="zh_CN", default_timezone="Asia/Shanghai",
+    babel.init_app(app, locale_selector=select_locale, default_locale="zh_CN", default_timezone=CHINA_ZONE_NAME,
                    default_translation_directories=str(REPO_ROOT / "trace" / "translations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

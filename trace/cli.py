@@ -19,7 +19,7 @@ cli = AppGroup("trace", help="Suyuan administration.")
 @cli.command("seed")
 def seed_command() -> None:
     """Add the default categories that are missing."""
-    from trace.services.catalog import seed_categories
+    from trace.services.catalog.catalog import seed_categories
 
     with writing():
         added = seed_categories(db.session())
@@ -31,7 +31,7 @@ def seed_command() -> None:
 @click.option("--force", is_flag=True, help="Load even if demo data is present.")
 def demo_command(force: bool) -> None:
     """Load demo cooperatives, products and batches through full stage chains (once)."""
-    from trace.services.demo import DEMO_MARKER, load_demo
+    from trace.demo import DEMO_MARKER, load_demo
 
     with writing():
         present = db.session.scalar(sa.select(Organization.id).where(Organization.name == DEMO_MARKER))
@@ -50,7 +50,7 @@ def demo_command(force: bool) -> None:
 @click.option("--org", "org_id", type=int, help="Organization id (default: the county authority).")
 def token_command(role: str, name: str, org_id: int | None) -> None:
     """Create (or reuse) a user and print a new API token on the last line."""
-    from trace.services.organizations import add_member, create_organization, issue_token
+    from trace.services.organizations.organizations import add_member, create_organization, issue_token
 
     with writing():
         if org_id is not None:
@@ -89,7 +89,7 @@ def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: b
     from pathlib import Path
 
     from trace.models import LogEntry
-    from trace.services.audit import audit_log
+    from trace.services.audit.audit import audit_log
 
     origin = current_app.extensions["trace.ledger"].origin
     total = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) or 0
@@ -142,7 +142,8 @@ def verify_bundle_command(bundle: str, log_key: str | None) -> None:
 def mqtt_command(url: str | None) -> None:
     """Record temperature readings from suyuan/sensors/<org id>/<trace code or vehicle plate>."""
     from trace.interop.mqtt import run
+    from trace.services.records.sensors import SUBSCRIPTION, handle_message
 
     url = url or current_app.config["TRACE"].mqtt_url
     click.echo(f"subscribed to suyuan/sensors/+/+ on {url.split('@')[-1]}; Ctrl-C stops")
-    run(current_app._get_current_object(), url)  # type: ignore[attr-defined]
+    run(current_app._get_current_object(), url, topic=SUBSCRIPTION, handle=handle_message)  # type: ignore[attr-defined]

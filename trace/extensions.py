@@ -1,4 +1,8 @@
-"""Flask extensions as module globals, bound to an application with ``init_app`` in the factory."""
+"""Flask extensions as module globals, bound to an application with ``init_app`` in the factory.
+
+Blueprints and views import them from here, never from ``trace.app``. The database extension
+(``db``) lives with the model base in ``trace/db.py``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from functools import cached_property
 from babel.support import NullTranslations, Translations
 from flask import has_app_context, request
 from flask_babel import Babel, Domain, get_locale
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
 
 # Page languages and the catalogs under trace/translations/ that hold them.
 LOCALES = {"zh": "zh_CN", "en": "en"}
@@ -51,3 +58,7 @@ def select_locale() -> str:
 
 
 babel = Catalogued()
+
+
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+migrate = Migrate()

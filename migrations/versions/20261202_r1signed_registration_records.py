@@ -5,7 +5,7 @@ Revises: e9hashid
 Create Date: 2026-12-02 03:40:00
 
 Batches and products made before registration records existed get back-filled records, signed
-by the log key and marked ``backfilled`` (services/registration.backfill): their organizations
+by the log key and marked ``backfilled`` (services/records/backfill.backfill): their organizations
 never signed those facts, and the records say so.
 """
 from alembic import op
@@ -28,7 +28,7 @@ def upgrade():
     from flask import current_app
     from sqlalchemy.orm import Session
 
-    from trace.services.registration import backfill
+    from trace.services.records.backfill import backfill
 
     session = Session(bind=bind)
     backfill(session, current_app.extensions["trace.ledger"])

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from trace.services.template_seeds import with_extra_fields
+from trace.services.catalog.template_seeds import with_extra_fields
 
 revision = "v9tmpl"
 down_revision = "t3logtip"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-BASE = "HTTPS://TRACE.EXAMPLE.CN"  # the test config's public URL, QR-friendly
-GTIN = "06901234567892"
+from tests.api.helpers import BASE, GTIN
 
 
 @pytest.fixture()

@@ -29,3 +29,9 @@ def assert_problem(response: Any, status: int, slug: str, *fields: str) -> dict[
 def row_counts(session: Any, tables: tuple[str, ...] = LEDGER_TABLES) -> dict[str, int]:
     """Return the number of rows in each table."""
     return {t: session.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}  # noqa: S608
+
+
+BASE = "HTTPS://TRACE.EXAMPLE.CN"  # the test config's public URL, QR-friendly
+
+
+GTIN = "06901234567892"

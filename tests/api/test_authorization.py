@@ -49,7 +49,7 @@ def _token(w: World) -> Request:
 
 
 def _revoke(w: World) -> Request:
-    from trace.services.organizations import issue_token
+    from trace.services.organizations.organizations import issue_token
 
     token, _ = issue_token(w.session, None, w.producer.user, "spare")
     w.session.commit()

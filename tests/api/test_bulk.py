@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.api.test_transformations import transformation
-from tests.factories import ago, event_body, registration_leaf_hash
+from tests.factories import ago, event_body, registration_leaf_hash, transformation
 from trace import ledger
 from trace.models import ComplianceFinding, Event, EventBatch, LogEntry
 
@@ -113,7 +112,8 @@ def test_a_bad_reading_names_its_index_and_field_and_stores_nothing(client, make
 
 
 def test_many_batches_are_read_in_chunks(client, make, session, monkeypatch):
-    from trace.services import bulk_rows, log
+    from trace.services.records import bulk_rows
+    from trace.services.signing import log
 
     monkeypatch.setattr(bulk_rows, "IN_CHUNK", 2)
     monkeypatch.setattr(log, "IN_CHUNK", 2)

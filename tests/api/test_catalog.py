@@ -6,7 +6,7 @@ import pytest
 
 from tests.api.helpers import assert_problem
 from trace.models import Category, Product
-from trace.services.catalog import DEFAULT_CATEGORIES
+from trace.services.catalog.catalog import DEFAULT_CATEGORIES
 
 
 def category_body(**overrides):

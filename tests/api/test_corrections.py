@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests.api.helpers import assert_problem
 from tests.factories import event_body
 from trace.models import Batch, Event
-from trace.services.audit import audit_log
+from trace.services.audit.audit import audit_log
 
 JSON = {"Accept": "application/json"}
 

@@ -10,7 +10,7 @@ from tests.api.helpers import assert_problem
 from trace.models import Event, LogEntry
 from trace.services.endorsements import china_today
 from trace.services.endorsements.brands import grant_brand
-from trace.services.organizations import create_organization
+from trace.services.organizations.organizations import create_organization
 
 TODAY = china_today()
 

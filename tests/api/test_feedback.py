@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.helpers import assert_problem
-from trace.services.feedback import submit_feedback
+from trace.services.public.feedback import submit_feedback
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from tests.api.helpers import assert_problem
 from tests.factories import ago, event_body
 from trace import ledger
 from trace.models import Event, LogEntry
-from trace.services.keys import rfc3339
+from trace.times import rfc3339
 
 SLOT = "@VALUE@"  # replaced by a JSON literal in the raw body, so numbers reach the server exactly as written
 

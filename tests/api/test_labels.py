@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.api.helpers import assert_problem
-from tests.lookup.conftest import new_gtin
+from tests.lookup.helpers import new_gtin
 from trace.codes.tracecode import parse_trace_code
 from trace.models import LabelRun, UnitCode
 

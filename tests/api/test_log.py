@@ -143,7 +143,7 @@ def device_signed(private, key, actor, body):
     """Sign an event as a scanner does: the record without recordedAt and prev."""
     import datetime as dt
 
-    from trace.services.keys import rfc3339
+    from trace.times import rfc3339
 
     occurred = dt.datetime.fromisoformat(body["occurredAt"])
     view = {

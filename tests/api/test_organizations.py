@@ -215,7 +215,7 @@ def test_a_tokens_last_use_is_recorded_at_most_every_few_minutes(client, make, s
     import datetime as dt
 
     from trace.models import ApiToken
-    from trace.services.organizations import TOKEN_USE_PRECISION
+    from trace.services.organizations.organizations import TOKEN_USE_PRECISION
 
     producer = make.actor("producer")
     token = session.scalar(sa.select(ApiToken).where(ApiToken.user_id == producer.user.id))

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.conftest import BASE, GTIN
-from tests.api.helpers import assert_problem
+from tests.api.helpers import BASE, GTIN, assert_problem
 from tests.codes.helpers import crop_mm, decode, open_pdf, page_text, png_image, render, svg_image
-from tests.conftest import make_config
+from tests.helpers import make_config
 from trace import create_app
 from trace.codes.labels import LAYOUTS, label_boxes
 from trace.codes.qr import qr_symbol

@@ -8,8 +8,7 @@ from collections import Counter
 
 import sqlalchemy as sa
 
-from tests.factories import ago
-from tests.services.test_log_concurrency import live_app, live_producer  # noqa: F401  (the fixture: its own app)
+from tests.factories import ago, live_producer
 from trace.db import db
 from trace.models import Event, LogEntry
 

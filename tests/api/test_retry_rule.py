@@ -15,8 +15,8 @@ from tests.factories import event_body
 from trace.errors import ConflictError
 from trace.interop.event_hash import event_hash_id
 from trace.models import Batch, Event
-from trace.services.events import record_authorized
-from trace.services.retry import content_digest
+from trace.services.records.events import record_authorized
+from trace.services.records.retry import content_digest
 
 STORAGE = {"temperatures": [{"time": "2026-05-01T00:00:00Z", "celsius": "4.50"}], "warehouse": "一号冷库"}
 

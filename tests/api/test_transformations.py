@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
 from tests.api.helpers import assert_problem, row_counts
-from tests.factories import ago, event_body
+from tests.factories import event_body, transformation
 from trace.models import Batch, BatchLink
 
 CBV = "https://ref.gs1.org/cbv/BizStep-"
-
-
-def transformation(stage, inputs, outputs, **extra):
-    """Return a POST /transformations body; inputs are (batch, quantity), outputs (product, lot, quantity)."""
-    return {"id": str(uuid.uuid4()), "stage": stage, "occurredAt": ago(hours=1),
-            "inputs": [{"batch": b.trace_code, "quantity": q, "uom": b.uom} for b, q in inputs],
-            "outputs": [{"product": p.id, "lot": lot, "quantity": q, "uom": "KGM"} for p, lot, q in outputs],
-            **extra}
 
 
 def post(client, actor, body):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from tests.codes.helpers import decode, png_image, svg_image
 from trace.codes.digital_link import digital_link_url
-from trace.codes.qr import QrError, lookup_url, qr_friendly_url, qr_png, qr_svg, qr_symbol
+from trace.codes.qr import QUIET_ZONE, QrError, lookup_url, qr_friendly_url, qr_png, qr_svg, qr_symbol
 from trace.codes.tracecode import ALPHABET, PAYLOAD_LENGTH, TraceCodeError, check_character
 
 CODE = "ABCDEFGHJKMNQ"  # a valid trace code: 12 payload characters and its check character
@@ -149,3 +150,38 @@ def test_any_lookup_url_round_trips(code: str, level: str) -> None:
     url = lookup_url("https://trace.example.cn", code)
     (found,) = decode(png_image(qr_png(url, box_size=4, error_correction=level)))  # type: ignore[arg-type]
     assert (found.text, found.ec_level) == (url, level)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.characters(min_codepoint=0x4E00,
+                                                                                  max_codepoint=0x9FFF),
+            min_size=1, max_size=120),
+    st.sampled_from(["M", "Q"]),
+)
+def test_symbol_modules_decode_to_the_text_at_the_level_asked(text: str, level: str) -> None:
+    """The module matrix the PDFs draw, dark on light with the quiet zone, is the writer's symbol.
+
+    ASCII and CJK text: the writer puts characters of ISO-8859-1's upper half (é, ¡) as single
+    bytes with no ECI, the standard's default, and zxing-cpp's reader guesses another charset
+    for some of them ("¡" reads as Shift JIS "｡"). Lookup URLs are ASCII.
+    """
+    symbol = qr_symbol(text, level)  # type: ignore[arg-type]
+    side = symbol.size + 2 * QUIET_ZONE
+    image = Image.new("L", (side, side), 255)
+    image.putdata([0 if dark else 255 for row in _with_quiet_zone(symbol.modules) for dark in row])
+    (found,) = decode(image.resize((side * 4, side * 4), Image.Resampling.NEAREST))
+    assert (found.text, found.ec_level, found.version) == (text, level, symbol.version)
+    assert symbol.size == 17 + 4 * symbol.version
+
+
+def _with_quiet_zone(modules: tuple[tuple[bool, ...], ...]) -> list[tuple[bool, ...]]:
+    light = (False,) * (len(modules) + 2 * QUIET_ZONE)
+    pad = (False,) * QUIET_ZONE
+    return [light] * QUIET_ZONE + [pad + row + pad for row in modules] + [light] * QUIET_ZONE
+
+
+@pytest.mark.parametrize(("text", "mode"), [("0123456789", "numeric"), ("HTTPS://T.CN/T/ABC", "alphanumeric"),
+                                            ("https://t.cn", "byte"), ("溯源", "byte")])
+def test_modes_name_the_narrowest_character_set(text: str, mode: str) -> None:
+    assert qr_symbol(text).modes == (mode,)

@@ -13,16 +13,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from tests.conftest import build_migrated_app
+from tests.helpers import build_migrated_app
 from trace.db import db
+from trace.demo import load_demo
 from trace.errors import ConflictError, ValidationError
 from trace.interop import epcis
 from trace.models import Batch, Event, User
-from trace.services.capture import capture_document, event_uuid
-from trace.services.catalog import seed_categories
-from trace.services.demo import load_demo
-from trace.services.exports import epcis_document
-from trace.services.organizations import add_member, create_organization
+from trace.services.catalog.catalog import seed_categories
+from trace.services.lineage.exports import epcis_document
+from trace.services.organizations.organizations import add_member, create_organization
+from trace.services.records.capture import capture_document, event_uuid
 from trace.stages import names
 
 STANDARDS = Path(__file__).resolve().parents[1] / "standards" / "epcis"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import strategies as st
 
 from trace.ledger import (
     MemoryTileStore,
@@ -21,6 +23,7 @@ from trace.ledger import (
     inclusion_proof,
     key_id,
     leaf_bytes,
+    private_key_from_raw,
     public_raw,
     root_from_nodes,
     sign_note,
@@ -164,3 +167,23 @@ def flip_bit(data: bytes, bit: int = 0) -> bytes:
 
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
+
+
+PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+
+
+PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+
+
+def peter_private() -> Ed25519PrivateKey:
+    seed = base64.b64decode(PETER_SKEY.split("+", 4)[4])
+    assert seed[0] == 0x01
+    return private_key_from_raw(seed[1:])
+
+
+# JSON values as records hold them (no floats, integers within ±(2^53 − 1)), for property tests.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5),
+    max_leaves=30,
+)

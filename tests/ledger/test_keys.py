@@ -6,7 +6,7 @@ import base64
 import hashlib
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from trace.ledger import (
     RECORD_PREFIX,
@@ -18,7 +18,6 @@ from trace.ledger import (
     key_id,
     open_private_key,
     parse_vkey,
-    private_key_from_raw,
     private_raw,
     public_raw,
     seal_private_key,
@@ -27,18 +26,10 @@ from trace.ledger import (
     vkey,
 )
 
-from .helpers import flip_bit, make_record
+from .helpers import PETER_VKEY, flip_bit, make_record, peter_private
 
 # golang.org/x/mod/sumdb/note test key (also used in the signed-note tests).
-PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 MASTER = bytes(range(32))
-
-
-def peter_private() -> Ed25519PrivateKey:
-    seed = base64.b64decode(PETER_SKEY.split("+", 4)[4])
-    assert seed[0] == 0x01
-    return private_key_from_raw(seed[1:])
 
 
 def test_signature_covers_prefix_and_canonical_record() -> None:

@@ -21,7 +21,7 @@ from trace.ledger import (
     vkey,
 )
 
-from .test_keys import PETER_VKEY, peter_private
+from .helpers import PETER_VKEY, peter_private
 
 GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
 GO_SIG = "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="

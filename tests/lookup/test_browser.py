@@ -15,14 +15,14 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import build_migrated_app
 from tests.factories import Factory
-from tests.lookup.conftest import grow, new_life
+from tests.helpers import build_migrated_app
+from tests.lookup.helpers import grow, new_life
 from trace.config import REPO_ROOT
 from trace.db import db
 from trace.models import Feedback
-from trace.services.labels import issue_labels
-from trace.services.recalls import open_recall
+from trace.services.lineage.recalls import open_recall
+from trace.services.printing.labels import issue_labels
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUT = REPO_ROOT / "test-output"

@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import build_migrated_app
 from tests.factories import Factory
-from tests.lookup.conftest import grow, new_life
+from tests.helpers import build_migrated_app
+from tests.lookup.helpers import grow, new_life
 from trace.config import REPO_ROOT
 from trace.db import db
 from trace.services.endorsements import china_today

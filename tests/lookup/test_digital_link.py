@@ -7,10 +7,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.lookup.conftest import HTML, JSON, new_life
+from tests.lookup.helpers import HTML, JSON, new_life
 from trace.codes.digital_link import digital_link_url
 from trace.models import UnitCode
-from trace.services.labels import issue_labels
+from trace.services.printing.labels import issue_labels
 
 LINKSET = {"Accept": "application/linkset+json"}
 BASE = "https://trace.example.cn"

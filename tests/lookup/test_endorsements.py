@@ -6,14 +6,14 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from tests.lookup.conftest import HTML, JSON, grow, new_life, text_of
+from tests.lookup.helpers import HTML, JSON, grow, new_life, text_of
 from trace.models import Certification
-from trace.services.batches import batch_events
-from trace.services.catalog import create_product
+from trace.services.audit.verification import page_verdict
+from trace.services.catalog.catalog import create_product
 from trace.services.endorsements import china_today
 from trace.services.endorsements.certifications import declare_certification, verify_certification
-from trace.services.recalls import open_recall
-from trace.services.verification import page_verdict
+from trace.services.lineage.recalls import open_recall
+from trace.services.records.batches import batch_events
 
 TODAY = china_today()
 

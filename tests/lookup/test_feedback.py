@@ -6,10 +6,10 @@ import re
 
 import sqlalchemy as sa
 
-from tests.lookup.conftest import HTML, new_life
+from tests.lookup.helpers import HTML, new_life
 from trace.lookup.forms import form_token
 from trace.models import Feedback
-from trace.services.labels import issue_labels
+from trace.services.printing.labels import issue_labels
 
 
 def form_of(client, path):

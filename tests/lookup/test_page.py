@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from tests.lookup.conftest import HTML, JSON, grow, new_life, text_of
+from tests.lookup.helpers import HTML, JSON, grow, new_life, text_of
 from trace.codes.tracecode import ALPHABET, new_trace_code
 from trace.lookup.i18n import PAIRS
-from trace.services.recalls import open_recall
+from trace.services.lineage.recalls import open_recall
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -255,7 +255,7 @@ def test_a_batch_without_events_or_gtin_still_has_a_page(client, make, session, 
 
 
 def test_the_verified_mark_turns_when_a_signature_is_tampered(client, life, make, session, ledger):
-    from tests.services.test_verification import forge_signature
+    from tests.factories import forge_signature
 
     r, html = page(client, f"/T/{life.batch.trace_code}")
     assert '<p class="mark ok"><a href="#verification">✓ 已验证</a></p>' in html

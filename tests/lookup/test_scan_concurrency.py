@@ -7,11 +7,10 @@ import threading
 import sqlalchemy as sa
 
 from tests.factories import Factory
-from tests.lookup.conftest import JSON
-from tests.services.test_log_concurrency import live_app  # noqa: F401  (the fixture: a migrated app of its own)
+from tests.lookup.helpers import JSON
 from trace.db import db
 from trace.models import UnitCode
-from trace.services.labels import issue_labels
+from trace.services.printing.labels import issue_labels
 
 READERS, EACH = 6, 8
 

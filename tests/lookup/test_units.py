@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from tests.lookup.conftest import HTML, JSON, text_of
+from tests.lookup.helpers import HTML, JSON, text_of
 from trace.config import Config, ConfigError
 from trace.models import UnitCode
-from trace.services.labels import issue_labels
+from trace.services.printing.labels import issue_labels
 
 
 def units(life, session, count=2):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.factories import Actor, Factory
 from trace.models import Batch, Event, Product
-from trace.services.events import record_event, record_transformation
+from trace.services.records.events import record_event, record_transformation
 
 _lots = itertools.count(1)
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=200)
@@ -85,3 +85,14 @@ def ledger(app: Any) -> Any:
 @pytest.fixture()
 def gen(make: Factory, session: Any, ledger: Any) -> Genealogy:
     return Genealogy(make, session, ledger)
+
+
+def diamond(gen: Genealogy) -> dict[str, object]:
+    """A + B merge into M; M splits into S1, S2; S1 + C merge into M2; S2 → P; M2 + P merge into F."""
+    a, b, c = gen.raw("100"), gen.raw("50"), gen.raw("30")
+    (m,) = gen.transform([(a, "60"), (b, "40")], ["100"])
+    s1, s2 = gen.transform([(m, "100")], ["70", "30"])
+    (m2,) = gen.transform([(s1, "70"), (c, "30")], ["100"])
+    (p,) = gen.transform([(s2, "30")], ["25"])
+    (f,) = gen.transform([(m2, "50"), (p, "25")], ["75"])
+    return {"A": a, "B": b, "C": c, "M": m, "S1": s1, "S2": s2, "M2": m2, "P": p, "F": f}

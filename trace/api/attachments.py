@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from trace.api import created, current_user, route
+from trace.api.base import created, current_user, route
 from trace.db import db
 from trace.errors import MalformedRequestError
-from trace.services import attachments as svc
+from trace.services.records import attachments as svc
 
 TAG = "Attachments"
 

@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.codes.tracecode import TraceCodeError, parse_trace_code
 from trace.db import db
 from trace.errors import NotFoundError
 from trace.schemas.batches import BatchIn, BatchOut, BatchQuery
 from trace.schemas.common import page_out
 from trace.schemas.events import EventOut
-from trace.services import batches as svc
+from trace.services.records import batches as svc
 
 TAG = "Batches"
 

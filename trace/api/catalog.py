@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
 from trace.schemas.catalog import CategoryIn, CategoryOut, ProductChange, ProductIn, ProductOut, ProductQuery
 from trace.schemas.templates import TemplateIn, TemplateOut, TemplateQuery, TemplateVersionOut, stored_steps
-from trace.services import catalog as svc
-from trace.services import templates
+from trace.services.catalog import catalog as svc
+from trace.services.catalog import templates
 
 TAG = "Catalog"
 

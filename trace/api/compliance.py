@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import current_user, json_body, load, load_query, route
+from trace.api.base import current_user, json_body, load, load_query, route
 from trace.db import db
 from trace.schemas.common import page_out
 from trace.schemas.lineage import ComplianceRunIn, FindingQuery, ResolveIn
-from trace.services import compliance as svc
+from trace.services.compliance import compliance as svc
 
 TAG = "Compliance"
 

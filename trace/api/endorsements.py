@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
 from trace.schemas.endorsements import (
     BrandIn,

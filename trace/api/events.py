@@ -8,12 +8,12 @@ from flask import current_app, jsonify
 from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as SchemaValidationError
 
-from trace.api import created, current_user, json_body, ledger_config, load, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, route
 from trace.db import db
 from trace.errors import PayloadTooLargeError, ValidationError
 from trace.schemas.events import CorrectionIn, EventIn, EventOut, TransformationIn
-from trace.services import events as svc
-from trace.services.corrections import correct_record
+from trace.services.records import events as svc
+from trace.services.records.corrections import correct_record
 
 TAG = "Events"
 

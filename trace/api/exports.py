@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Response, current_app
 
-from trace.api import created, current_user, json_body, ledger_config, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load_query, route
 from trace.db import db
 from trace.interop.kde import to_csv, to_xlsx
 from trace.schemas.lineage import ExportQuery
-from trace.services import exports as svc
-from trace.services.capture import capture_document
+from trace.services.lineage import exports as svc
+from trace.services.records.capture import capture_document
 
 TAG = "Exports"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import current_user, load_query, route
+from trace.api.base import current_user, load_query, route
 from trace.db import db
 from trace.schemas.common import page_out
 from trace.schemas.feedback import FeedbackOut, FeedbackQuery
-from trace.services import feedback as svc
+from trace.services.public import feedback as svc
 
 TAG = "Feedback"
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import current_app, jsonify
 
-from trace.api import created, current_user, json_body, load, route
+from trace.api.base import created, current_user, json_body, load, route
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.models import Batch, LabelRun, UnitCode
 from trace.schemas.labels import LabelRunOut, LabelsIn
-from trace.services import labels as svc
-from trace.services.batches import find_batch
+from trace.services.printing import labels as svc
+from trace.services.records.batches import find_batch
 
 TAG = "Labels"
 

@@ -6,15 +6,15 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.models.organization import Role
 from trace.schemas.lineage import RecallCloseIn, RecallIn, RecallQuery, TraceGraphQuery, TraceQuery
-from trace.services import recalls as recall_svc
-from trace.services.batches import read_batch
-from trace.services.lineage import Direction, build_lineage, lineage_view, restrict_to_readable
-from trace.services.lineage_svg import lineage_svg
+from trace.services.lineage import recalls as recall_svc
+from trace.services.lineage.lineage import Direction, build_lineage, lineage_view, restrict_to_readable
+from trace.services.lineage.lineage_svg import lineage_svg
+from trace.services.records.batches import read_batch
 
 TAG = "Lineage and recalls"
 

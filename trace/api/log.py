@@ -9,15 +9,16 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema, fields, validate
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.errors import PermissionDeniedError
 from trace.models.organization import Role
-from trace.services import bundles
-from trace.services import keys as key_svc
-from trace.services import log as svc
-from trace.services.batches import read_batch
+from trace.services.audit import bundles
+from trace.services.records.batches import read_batch
+from trace.services.signing import key_admin
+from trace.services.signing import keys as key_svc
+from trace.services.signing import log as svc
 
 TAG = "Log"
 
@@ -118,10 +119,10 @@ def rotate_key(org_id: int) -> Any:
     user = current_user()
     if user.role != Role.ADMIN and not (user.role == Role.PRODUCER and user.organization_id == org_id):
         raise PermissionDeniedError("Only the organization's producers or an admin rotate its key.")
-    from trace.services.organizations import get_organization
+    from trace.services.organizations.organizations import get_organization
 
     get_organization(db.session(), org_id)
-    key = key_svc.rotate_organization_key(db.session(), ledger_config(), org_id)
+    key = key_admin.rotate_organization_key(db.session(), ledger_config(), org_id)
     return created(key_svc.key_view(key))
 
 
@@ -137,7 +138,7 @@ def revoke_key(key_id: str) -> Any:
         user.role == Role.PRODUCER and user.organization_id == key.organization_id
     ):
         raise PermissionDeniedError("You may revoke only your own organization's keys.")
-    return jsonify(key_svc.key_view(key_svc.revoke_key(db.session(), ledger_config(), key_id, fields_["reason"])))
+    return jsonify(key_svc.key_view(key_admin.revoke_key(db.session(), ledger_config(), key_id, fields_["reason"])))
 
 
 @route("/devices", "POST", "Enroll a scanner device's Ed25519 public key for your organization (producer)",
@@ -151,7 +152,7 @@ def enroll_device() -> Any:
         public = base64.b64decode(fields_["public_key"], validate=True)
     except ValueError:
         public = b""
-    key = key_svc.enroll_device_key(db.session(), ledger_config(), user.organization_id, fields_["name"], public)
+    key = key_admin.enroll_device_key(db.session(), ledger_config(), user.organization_id, fields_["name"], public)
     return created(key_svc.key_view(key))
 
 

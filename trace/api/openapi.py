@@ -10,7 +10,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
 
-from trace.api import ROUTES, RouteDoc, api
+from trace.api.base import ROUTES, RouteDoc, api
 from trace.schemas import common
 from trace.schemas.common import MAX_ROW_ID
 

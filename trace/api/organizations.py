@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
-from trace.api import created, current_user, json_body, load, route
+from trace.api.base import created, current_user, json_body, load, route
 from trace.db import db
 from trace.errors import PermissionDeniedError
 from trace.models.organization import Role
@@ -19,7 +19,7 @@ from trace.schemas.organizations import (
     UserIn,
     UserOut,
 )
-from trace.services import organizations as svc
+from trace.services.organizations import organizations as svc
 
 TAG = "Organizations"
 

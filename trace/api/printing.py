@@ -15,11 +15,11 @@ from typing import Any
 
 from flask import Response, current_app, request
 
-from trace.api import created, current_user, json_body, ledger_config, load, load_query, route
+from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
-from trace.app import limiter
 from trace.codes.qr import qr_png, qr_svg
 from trace.db import db
+from trace.extensions import limiter
 from trace.schemas.printing import (
     CertificateIn,
     CertificateQuery,
@@ -28,8 +28,8 @@ from trace.schemas.printing import (
     QrPngQuery,
     QrSvgQuery,
 )
-from trace.services import printing as svc
-from trace.services.batches import find_batch, read_batch
+from trace.services.printing import printing as svc
+from trace.services.records.batches import find_batch, read_batch
 
 TAG = "Printing"
 PDF = "application/pdf"

@@ -21,8 +21,8 @@ from openpyxl.utils import get_column_letter
 
 from trace.schemas.stage_extra import NamedTemplates, extra_definitions
 from trace.stages import stage as stage_named
+from trace.times import CHINA
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 ROLES = {"subject": "对象 subject", "input": "投入 input", "output": "产出 output"}
 
 

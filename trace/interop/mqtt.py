@@ -1,7 +1,8 @@
 """MQTT subscriber for temperature loggers (paho-mqtt 2.x): each message becomes a signed record.
 
-``flask --app wsgi trace mqtt`` runs ``run()``; the message handling itself is
-``trace.services.sensors.handle_message``, testable without a broker.
+``flask --app wsgi trace mqtt`` runs ``run()`` with the message handler and topic of
+``trace.services.records.sensors`` (passed in: interop never imports services); the handling itself
+is testable without a broker.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from trace.db import db, writing
 from trace.errors import TraceError
-from trace.services.sensors import SUBSCRIPTION, handle_message
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def parse_url(url: str) -> Broker:
                   unquote(parts.password) if parts.password else None)
 
 
-def connect(url: str, deliver: Callable[[str, bytes], None], *, topic: str = SUBSCRIPTION,
+def connect(url: str, deliver: Callable[[str, bytes], None], *, topic: str,
             client_id: str | None = None) -> mqtt.Client:
     """Return a connected client that subscribes to ``topic`` (at least once) and hands each message to deliver.
 
@@ -73,14 +74,17 @@ def connect(url: str, deliver: Callable[[str, bytes], None], *, topic: str = SUB
     return client
 
 
-def recorder(app: Flask) -> Callable[[str, bytes], None]:
-    """Return a deliver callback that records each message in its own transaction."""
+Handler = Callable[[Session, Any, str, bytes], Any]  # (session, ledger config, topic, payload) -> event or None
+
+
+def recorder(app: Flask, handle: Handler) -> Callable[[str, bytes], None]:
+    """Return a deliver callback that hands each message to handle in its own transaction."""
     ledger = app.extensions["trace.ledger"]
 
     def deliver(topic: str, payload: bytes) -> None:
         with app.app_context(), writing():
             try:
-                event = handle_message(db.session(), ledger, topic, payload)
+                event = handle(db.session(), ledger, topic, payload)
                 event_id = event.id if event is not None else None
                 db.session.commit()
             except TraceError as exc:
@@ -99,9 +103,9 @@ def recorder(app: Flask) -> Callable[[str, bytes], None]:
     return deliver
 
 
-def run(app: Flask, url: str) -> None:
-    """Subscribe and record readings until interrupted."""
-    client = connect(url, recorder(app))
+def run(app: Flask, url: str, *, topic: str, handle: Handler) -> None:
+    """Subscribe to topic and hand each message to handle until interrupted."""
+    client = connect(url, recorder(app, handle), topic=topic)
     try:
         client.loop_forever(retry_first_connection=True)
     except KeyboardInterrupt:

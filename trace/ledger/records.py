@@ -95,10 +95,9 @@ def parse_leaf(leaf: bytes) -> tuple[dict[str, Any], list[Signature]]:
 def parse_leaf_fast(leaf: bytes) -> tuple[dict[str, Any], list[Signature]]:
     """``parse_leaf`` for reading many leaves (the audit): one C-speed parse and re-encode.
 
-    A leaf that is not plainly canonical (duplicate keys, floats, keys that JCS sorts in UTF-16
-    order, anything malformed) goes through ``parse_leaf``, which says exactly what is wrong.
-    Integers beyond ±(2^53 − 1) are the one thing accepted here and refused there; a record
-    holding one was never signed by the service, so its signature cannot verify.
+    A leaf that is not plainly canonical (duplicate keys, floats, integers beyond ±(2^53 − 1),
+    keys that JCS sorts in UTF-16 order, anything malformed) goes through ``parse_leaf``, which
+    says exactly what is wrong; both accept and refuse the same leaves.
     """
     try:
         doc = json.loads(leaf, parse_float=Decimal, parse_constant=_reject_constant)

@@ -18,7 +18,7 @@ from trace.models import Event, Organization
 from trace.schemas.common import UNITS
 from trace.schemas.stage_extra import NamedTemplates, extra_definitions
 from trace.schemas.templates import FIELD_UNITS
-from trace.services.compliance_rules import decimal, fmt
+from trace.services.compliance.compliance_rules import decimal, fmt
 from trace.stages import LOCALES, STAGES
 from trace.stages.certificate import bases
 

@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from trace.lookup.i18n import Translator, show_date
+from trace.services.audit.verification import Verification
 from trace.services.endorsements import (
     AUTHORISED,
     BRAND,
@@ -23,7 +24,6 @@ from trace.services.endorsements import (
     VERIFIED,
     Endorsement,
 )
-from trace.services.verification import Verification
 from trace.stages import in_language
 from trace.stages.certification import KINDS
 

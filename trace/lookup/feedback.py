@@ -9,16 +9,16 @@ from flask import Response, current_app, redirect, request
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaValidationError
 
-from trace.app import limiter
 from trace.db import db, writing
-from trace.lookup import lookup
+from trace.extensions import limiter
+from trace.lookup.blueprint import lookup
 from trace.lookup.forms import FormTokenError, form_token, open_form_token
 from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, translator
 from trace.lookup.views import Target, parse_code, resolve_code
 from trace.schemas.feedback import FeedbackForm
-from trace.services import lookup as lookup_svc
-from trace.services.feedback import submit_feedback
-from trace.services.labels import peek_unit
+from trace.services.printing.labels import peek_unit
+from trace.services.public import lookup as lookup_svc
+from trace.services.public.feedback import submit_feedback
 
 
 def _field_message(name: str, form: dict[str, str]) -> str:

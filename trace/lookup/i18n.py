@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from trace.times import CHINA
+
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 PAIRS: dict[str, tuple[str, str]] = {
     # page frame

@@ -14,7 +14,7 @@ from trace.config import REPO_ROOT, Config
 from trace.errors import TraceError, problem
 from trace.lookup.i18n import HTML_LANG, Translator, language_from
 from trace.lookup.resolver import LINKSET_MIME
-from trace.services.verification import VerificationCache
+from trace.services.audit.verification import VerificationCache
 
 CSS_PATH = REPO_ROOT / "static" / "css" / "lookup.css"
 JSON_MIME = "application/json"

@@ -9,14 +9,14 @@ from trace.lookup.endorsed import caution_mark, endorsements
 from trace.lookup.i18n import Translator, show_date, show_time
 from trace.models import Batch, Event, Organization
 from trace.schemas.stage_extra import NamedTemplates
-from trace.services.compliance_rules import decimal, fmt
-from trace.services.corrections import current_events, effective_data
-from trace.services.keys import rfc3339
-from trace.services.labels import UnitScan
-from trace.services.lookup import PublicRecord
-from trace.services.verification import Verification
+from trace.services.audit.verification import Verification
+from trace.services.compliance.compliance_rules import decimal, fmt
+from trace.services.printing.labels import UnitScan
+from trace.services.public.lookup import PublicRecord
+from trace.services.records.corrections import current_events, effective_data
 from trace.stages import STAGES, in_language
 from trace.stages.planting import AREA_UNITS
+from trace.times import rfc3339
 
 
 def _is(event: Event, what: str) -> bool:

@@ -10,12 +10,12 @@ from urllib.parse import quote, urlencode, urlsplit
 from flask import Response, current_app, get_template_attribute, jsonify, redirect, request
 from markupsafe import Markup
 
-from trace.app import limiter
 from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
 from trace.db import db, writing
-from trace.lookup import lookup
+from trace.extensions import limiter
+from trace.lookup.blueprint import lookup
 from trace.lookup.forms import form_token
 from trace.lookup.pages import (
     VARY,
@@ -42,11 +42,11 @@ from trace.lookup.resolver import (
     page_path,
 )
 from trace.models import Batch
-from trace.services import lookup as svc
-from trace.services.bundles import audit_bundle
+from trace.services.audit.bundles import audit_bundle
 from trace.services.endorsements import china_today
-from trace.services.keys import LedgerConfig
-from trace.services.labels import UnitScan, count_scan, peek_unit
+from trace.services.printing.labels import UnitScan, count_scan, peek_unit
+from trace.services.public import lookup as svc
+from trace.services.signing.keys import LedgerConfig
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
 # Stand for what differs between requests in cached page HTML (NUL never occurs in rendered text).

@@ -34,7 +34,7 @@ class Batch(Model):
     disposition: Mapped[str] = mapped_column(sa.String(32), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     # The leaf hash of the batch's latest log entry: what its next record's prev names. Kept by
-    # services/log.append under the log lock; the audit rebuilds the chain from the log instead.
+    # services/signing/log.append under the log lock; the audit rebuilds the chain from the log instead.
     log_tip: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
 
     product: Mapped[Product] = relationship()
@@ -69,7 +69,7 @@ class BatchLink(Model):
 
     __table_args__ = (
         sa.UniqueConstraint("event_id", "input_batch_id", "output_batch_id"),
-        # Covering indexes for the recursive lineage queries (trace/services/lineage.py): each
+        # Covering indexes for the recursive lineage queries (trace/services/lineage/lineage.py): each
         # step of a walk up or down is an index-only lookup.
         sa.Index("ix_batch_links_output_input", "output_batch_id", "input_batch_id"),
         sa.Index("ix_batch_links_input_output", "input_batch_id", "output_batch_id"),

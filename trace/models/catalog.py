@@ -94,7 +94,7 @@ class Product(Model):
     certifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The product record (stage ``product``) that signs the master data above: pages check the row
-    # against it; a change is a new record (services/registration.py).
+    # against it; a change is a new record (services/records/registration.py).
     record_id: Mapped[str | None] = mapped_column(sa.String(36))
 
     category: Mapped[Category] = relationship()

@@ -28,7 +28,7 @@ class Event(Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     sensors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDoc)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
-    # SHA-256 of the record's canonical client content (services/retry.py): a retry must match it.
+    # SHA-256 of the record's canonical client content (services/records/retry.py): a retry must match it.
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     # The EPCIS eventID a captured event came with (or its CBV 2.0 event hash ID), unless urn:uuid:{id}.
     epcis_event_id: Mapped[str | None] = mapped_column(sa.String(200))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from trace.limits import MAX_LABEL_RUN
 from trace.schemas.common import UTCDateTimeOut
-from trace.services.labels import MAX_LABELS
 
 
 class LabelsIn(Schema):
-    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LABELS))
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LABEL_RUN))
 
 
 class UnitOut(Schema):

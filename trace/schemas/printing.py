@@ -7,11 +7,11 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from trace.codes.labels import LAYOUTS
+from trace.limits import MAX_LABELS_PER_PRINT
 from trace.schemas.common import Quantity, RowId, Text, Unit, UTCDateTimeOut
 from trace.schemas.events import EventOut
 
 # The most labels one request prints: one PDF stays within seconds to make (DESIGN.md §10).
-MAX_LABELS = 1000
 # Pixels per QR module in PNGs: 1 is the smallest that decodes; 40 gives about 1,500 px for our URLs.
 MAX_MODULE_PX = 40
 BASIS_CODES = ("commissioned_test", "self_test", "quality_control")
@@ -48,8 +48,9 @@ class LabelQuery(Schema):
                                                      f"未知的标签版式，可选：{'、'.join(LAYOUTS)}。"),
     )
     count = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_LABELS,
-                                error=f"Print 1 to {MAX_LABELS} labels at a time. 每次打印 1 至 {MAX_LABELS} 张。"),
+        validate=validate.Range(
+            min=1, max=MAX_LABELS_PER_PRINT,
+            error=f"Print 1 to {MAX_LABELS_PER_PRINT} labels at a time. 每次打印 1 至 {MAX_LABELS_PER_PRINT} 张。"),
         metadata={"description": "labels to print; default one full sheet (one label on thermal rolls)"},
     )
     ec = _ErrorCorrection()

@@ -2,7 +2,7 @@
 
 ``extra`` holds the values of the category template's extra fields (name → value);
 ``templates`` names the template version each category was validated against (code → version).
-Both are checked against the template by trace/services/templates.py; here only their shape.
+Both are checked against the template by trace/services/catalog/templates.py; here only their shape.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Correction (更正): corrects or voids an earlier record of the same organization, with the reason.
 
 Records never change; a correction names the record, the fields with their new values (or
-``void``) and why. Made through POST /api/v1/events/<id>/corrections (services/corrections.py).
+``void``) and why. Made through POST /api/v1/events/<id>/corrections (services/records/corrections.py).
 """
 
 from __future__ import annotations

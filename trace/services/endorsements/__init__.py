@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
+from trace.times import CHINA
 
 # Endorsement kinds.
 CERTIFIED, BRAND = "certified", "brand"

@@ -23,7 +23,7 @@ from trace.services.endorsements.standing import (
     grants_of,
     revocation_data,
 )
-from trace.services.keys import LedgerConfig
+from trace.services.signing.keys import LedgerConfig
 
 
 def register_brand(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig) -> RegionalBrand:

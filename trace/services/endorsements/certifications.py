@@ -15,8 +15,8 @@ from trace.models.organization import Role
 from trace.services.endorsements import china_today
 from trace.services.endorsements.records import sign
 from trace.services.endorsements.standing import certification_data, check_data, declared_until
-from trace.services.keys import LedgerConfig
-from trace.services.permissions import require_role
+from trace.services.organizations.permissions import require_role
+from trace.services.signing.keys import LedgerConfig
 
 
 def declare_certification(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig,

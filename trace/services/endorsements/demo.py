@@ -8,11 +8,11 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from trace.models import Organization, Product, User
-from trace.services.catalog import change_product
+from trace.services.catalog.catalog import change_product
 from trace.services.endorsements import china_today
 from trace.services.endorsements.brands import grant_brand, register_brand, revoke_grant
 from trace.services.endorsements.certifications import declare_certification, verify_certification
-from trace.services.keys import LedgerConfig
+from trace.services.signing.keys import LedgerConfig
 
 REGION = {"province": "浙江省", "county": "松阳县"}
 

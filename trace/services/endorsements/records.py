@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from trace.db import utcnow
 from trace.models import User
-from trace.services.keys import LedgerConfig
-from trace.services.pipeline import Request, Service, record
+from trace.services.records.pipeline import Request, Service, record
+from trace.services.signing.keys import LedgerConfig
 
 
 def sign(session: Session, actor: User, stage: str, data: dict[str, Any], *, ledger: LedgerConfig) -> str:

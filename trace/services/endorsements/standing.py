@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from trace.models import BrandGrant, Certification, CertificationProduct, Organization, Product, RegionalBrand
-from trace.services.compliance_rules import CertificationClaim
+from trace.services.compliance.compliance_rules import CertificationClaim
 from trace.services.endorsements import (
     AUTHORISED,
     BRAND,

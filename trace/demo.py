@@ -1,0 +1,368 @@
+"""Demo data: a county with cooperatives, a processor and a retailer, and full stage chains."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from trace.codes.uscc import uscc_check_character
+from trace.models import Batch, Organization, User
+from trace.services.catalog.catalog import create_product, get_product, seed_categories
+from trace.services.endorsements.demo import load_endorsements
+from trace.services.organizations.organizations import add_member, create_organization
+from trace.services.records.batches import register_batch
+from trace.services.records.events import record_event, record_transformation
+from trace.services.signing.keys import LedgerConfig
+
+DEMO_MARKER = "松阳县农业农村局（演示）"
+COUNTY = {"province": "浙江省", "county": "松阳县"}
+
+
+def _uscc(serial: int) -> str:
+    head = f"93331124MA2{serial:06d}"
+    return head + uscc_check_character(head)
+
+
+def _org(
+    session: Session, serial: int, kind: str, name: str, name_en: str, township: str | None, village: str | None = None
+) -> tuple[Organization, User]:
+    org = create_organization(
+        session,
+        None,
+        {
+            "kind": kind,
+            "name": name,
+            "name_en": name_en,
+            "credit_code": _uscc(serial),
+            "region": {**COUNTY, "township": township, "village": village},
+            "contact": {"name": "联系人", "phone": f"0578-80{serial:05d}"},
+        },
+    )
+    role = "inspector" if kind == "inspection_agency" else "admin" if kind == "authority" else "producer"
+    return org, add_member(session, None, org, f"demo-{serial}", role)
+
+
+class _Chain:
+    """Records a batch's stages one after another, days apart."""
+
+    def __init__(self, session: Session, ledger: LedgerConfig, start: dt.datetime) -> None:
+        self.session, self.ledger, self.clock = session, ledger, start
+
+    def at(self, days: float) -> dt.datetime:
+        self.clock += dt.timedelta(days=days)
+        return self.clock
+
+    def event(self, user: User, stage: str, batches: list[Batch], data: dict[str, Any], days: float = 1) -> None:
+        payload = {
+            "id": uuid.uuid4(),
+            "stage": stage,
+            "batches": [b.trace_code for b in batches],
+            "occurred_at": self.at(days),
+            "data": data,
+            "attachments": [],
+        }
+        record_event(self.session, user, payload, ledger=self.ledger)
+
+    def transform(
+        self,
+        user: User,
+        stage: str,
+        inputs: list[tuple[Batch, str]],
+        outputs: list[dict[str, Any]],
+        data: dict[str, Any],
+        days: float = 1,
+    ) -> list[Batch]:
+        payload = {
+            "id": uuid.uuid4(),
+            "stage": stage,
+            "occurred_at": self.at(days),
+            "data": data,
+            "inputs": [{"batch": b.trace_code, "quantity": Decimal(q), "uom": b.uom} for b, q in inputs],
+            "outputs": [{**o, "quantity": Decimal(o["quantity"])} for o in outputs],
+        }
+        event, _ = record_transformation(self.session, user, payload, ledger=self.ledger)
+        return [eb.batch for eb in event.batches if eb.role == "output"]
+
+
+def _temps(start: dt.datetime, values: list[str]) -> list[dict[str, str]]:
+    return [{"time": (start + dt.timedelta(hours=2 * i)).isoformat(), "celsius": v} for i, v in enumerate(values)]
+
+
+def _grow(
+    chain: _Chain,
+    user: User,
+    batch: Batch,
+    *,
+    variety: str,
+    plot: str,
+    pesticide: str | None,
+    items: list[dict[str, Any]],
+    lab: str,
+    planting_extra: dict[str, Any] | None = None,
+    harvest_extra: dict[str, Any] | None = None,
+) -> None:
+    """Record planting to inspection; ``*_extra``: values of the category template's extra fields."""
+    planting = {"plot": plot, "variety": variety, "area": "12", "areaUnit": "MU"}
+    chain.event(user, "planting", [batch], {**planting, **({"extra": planting_extra} if planting_extra else {})}, 0)
+    if pesticide:
+        chain.event(
+            user,
+            "input",
+            [batch],
+            {
+                "inputType": "pesticide",
+                "product": pesticide,
+                "dose": "30",
+                "doseUnit": "mL/亩",
+                "registrationNumber": "PD20101234",
+                "preHarvestIntervalDays": 7,
+            },
+            20,
+        )
+    chain.event(
+        user, "input", [batch], {"inputType": "fertilizer", "product": "有机肥", "dose": "200", "doseUnit": "kg/亩"}, 3
+    )
+    harvest = {"quantity": f"{batch.quantity.normalize():f}", "uom": batch.uom}
+    chain.event(user, "harvest", [batch], {**harvest, **({"extra": harvest_extra} if harvest_extra else {})}, 30)
+    chain.event(
+        user, "inspection", [batch], {"items": items, "result": "pass", "lab": lab, "reportNumber": f"SY{batch.lot}"}, 1
+    )
+
+
+def _sell(chain: _Chain, user: User, retailer: tuple[Organization, User], batch: Batch, qty: str) -> None:
+    org, clerk = retailer
+    chain.event(user, "packing", [batch], {"packageType": "礼盒", "units": 100}, 1)
+    chain.event(
+        user, "certificate", [batch], {"number": f"HGZ-{batch.lot}", "basis": ["quality_control", "self_test"]}, 0.1
+    )
+    start = chain.at(0.2)
+    chain.event(
+        user, "storage", [batch], {"warehouse": "合作社冷库", "temperatures": _temps(start, ["3.5", "4.0", "4.2"])}, 0.3
+    )
+    chain.event(
+        user,
+        "shipping",
+        [batch],
+        {
+            "recipient": org.id,
+            "vehicle": "浙K·D1234",
+            "quantity": qty,
+            "uom": batch.uom,
+            "temperatures": _temps(chain.clock, ["4.1", "4.6"]),
+        },
+        1,
+    )
+    chain.event(clerk, "receiving", [batch], {"from": batch.organization_id, "quantity": qty, "uom": batch.uom}, 0.3)
+    chain.event(clerk, "sale", [batch], {"channel": "supermarket", "quantity": qty, "uom": batch.uom}, 1)
+
+
+def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
+    """Load the demo county; return a summary, one line per batch."""
+    seed_categories(session)
+    _org(session, 1, "authority", DEMO_MARKER, "Songyang County Bureau of Agriculture (demo)", None)
+    _, inspector = _org(session, 2, "inspection_agency", "松阳县农产品质量安全检测站", "Songyang Testing Station",
+                        "西屏街道")
+    _, brand_office = _org(session, 3, "authority", "松阳县农产品区域公用品牌办公室",
+                           "Songyang County Regional Brand Office", "西屏街道")
+    tea_coop, tea = _org(
+        session, 11, "cooperative", "松阳县银猴茶叶专业合作社", "Yinhou Tea Cooperative", "新兴镇", "横山村"
+    )
+    veg_coop, veg = _org(
+        session,
+        12,
+        "cooperative",
+        "大东坝高山蔬菜专业合作社",
+        "Dadongba Highland Vegetable Co-op",
+        "大东坝镇",
+        "石仓村",
+    )
+    fruit_farm, fruit = _org(
+        session, 13, "family_farm", "玉岩猕猴桃家庭农场", "Yuyan Kiwi Family Farm", "玉岩镇", "白麻山村"
+    )
+    egg_farm, egg = _org(
+        session, 14, "family_farm", "象溪土鸡蛋家庭农场", "Xiangxi Free-range Egg Farm", "象溪镇", "靖居村"
+    )
+    oil_coop, oil = _org(session, 15, "cooperative", "古市油菜专业合作社", "Gushi Rapeseed Co-op", "古市镇", "卯山村")
+    _, mill = _org(session, 16, "processor", "松阳县菜籽油加工厂", "Songyang Rapeseed Oil Mill", "望松街道")
+    retailer = _org(session, 17, "retailer", "松阳农家乐超市", "Songyang Farmers' Supermarket", "西屏街道")
+
+    def product(user: User, category: str, name: str, name_en: str, **extra: Any) -> int:
+        return create_product(session, user, {"category": category, "name": name, "name_en": name_en, **extra},
+                              ledger=ledger).id
+
+    def batch(user: User, product_id: int, lot: str, qty: str, uom: str, plot: str, lat: str, lon: str) -> Batch:
+        return register_batch(
+            session,
+            user,
+            {
+                "product": product_id,
+                "lot": lot,
+                "quantity": Decimal(qty),
+                "uom": uom,
+                "origin": {"name": plot, "latitude": Decimal(lat), "longitude": Decimal(lon)},
+            },
+            ledger=ledger,
+        )
+
+    residue = [
+        {
+            "item": "毒死蜱",
+            "method": "GB 23200.113",
+            "limit": "0.02",
+            "measured": "0.003",
+            "unit": "mg/kg",
+            "result": "pass",
+        },
+        {
+            "item": "吡虫啉",
+            "method": "GB 23200.121",
+            "limit": "0.5",
+            "measured": "0.01",
+            "unit": "mg/kg",
+            "result": "pass",
+        },
+    ]
+    lab = "松阳县农产品质量安全检测站"
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=120)
+    chain = _Chain(session, ledger, start)
+    lines = []
+
+    tea_p = product(
+        tea,
+        "tea",
+        "松阳银猴绿茶",
+        "Songyang Yinhou green tea",
+        gtin="06970000000017",
+        brand="银猴",
+    )
+    # Certifications and the county's brands (records of their own), before any batch.
+    veg_p = product(veg, "vegetables", "高山番茄", "Highland tomatoes", brand="石仓")
+    kiwi_p = product(fruit, "fruit", "红心猕猴桃", "Red-heart kiwifruit", gtin="06970000000024")
+    egg_p = product(egg, "eggs", "象溪土鸡蛋", "Xiangxi free-range eggs")
+    fungi_p = product(tea, "edible_fungi", "椴木香菇", "Log-grown shiitake")
+    load_endorsements(session, ledger, brand_office, inspector, {
+        category: (user, get_product(session, pid)) for category, user, pid in (
+            ("tea", tea, tea_p), ("vegetables", veg, veg_p), ("fruit", fruit, kiwi_p), ("eggs", egg, egg_p),
+            ("edible_fungi", tea, fungi_p))})
+    leaf = batch(tea, tea_p, "T2026-041", "800", "KGM", "横山村茶园3号地块", "28.4512", "119.4821")
+    _grow(chain, tea, leaf, variety="鸠坑种", plot="横山村茶园3号地块", pesticide=None, items=residue, lab=lab,
+          harvest_extra={"pickingStandard": "one_bud_one_leaf"})
+    made = chain.transform(
+        tea,
+        "processing",
+        [(leaf, "800")],
+        [{"product": tea_p, "lot": "T2026-041P", "quantity": "190", "uom": "KGM"}],
+        {"method": "杀青、揉捻、烘干", "extra": {"craft": "baked"}},
+    )
+    _sell(chain, tea, retailer, made[0], "20")
+
+    chain.clock = start
+    tomato = batch(veg, veg_p, "V2026-088", "2500", "KGM", "石仓村大棚7号", "28.3301", "119.3455")
+    _grow(
+        chain,
+        veg,
+        tomato,
+        variety="浙粉702",
+        plot="石仓村大棚7号",
+        pesticide="吡虫啉可湿性粉剂",
+        items=residue,
+        lab=lab,
+        planting_extra={"greenhouse": "7号"},
+    )
+    chain.event(
+        veg,
+        "sorting",
+        [tomato],
+        {
+            "grades": [
+                {"grade": "一级", "quantity": "1800", "uom": "KGM"},
+                {"grade": "二级", "quantity": "700", "uom": "KGM"},
+            ]
+        },
+    )
+    _sell(chain, veg, retailer, tomato, "300")
+
+    chain.clock = start
+    kiwi = batch(fruit, kiwi_p, "K2026-009", "3000", "KGM", "白麻山村果园", "28.2533", "119.5412")
+    _grow(chain, fruit, kiwi, variety="红阳", plot="白麻山村果园", pesticide="啶虫脒乳油", items=residue, lab=lab,
+          harvest_extra={"brix": "16.5"})
+    grade_a, grade_b = chain.transform(
+        fruit,
+        "sorting",
+        [(kiwi, "2900")],
+        [
+            {"product": kiwi_p, "lot": "K2026-009A", "quantity": "2000", "uom": "KGM"},
+            {"product": kiwi_p, "lot": "K2026-009B", "quantity": "900", "uom": "KGM"},
+        ],
+        {"method": "按单果重分级"},
+    )
+    _sell(chain, fruit, retailer, grade_a, "500")
+
+    chain.clock = start
+    eggs = batch(egg, egg_p, "E2026-112", "6000", "H87", "靖居村林下养殖区", "28.5102", "119.4003")
+    chain.event(egg, "planting", [eggs], {"variety": "仙居鸡"}, 0)
+    chain.event(
+        egg,
+        "input",
+        [eggs],
+        {"inputType": "feed", "product": "玉米豆粕配合饲料", "dose": "120", "doseUnit": "g/只/日"},
+        5,
+    )
+    laid = (chain.clock + dt.timedelta(days=60)).date().isoformat()
+    chain.event(egg, "harvest", [eggs],
+                {"quantity": "6000", "uom": "H87", "extra": {"layingDate": laid, "weightGrade": "L"}}, 60)
+    chain.event(
+        egg,
+        "inspection",
+        [eggs],
+        {
+            "items": [{"item": "恩诺沙星", "limit": "0", "measured": "0", "unit": "µg/kg", "result": "pass"}],
+            "result": "pass",
+            "lab": lab,
+        },
+        1,
+    )
+    _sell(chain, egg, retailer, eggs, "1200")
+
+    chain.clock = start
+    seed_p = product(oil, "grain_oil", "油菜籽", "Rapeseed")
+    fields_a = batch(oil, seed_p, "R2026-01", "5000", "KGM", "卯山村油菜田A", "28.4901", "119.5702")
+    fields_b = batch(oil, seed_p, "R2026-02", "4200", "KGM", "卯山村油菜田B", "28.4933", "119.5811")
+    for field_batch in (fields_a, fields_b):
+        chain.clock = start
+        _grow(
+            chain,
+            oil,
+            field_batch,
+            variety="浙油50",
+            plot=(field_batch.origin or {})["name"],
+            pesticide=None,
+            items=residue,
+            lab=lab,
+        )
+    chain.event(oil, "shipping", [fields_a, fields_b], {"recipient": mill.organization_id, "vehicle": "浙K·Y5678"})
+    chain.event(mill, "receiving", [fields_a, fields_b], {"from": oil_coop.id}, 0.5)
+    oil_p = product(mill, "grain_oil", "古法压榨菜籽油", "Cold-pressed rapeseed oil", gtin="06970000000031")
+    (pressed,) = chain.transform(
+        mill,
+        "processing",
+        [(fields_a, "5000"), (fields_b, "3000")],
+        [{"product": oil_p, "lot": "OIL2026-07", "quantity": "2800", "uom": "LTR"}],
+        {"method": "物理压榨", "facility": "一号车间", "extra": {"pressing": "physical"}},
+    )
+    _sell(chain, mill, retailer, pressed, "400")
+
+    chain.clock = start
+    shiitake = batch(tea, fungi_p, "F2026-03", "600", "KGM", "横山村菇棚", "28.4520", "119.4830")
+    _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,
+          planting_extra={"substrateBatch": "JB-2026-03"}, harvest_extra={"flush": "1"})
+
+    session.flush()
+    for b in (leaf, made[0], tomato, kiwi, grade_a, grade_b, eggs, fields_a, fields_b, pressed, shiitake):
+        lines.append(f"{b.trace_code}  {b.product.name}  lot {b.lot}  {b.quantity.normalize():f} {b.uom}")
+    lines.append(f"organizations: {', '.join(o.name for o in (tea_coop, veg_coop, fruit_farm, egg_farm, oil_coop))} …")
+    return lines

@@ -1,0 +1,1 @@
+"""Catalog: products, categories and their template versions."""

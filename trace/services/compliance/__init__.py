@@ -1,0 +1,1 @@
+"""Compliance: the rules and the findings they raise."""

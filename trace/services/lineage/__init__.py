@@ -1,0 +1,1 @@
+"""Lineage: tracing batches up and downstream, the lineage drawing, recalls and exports."""

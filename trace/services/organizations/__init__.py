@@ -1,0 +1,1 @@
+"""Organizations: organizations, users, tokens and who may do what."""

@@ -1,0 +1,1 @@
+"""Printing: unit labels and 合格证 certificates."""

@@ -1,0 +1,140 @@
+"""Unit labels: issue runs of random serials for a batch, list them, count each lookup of a serial."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from trace.codes.digital_link import DigitalLinkError, digital_link_url
+from trace.codes.qr import lookup_url, qr_friendly_url
+from trace.codes.tracecode import new_trace_code
+from trace.db import utcnow
+from trace.errors import NotFoundError, PermissionDeniedError, ValidationError
+from trace.limits import IN_CHUNK, MAX_LABEL_RUN
+from trace.models import Batch, LabelRun, UnitCode, User
+from trace.models.organization import Role
+from trace.services.organizations.permissions import can_read_batch
+
+
+@dataclass(frozen=True)
+class UnitScan:
+    """A unit serial as a lookup found it, after counting that lookup (unless it was a HEAD)."""
+
+    id: int
+    batch_id: int
+    serial: str
+    scan_count: int
+    first_scanned_at: dt.datetime | None
+
+
+def unit_url(public_url: str, batch: Batch, serial: str) -> str:
+    """Return the QR-friendly URL of a unit: GS1 Digital Link with /21/ when the product has a GTIN."""
+    if batch.product.gtin:
+        try:
+            return digital_link_url(qr_friendly_url(public_url.rstrip("/")), batch.product.gtin, batch.lot, serial)
+        except DigitalLinkError:
+            pass  # a lot outside GS1 character set 82 has no Digital Link
+    return lookup_url(public_url, serial)
+
+
+def _may_issue(actor: User, batch: Batch) -> None:
+    if actor.role == Role.ADMIN:
+        return
+    if actor.role == Role.PRODUCER and actor.organization_id == batch.organization_id:
+        return
+    raise PermissionDeniedError("Only a producer of the organization that made the batch, or an admin, issues labels.")
+
+
+def _taken(session: Session, serials: list[str]) -> set[str]:
+    """Return the serials already used as a unit serial or a batch trace code."""
+    taken: set[str] = set()
+    for start in range(0, len(serials), IN_CHUNK):
+        chunk = serials[start:start + IN_CHUNK]
+        taken.update(session.scalars(sa.select(UnitCode.serial).where(UnitCode.serial.in_(chunk))))
+        taken.update(session.scalars(sa.select(Batch.trace_code).where(Batch.trace_code.in_(chunk))))
+    return taken
+
+
+def _fresh_serials(session: Session, count: int) -> list[str]:
+    serials: set[str] = set()
+    while len(serials) < count:  # 60 random bits each: a clash is astronomically rare, but checked
+        wanted = {new_trace_code() for _ in range(count - len(serials))}
+        serials |= wanted - _taken(session, sorted(wanted))
+    return sorted(serials)
+
+
+def issue_labels(session: Session, actor: User, batch: Batch, count: int) -> tuple[LabelRun, list[UnitCode]]:
+    """Issue a run of ``count`` unit serials for a batch, all or nothing."""
+    _may_issue(actor, batch)
+    if not 1 <= count <= MAX_LABEL_RUN:
+        raise ValidationError(f"Issue 1 to {MAX_LABEL_RUN:,} labels at a time.", errors={"count": ["Out of range."]})
+    if batch.status == "destroyed":
+        raise ValidationError(f"Batch {batch.trace_code} was destroyed.", errors={"batch": ["Destroyed."]})
+    now = utcnow()
+    run = LabelRun(batch_id=batch.id, count=count, created_by=actor.id, created_at=now)
+    session.add(run)
+    session.flush()
+    rows = [{"batch_id": batch.id, "run_id": run.id, "serial": s, "created_at": now, "scan_count": 0}
+            for s in _fresh_serials(session, count)]
+    session.execute(sa.insert(UnitCode), rows)
+    return run, run_units(session, run)
+
+
+def run_units(session: Session, run: LabelRun) -> list[UnitCode]:
+    """Return a run's unit codes in serial order."""
+    return list(session.scalars(sa.select(UnitCode).where(UnitCode.run_id == run.id).order_by(UnitCode.serial)))
+
+
+def get_run(session: Session, actor: User, batch: Batch, run_id: int) -> LabelRun:
+    """Return a label run of a batch the actor may read."""
+    if not can_read_batch(actor, batch):
+        raise PermissionDeniedError(f"Batch {batch.trace_code} belongs to another organization.")
+    run = session.get(LabelRun, run_id)
+    if run is None or run.batch_id != batch.id:
+        raise NotFoundError(f"Batch {batch.trace_code} has no label run {run_id}.")
+    return run
+
+
+def list_runs(session: Session, actor: User, batch: Batch) -> list[tuple[LabelRun, int]]:
+    """Return a batch's label runs, newest first, each with how many of its units were looked up."""
+    if not can_read_batch(actor, batch):
+        raise PermissionDeniedError(f"Batch {batch.trace_code} belongs to another organization.")
+    scanned = (sa.select(sa.func.count(UnitCode.id)).where(UnitCode.run_id == LabelRun.id, UnitCode.scan_count > 0)
+               .correlate(LabelRun).scalar_subquery())
+    rows: Any = session.execute(sa.select(LabelRun, scanned).where(LabelRun.batch_id == batch.id)
+                           .order_by(LabelRun.created_at.desc(), LabelRun.id.desc()))
+    return [(run, int(n)) for run, n in rows]
+
+
+def _scan(row: Any) -> UnitScan | None:
+    return None if row is None else UnitScan(*row)
+
+
+_COLUMNS = (UnitCode.id, UnitCode.batch_id, UnitCode.serial, UnitCode.scan_count, UnitCode.first_scanned_at)
+
+
+def count_scan(session: Session, serial: str, *, batch_id: int | None = None) -> UnitScan | None:
+    """Count one lookup of a unit serial in one atomic UPDATE; return it, or None if unknown.
+
+    ``batch_id`` restricts the match (a Digital Link names the batch by GTIN and lot).
+    """
+    now = utcnow()
+    stmt = (sa.update(UnitCode).where(UnitCode.serial == serial)
+            .values(scan_count=UnitCode.scan_count + 1,
+                    first_scanned_at=sa.func.coalesce(UnitCode.first_scanned_at, now), last_scanned_at=now)
+            .returning(*_COLUMNS))
+    if batch_id is not None:
+        stmt = stmt.where(UnitCode.batch_id == batch_id)
+    return _scan(session.execute(stmt, execution_options={"synchronize_session": False}).one_or_none())
+
+
+def peek_unit(session: Session, serial: str, *, batch_id: int | None = None) -> UnitScan | None:
+    """Return a unit serial without counting a lookup (HEAD requests)."""
+    query = sa.select(*_COLUMNS).where(UnitCode.serial == serial)
+    if batch_id is not None:
+        query = query.where(UnitCode.batch_id == batch_id)
+    return _scan(session.execute(query).one_or_none())

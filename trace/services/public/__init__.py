@@ -1,0 +1,1 @@
+"""Public: what the lookup pages read, and consumer feedback."""

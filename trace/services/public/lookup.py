@@ -1,0 +1,144 @@
+"""The public lookup: find what a scanned code names and gather what the consumer page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from trace.models import Batch, BatchLink, Checkpoint, Event, Organization, Product, Recall, RecallBatch
+from trace.schemas.stage_extra import NamedTemplates
+from trace.services.audit.verification import Verification, VerificationCache, page_verdict
+from trace.services.catalog.templates import named_templates
+from trace.services.lineage.lineage import upstream_ids
+from trace.services.printing.labels import UnitScan
+from trace.services.records.batches import batch_events
+from trace.services.signing.keys import LedgerConfig
+
+
+@dataclass(frozen=True)
+class RecallNotice:
+    """A recall that reached the batch."""
+
+    reason: str
+    origin: str
+    status: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+@dataclass
+class PublicRecord:
+    """Everything the public page of a batch (or of one of its units) shows, before localisation."""
+
+    batch: Batch
+    events: list[Event]
+    organizations: dict[int, Organization]
+    verification: Verification
+    unit: UnitScan | None = None
+    inputs: list[Batch] = field(default_factory=list)
+    recalls: list[RecallNotice] = field(default_factory=list)
+    upstream_recalled: list[str] = field(default_factory=list)
+    templates: NamedTemplates = field(default_factory=dict)  # the versions records name: extra fields' labels
+
+    @property
+    def recalled(self) -> bool:
+        return self.batch.status == "recalled" or bool(self.recalls) or bool(self.upstream_recalled)
+
+
+def _with_product(query: sa.Select[Batch]) -> sa.Select[Batch]:
+    return query.options(joinedload(Batch.product).joinedload(Product.category), joinedload(Batch.organization))
+
+
+def find_batch_by_id(session: Session, batch_id: int) -> Batch | None:
+    """Return a batch by id with its product, category and organization, or None."""
+    return session.scalar(_with_product(sa.select(Batch).where(Batch.id == batch_id)))
+
+
+def find_batch_by_gtin(session: Session, gtin: str, lot: str) -> Batch | None:
+    """Return the batch a GS1 Digital Link names by GTIN (14 digits) and lot, or None."""
+    return session.scalar(_with_product(
+        sa.select(Batch).join(Product, Product.id == Batch.product_id).where(Product.gtin == gtin, Batch.lot == lot)))
+
+
+def gtin_known(session: Session, gtin: str) -> bool:
+    """Tell whether a product has this GTIN."""
+    return session.scalar(sa.select(Product.id).where(Product.gtin == gtin)) is not None
+
+
+_LATEST_CHECKPOINT = sa.select(Checkpoint.size, Checkpoint.root_hash).order_by(Checkpoint.size.desc()).limit(1)
+# The log state each database was last read at, per process: (monotonic time, state).
+_read_states: dict[str, tuple[float, tuple[int, bytes] | None]] = {}
+
+
+def log_state(session: Session, max_age: float = 0.0) -> tuple[int, bytes] | None:
+    """Return the latest checkpoint's size and root (what every public page depends on), or None if none yet.
+
+    With ``max_age``, a state read less than that many seconds ago is reused: a page served from
+    cache then needs no database at all, and appends show at most ``max_age`` late.
+    """
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    if max_age > 0:
+        read = _read_states.get(key)
+        if read is not None and now - read[0] < max_age:
+            return read[1]
+    row = session.connection().execute(_LATEST_CHECKPOINT).one_or_none()
+    state = None if row is None else (int(row.size), bytes(row.root_hash))
+    _read_states[key] = (now, state)
+    return state
+
+
+def _recalls(session: Session, batch: Batch) -> list[RecallNotice]:
+    rows = session.scalars(
+        sa.select(Recall).join(RecallBatch, RecallBatch.recall_id == Recall.id)
+        .where(RecallBatch.batch_id == batch.id).options(joinedload(Recall.batch))
+        .order_by(Recall.opened_at)
+    )
+    return [RecallNotice(r.reason, r.batch.trace_code, r.status, r.opened_at, r.closed_at) for r in rows]
+
+
+def _upstream_recalled(session: Session, batch: Batch) -> list[str]:
+    """Return the codes of batches upstream of this one that are recalled."""
+    above = upstream_ids(session, [batch.id]) - {batch.id}
+    if not above:
+        return []
+    return list(session.scalars(sa.select(Batch.trace_code).where(Batch.id.in_(above), Batch.status == "recalled")
+                                .order_by(Batch.trace_code)))
+
+
+def _inputs(session: Session, batch: Batch) -> list[Batch]:
+    """Return the batches this one was made from, directly."""
+    query = (sa.select(Batch).where(Batch.id.in_(
+        sa.select(BatchLink.input_batch_id).where(BatchLink.output_batch_id == batch.id)))
+        .options(joinedload(Batch.product)).order_by(Batch.id))
+    return list(session.scalars(query))
+
+
+def _organization_ids(batch: Batch, events: Sequence[Event]) -> set[int]:
+    """Return the organizations the page names: recorders, shipping recipients and senders."""
+    ids = {batch.organization_id} | {e.organization_id for e in events}
+    for event in events:
+        for key in ("recipient", "from"):
+            value = event.data.get(key) if isinstance(event.data, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                ids.add(value)
+    return ids
+
+
+def public_record(session: Session, cfg: LedgerConfig, batch: Batch, unit: UnitScan | None = None,
+                  cache: VerificationCache | None = None) -> PublicRecord:
+    """Gather the public page of a batch: its events, organizations, recalls, inputs and verification."""
+    events = batch_events(session, batch)
+    org_ids = _organization_ids(batch, events)
+    organizations = {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
+    return PublicRecord(
+        batch=batch, events=events, organizations=organizations, unit=unit,
+        verification=page_verdict(session, cfg, batch, events, cache),
+        inputs=_inputs(session, batch), recalls=_recalls(session, batch),
+        upstream_recalled=_upstream_recalled(session, batch), templates=named_templates(session, events),
+    )

@@ -1,0 +1,1 @@
+"""Signing: the signing keys and the append-only log every record is signed into."""
