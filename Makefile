@@ -45,9 +45,15 @@ lint: install-dev
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Stage and field labels (docs/stages.md): extract, merge into the zh_CN and en catalogs, compile.
+# Every page, error and label string (docs/stages.md, docs/lookup.md): extract, merge into the zh_CN and en catalogs, compile.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project=suyuan \
-		-o trace/translations/messages.pot .
-	$(BIN)/pybabel update -i trace/translations/messages.pot -d trace/translations --no-fuzzy-matching --width=120
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
+		--project=suyuan -o trace/translations/messages.pot.new .
+	@# keep the template (and so the catalogs) as they are when only the extraction time differs
+	@cd trace/translations && grep -v '^"POT-Creation-Date:' messages.pot.new > .new.cmp && \
+		{ grep -v '^"POT-Creation-Date:' messages.pot > .old.cmp 2>/dev/null || true; } && \
+		if cmp -s .new.cmp .old.cmp; then rm messages.pot.new; else mv messages.pot.new messages.pot; fi; \
+		rm -f .new.cmp .old.cmp
+	$(BIN)/pybabel update -i trace/translations/messages.pot -d trace/translations --no-fuzzy-matching --width=120 \
+		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -d trace/translations --statistics

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -17,6 +18,7 @@ from trace import create_app
 from trace.db import db
 
 ENGINES = ["sqlite", "postgresql"]
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "trace" / "translations"
 
 
 @pytest.fixture(scope="session", params=ENGINES)
@@ -111,3 +113,13 @@ def live_app(engine_name, tmp_path: Path):
 
 
 pytest_plugins = ["tests.factories", "tests.services.genealogy"]
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> dict[str, Any]:
+    """Return the zh_CN and en message catalogs (trace/translations/*/LC_MESSAGES/messages.po), read."""
+    found = {}
+    for locale in ("zh_CN", "en"):
+        with open(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+            found[locale] = read_po(po, locale=locale)
+    return found

@@ -123,6 +123,19 @@ def test_demo_data_reads_back_through_the_api(runner, client, session):
     assert stages[:2] == ["registration", "processing"]  # made by the pressing, registered as it was
     assert stages[-2:] == ["receiving", "sale"]
     assert len(detail["events"][1]["inputs"]) == 2
+    # processed products show their sources' results, each signed by who vouches for it
+    bases = {(r["batch"], r["basis"], r["depth"]) for r in detail["verdict"]["results"]}
+    fields = {b.lot: b.trace_code for b in session.scalars(sa.select(Batch).where(Batch.lot.like("R2026-0%")))}
+    assert bases == {(fields["R2026-01"], "commissioned", 1), (fields["R2026-02"], "self_check", 1)}
+    assert detail["verdict"]["cleared"] is True
+    kiwi = session.scalar(sa.select(Batch).where(Batch.lot == "K2026-009A"))
+    verdict = client.get(f"/api/v1/batches/{kiwi.trace_code}", headers=headers).json["verdict"]
+    assert {(e["kind"], e["by"]["name"]) for e in verdict["endorsements"]} == {
+        ("tested", "松阳县农产品质量安全检测站"), ("sampled", "松阳县农业农村局（演示）")}
+    tea = session.scalar(sa.select(Batch).where(Batch.lot == "T2026-041P"))
+    page = client.get(f"/t/{tea.trace_code}", headers={"Accept": "application/json"}).json
+    assert [(r["basisText"], r["lab"]) for r in page["sourceInspections"]] == [
+        ("委托检测", "松阳县农产品质量安全检测站")]
 
 
 @pytest.mark.parametrize("mode", [[], ["--log-only"]])

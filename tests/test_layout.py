@@ -48,10 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 # (importer, imported): upward imports inside a function, each with the reason it is allowed.
-UPWARD_ALLOWED = {
-    # The locale selector reads the page's language rule; branch C (Babel catalogs) replaces it.
-    ("trace.extensions", "trace.lookup.i18n"),
-}
+UPWARD_ALLOWED: set[tuple[str, str]] = set()
 
 PURE_FORBIDDEN = ("flask", "flask_babel", "flask_sqlalchemy", "flask_limiter", "flask_migrate", "sqlalchemy")
 

@@ -177,3 +177,33 @@ def test_batches_and_products_older_than_their_records_are_backfilled_signed_by_
         report = audit_log(db.session, fresh_app.config["TRACE"].log_origin, workers=1)
         assert report.ok, [str(f) for f in report.findings]
         db.session.remove()
+
+
+def test_templates_that_require_a_free_text_lab_get_a_version_without_it_and_back(fresh_app):
+    flask_db(fresh_app, "upgrade", "r1signed")
+    grown = [{"stage": "harvest", "requires": ["quantity"], "fields": []},
+             {"stage": "inspection", "requires": ["items", "result", "lab"], "fields": []}]
+    plain = [{"stage": "harvest", "requires": [], "fields": []}]
+    with fresh_app.app_context(), db.engine.begin() as conn:
+        for code, stages in (("tea", grown), ("honey", plain)):
+            conn.execute(sa.text("INSERT INTO categories (code, name_zh, name_en, template_version) "
+                                 "VALUES (:code, :code, :code, 1)"), {"code": code})
+            conn.execute(sa.text("INSERT INTO category_templates (category_id, version, stages, created_at) "
+                                 "SELECT id, 1, :stages, CURRENT_TIMESTAMP FROM categories WHERE code = :code"),
+                         {"code": code, "stages": json.dumps(stages)})
+
+    def state() -> dict[str, Any]:
+        with fresh_app.app_context(), db.engine.connect() as conn:
+            current = dict(conn.execute(sa.text("SELECT code, template_version FROM categories")).all())
+            rows = conn.execute(sa.text("SELECT c.code, t.version, t.stages FROM category_templates t "
+                                        "JOIN categories c ON c.id = t.category_id")).all()
+        return {"current": current,
+                "versions": {(c, v): s if isinstance(s, list) else json.loads(s) for c, v, s in rows}}
+
+    flask_db(fresh_app, "upgrade", "l2labs")
+    upgraded = state()
+    assert upgraded["current"] == {"tea": 2, "honey": 1}
+    assert upgraded["versions"][("tea", 2)][1]["requires"] == ["items", "result"]
+    assert upgraded["versions"][("tea", 1)] == grown  # records naming version 1 keep being checked against it
+    flask_db(fresh_app, "downgrade", "r1signed")
+    assert state() == {"current": {"tea": 1, "honey": 1}, "versions": {("tea", 1): grown, ("honey", 1): plain}}

@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify
 from trace.config import Config
 from trace.db import db, engine_options, tune_sqlite
 from trace.errors import register_error_handlers
-from trace.extensions import babel, limiter, migrate, select_locale
+from trace.extensions import babel, limiter, migrate, remember_language, select_locale
 from trace.times import CHINA_ZONE_NAME
 
 SECURITY_HEADERS = {
@@ -90,6 +90,8 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
             app.logger.warning("health check failed: %s", exc)
             return jsonify(status="unavailable", database="down"), 503
         return jsonify(status="ok", database="ok"), 200
+
+    app.after_request(remember_language)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

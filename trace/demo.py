@@ -1,4 +1,10 @@
-"""Demo data: a county with cooperatives, a processor and a retailer, and full stage chains."""
+"""Demo data: a county with cooperatives, a processor, a retailer, a laboratory and an inspector, and full stage chains.
+
+Results are signed by who vouches for them: the county testing station answers producers' test
+requests (委托检测) and the bureau's supervisory sample (监督抽检); the egg farm and one rapeseed
+field record their own tests (自检). The packed tea, the sorted kiwi and the pressed oil show their
+sources' results on their pages.
+"""
 
 from __future__ import annotations
 
@@ -42,8 +48,11 @@ def _org(
             "contact": {"name": "联系人", "phone": f"0578-80{serial:05d}"},
         },
     )
-    role = "inspector" if kind == "inspection_agency" else "admin" if kind == "authority" else "producer"
+    role = "lab" if kind == "inspection_agency" else "admin" if kind == "authority" else "producer"
     return org, add_member(session, None, org, f"demo-{serial}", role)
+
+
+Laboratory = tuple[Organization, User]  # a laboratory and one of its staff
 
 
 class _Chain:
@@ -56,7 +65,7 @@ class _Chain:
         self.clock += dt.timedelta(days=days)
         return self.clock
 
-    def event(self, user: User, stage: str, batches: list[Batch], data: dict[str, Any], days: float = 1) -> None:
+    def event(self, user: User, stage: str, batches: list[Batch], data: dict[str, Any], days: float = 1) -> str:
         payload = {
             "id": uuid.uuid4(),
             "stage": stage,
@@ -65,7 +74,8 @@ class _Chain:
             "data": data,
             "attachments": [],
         }
-        record_event(self.session, user, payload, ledger=self.ledger)
+        event, _ = record_event(self.session, user, payload, ledger=self.ledger)
+        return event.id
 
     def transform(
         self,
@@ -101,7 +111,7 @@ def _grow(
     plot: str,
     pesticide: str | None,
     items: list[dict[str, Any]],
-    lab: str,
+    lab: Laboratory | None,
     planting_extra: dict[str, Any] | None = None,
     harvest_extra: dict[str, Any] | None = None,
 ) -> None:
@@ -128,9 +138,18 @@ def _grow(
     )
     harvest = {"quantity": f"{batch.quantity.normalize():f}", "uom": batch.uom}
     chain.event(user, "harvest", [batch], {**harvest, **({"extra": harvest_extra} if harvest_extra else {})}, 30)
-    chain.event(
-        user, "inspection", [batch], {"items": items, "result": "pass", "lab": lab, "reportNumber": f"SY{batch.lot}"}, 1
-    )
+    _test(chain, user, batch, items, lab)
+
+
+def _test(chain: _Chain, user: User, batch: Batch, items: list[dict[str, Any]], lab: Laboratory | None) -> None:
+    """Record a passed test: the laboratory's answer to the producer's request, or the producer's own (自检)."""
+    if lab is None:
+        chain.event(user, "inspection", [batch], {"items": items, "result": "pass", "kind": "rapid_test"}, 1)
+        return
+    org, staff = lab
+    asked = chain.event(user, "test_request", [batch], {"laboratory": org.id, "items": [i["item"] for i in items]}, 1)
+    chain.event(staff, "inspection", [batch],
+                {"items": items, "result": "pass", "reportNumber": f"SY{batch.lot}", "request": asked}, 1)
 
 
 def _sell(chain: _Chain, user: User, retailer: tuple[Organization, User], batch: Batch, qty: str) -> None:
@@ -163,9 +182,9 @@ def _sell(chain: _Chain, user: User, retailer: tuple[Organization, User], batch:
 def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     """Load the demo county; return a summary, one line per batch."""
     seed_categories(session)
-    _org(session, 1, "authority", DEMO_MARKER, "Songyang County Bureau of Agriculture (demo)", None)
-    _, inspector = _org(session, 2, "inspection_agency", "松阳县农产品质量安全检测站", "Songyang Testing Station",
-                        "西屏街道")
+    bureau, _ = _org(session, 1, "authority", DEMO_MARKER, "Songyang County Bureau of Agriculture (demo)", None)
+    inspector = add_member(session, None, bureau, "demo-1-inspector", "inspector")
+    lab = _org(session, 2, "inspection_agency", "松阳县农产品质量安全检测站", "Songyang Testing Station", "西屏街道")
     _, brand_office = _org(session, 3, "authority", "松阳县农产品区域公用品牌办公室",
                            "Songyang County Regional Brand Office", "西屏街道")
     tea_coop, tea = _org(
@@ -226,7 +245,6 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
             "result": "pass",
         },
     ]
-    lab = "松阳县农产品质量安全检测站"
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=120)
     chain = _Chain(session, ledger, start)
     lines = []
@@ -288,8 +306,14 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
 
     chain.clock = start
     kiwi = batch(fruit, kiwi_p, "K2026-009", "3000", "KGM", "白麻山村果园", "28.2533", "119.5412")
-    _grow(chain, fruit, kiwi, variety="红阳", plot="白麻山村果园", pesticide="啶虫脒乳油", items=residue, lab=lab,
+    _grow(chain, fruit, kiwi, variety="红阳", plot="白麻山村果园", pesticide="啶虫脒乳油", items=residue, lab=None,
           harvest_extra={"brix": "16.5"})
+    sample = chain.event(inspector, "sampling", [kiwi], {"laboratory": lab[0].id, "sampleNumber": "CJ-2026-017",
+                                                          "items": ["啶虫脒"], "place": "白麻山村果园"}, 0.5)
+    acetamiprid = [{"item": "啶虫脒", "method": "GB 23200.121", "limit": "2", "measured": "0.05", "unit": "mg/kg",
+                    "result": "pass"}]
+    chain.event(lab[1], "inspection", [kiwi], {"kind": "sampling", "items": acetamiprid, "result": "pass",
+                                               "reportNumber": "CJ-2026-017", "sample": sample}, 1)
     grade_a, grade_b = chain.transform(
         fruit,
         "sorting",
@@ -322,7 +346,6 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         {
             "items": [{"item": "恩诺沙星", "limit": "0", "measured": "0", "unit": "µg/kg", "result": "pass"}],
             "result": "pass",
-            "lab": lab,
         },
         1,
     )
@@ -332,7 +355,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     seed_p = product(oil, "grain_oil", "油菜籽", "Rapeseed")
     fields_a = batch(oil, seed_p, "R2026-01", "5000", "KGM", "卯山村油菜田A", "28.4901", "119.5702")
     fields_b = batch(oil, seed_p, "R2026-02", "4200", "KGM", "卯山村油菜田B", "28.4933", "119.5811")
-    for field_batch in (fields_a, fields_b):
+    for field_batch, tester in ((fields_a, lab), (fields_b, None)):
         chain.clock = start
         _grow(
             chain,
@@ -342,7 +365,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
             plot=(field_batch.origin or {})["name"],
             pesticide=None,
             items=residue,
-            lab=lab,
+            lab=tester,
         )
     chain.event(oil, "shipping", [fields_a, fields_b], {"recipient": mill.organization_id, "vehicle": "浙K·Y5678"})
     chain.event(mill, "receiving", [fields_a, fields_b], {"from": oil_coop.id}, 0.5)

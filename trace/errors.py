@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, json, render_template, request
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from trace.extensions import HTML_LANG, page_language
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -112,6 +116,23 @@ def problem(
     return response
 
 
+# What an HTML error page says, by status, in the viewer's language (problem+json keeps the API's English).
+_PAGE_TEXT: dict[int, tuple[LazyString, LazyString]] = {
+    400: (_l("Bad request"), _l("The address or the form cannot be read.")),
+    401: (_l("Sign-in required"), _l("This page is for signed-in users.")),
+    403: (_l("Not allowed"), _l("You may not open this page.")),
+    404: (_l("Not found"), _l("Nothing is at this address. Check the link, or look up a trace code.")),
+    405: (_l("Not allowed"), _l("This address does not answer that kind of request.")),
+    409: (_l("Conflict"), _l("The request conflicts with the current state; reload and try again.")),
+    410: (_l("Gone"), _l("What was here has been removed for good.")),
+    413: (_l("Too large"), _l("What was sent is too large.")),
+    415: (_l("Unsupported format"), _l("What was sent is in a format this address does not take.")),
+    422: (_l("Not valid"), _l("Some of what was sent is not valid.")),
+    429: (_l("Too many requests"), _l("Please try again in a minute.")),
+}
+_PAGE_FALLBACK = (_l("Something went wrong"), _l("Please try again later."))
+
+
 def _wants_html() -> bool:
     if request.path.startswith("/api/"):
         return False
@@ -121,8 +142,12 @@ def _wants_html() -> bool:
 
 def _render(status: int, slug: str, title: str, detail: str, **kw: Any) -> Response:
     if _wants_html():
-        html = render_template("error.html", status=status, title=title, detail=detail)
-        return Response(html, status=status, mimetype="text/html")
+        page_title, page_detail = _PAGE_TEXT.get(status, _PAGE_FALLBACK)
+        html = render_template("error.html", status=status, title=page_title, detail=page_detail,
+                               lang=HTML_LANG[page_language()])
+        response = Response(html, status=status, mimetype="text/html")
+        response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+        return response
     return problem(status, slug, title, detail, **kw)
 
 

@@ -6,17 +6,25 @@ Blueprints and views import them from here, never from ``trace.app``. The databa
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Iterable
+from functools import cache, cached_property
 
+from babel import Locale
 from babel.support import NullTranslations, Translations
-from flask import has_app_context, request
+from flask import Response, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 
-# Page languages and the catalogs under trace/translations/ that hold them.
+# Page languages (Chinese first: the default) and the catalogs under trace/translations/ that hold them.
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
 LOCALES = {"zh": "zh_CN", "en": "en"}
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+# The viewer's choice of language (``?lang=``), remembered for a year.
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 
 
 class Catalogs(Domain):
@@ -50,11 +58,53 @@ class Catalogued(Babel):
         return Catalogs(domain=self.domain)
 
 
-def select_locale() -> str:
-    """Return the catalog for a request: ``?lang=``, then Accept-Language, then Chinese (as the lookup pages)."""
-    from trace.lookup.i18n import language_from  # the lookup package imports services: not at module load
+def language_from(asked: str | None, remembered: str | None, accepted: Iterable[tuple[str, float]]) -> str:
+    """Return the page language: ``?lang=``, else the cookie, else the best Accept-Language match, else zh.
 
-    return LOCALES[language_from(request.args.get("lang"), request.accept_languages)]
+    Matching is by primary subtag (zh-CN, zh-Hans-CN → zh; en-GB → en), in the client's order of preference.
+    """
+    for tag in (asked, remembered):
+        if tag and (primary := _primary(tag)) in LANGUAGES:
+            return primary
+    for tag, quality in accepted:
+        primary = _primary(tag)
+        if quality > 0 and primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def _primary(tag: str) -> str:
+    return tag.replace("_", "-").split("-", 1)[0].strip().lower()
+
+
+def page_language() -> str:
+    """Return the request's language (``zh`` or ``en``), chosen once a request."""
+    if "page_language" not in g:
+        g.page_language = language_from(request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE),
+                                        request.accept_languages)
+    return g.page_language  # type: ignore[no-any-return]
+
+
+@cache
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)  # parsing searches Babel's locale data: once a locale, not once a request
+
+
+def select_locale() -> Locale | None:
+    """Return the locale of the request's language (Flask-Babel's locale selector); None outside requests."""
+    return _parsed(LOCALES[page_language()]) if has_request_context() else None
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a language asked for with ``?lang=`` in a cookie, so the viewer's next pages follow it."""
+    asked = request.args.get("lang")
+    if not asked or request.path.startswith("/api/"):
+        return response
+    primary = _primary(asked)
+    if primary in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != primary:
+        response.set_cookie(LANGUAGE_COOKIE, primary, max_age=LANGUAGE_COOKIE_AGE, samesite="Lax",
+                            secure=request.is_secure, httponly=True)
+    return response
 
 
 babel = Catalogued()

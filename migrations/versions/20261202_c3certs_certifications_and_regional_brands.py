@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'c3certs'
-down_revision = 'r1signed'
+down_revision = 'l2labs'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,8 @@
 
 In each row ``producer`` is the producer the action is meant for (the organization that owns the
 batch or product, or the one a batch was shipped to for receiving) and ``stranger`` a producer of
-an unrelated organization.
+an unrelated organization; ``lab`` is staff of a laboratory (an inspection_agency) that was asked
+nothing unless the row's request or sample names it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from tests.api.helpers import assert_problem, row_counts
 from tests.factories import Actor, ago, event_body
 
-ACTORS = ("anonymous", "stranger", "producer", "inspector", "admin")
+ACTORS = ("anonymous", "stranger", "producer", "inspector", "admin", "lab")
 INSPECTION = {"items": [{"item": "毒死蜱", "result": "pass"}], "result": "pass", "lab": "检测站"}
 
 
@@ -30,6 +31,7 @@ class World:
     stranger: Actor
     inspector: Actor
     admin: Actor
+    lab: Actor
 
 
 Request = tuple[str, str, dict[str, Any] | None]
@@ -125,6 +127,23 @@ def _transformation(stage: str, category: str) -> Callable[[World], Request]:
     return build
 
 
+def _test_request(w: World) -> Request:
+    return "POST", "/api/v1/events", event_body("test_request", [w.make.batch(w.producer)],
+                                                {"laboratory": w.lab.org.id, "items": ["毒死蜱"]})
+
+
+def _sampling(w: World) -> Request:
+    return "POST", "/api/v1/events", event_body("sampling", [w.make.batch(w.producer)], {"laboratory": w.lab.org.id})
+
+
+def _lab_answer(w: World) -> Request:
+    batch = w.make.batch(w.producer)
+    asked = w.client.post("/api/v1/events", headers=w.producer.headers,
+                          json=event_body("test_request", [batch], {"laboratory": w.lab.org.id, "items": ["毒死蜱"]}))
+    assert asked.status_code == 201, asked.json
+    return "POST", "/api/v1/events", event_body("inspection", [batch], {**INSPECTION, "request": asked.json["id"]})
+
+
 def _bulk(w: World) -> Request:
     batch = w.make.batch(w.producer)
     return "POST", "/api/v1/events/bulk", {"events": [event_body("storage", [batch], {"warehouse": "库"}),
@@ -207,37 +226,40 @@ def _revoke_grant(w: World) -> Request:
     return "POST", f"/api/v1/brands/{brand.id}/grants/{grant.id}/revocation", {"reason": "违规使用"}
 
 
-# action: (request builder, expected status for anonymous, stranger, producer, inspector, admin)
-MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, int]]] = {
-    "create-organization": (_org, (401, 403, 403, 403, 201)),
-    "add-member": (_member, (401, 403, 403, 403, 201)),
-    "issue-token": (_token, (401, 403, 201, 403, 201)),
-    "revoke-token": (_revoke, (401, 404, 200, 404, 200)),
-    "create-category": (_category, (401, 403, 403, 403, 201)),
-    "change-template": (_template, (401, 403, 403, 403, 200)),
-    "create-product": (_product, (401, 201, 201, 403, 403)),
-    "change-product": (_change_product, (401, 403, 200, 403, 403)),
-    "register-batch": (_batch, (401, 403, 201, 403, 403)),
-    "correct-record": (_correct, (401, 403, 201, 403, 403)),
-    "event-harvest": (_event("harvest", {"quantity": "10", "uom": "KGM"}), (401, 403, 201, 403, 403)),
-    "event-inspection": (_event("inspection", INSPECTION), (401, 403, 201, 201, 403)),
-    "event-recall": (_event("recall", {"reason": "农残超标"}), (401, 403, 201, 201, 403)),
-    "event-shipping": (_shipping, (401, 403, 201, 403, 403)),
-    "event-receiving": (_receiving, (401, 403, 201, 403, 403)),
-    "transformation-processing": (_transformation("processing", "tea"), (401, 403, 201, 403, 403)),
-    "transformation-sorting": (_transformation("sorting", "vegetables"), (401, 403, 201, 403, 403)),
-    "bulk-events": (_bulk, (401, 403, 201, 403, 403)),
-    "issue-labels": (_on_batch("labels", {"count": 3}), (401, 403, 201, 403, 201)),
-    "issue-certificate": (_on_batch("certificate", {"basis": ["self_test"]}), (401, 403, 201, 403, 201)),
-    "open-recall": (_on_batch("recalls", {"reason": "农残超标"}), (401, 403, 201, 201, 403)),
-    "rotate-key": (_rotate, (401, 403, 201, 403, 201)),
-    "enroll-device": (_device, (401, 201, 201, 403, 403)),
-    "run-compliance": (_compliance_run, (401, 403, 403, 200, 200)),
-    "declare-certification": (_declare_certification, (401, 403, 201, 403, 403)),
-    "verify-certification": (_verify_certification, (401, 403, 403, 201, 201)),
-    "register-brand": (_register_brand, (401, 403, 201, 403, 201)),
-    "grant-brand": (_grant_brand, (401, 403, 201, 403, 403)),
-    "revoke-grant": (_revoke_grant, (401, 403, 200, 403, 403)),
+# action: (request builder, expected status for anonymous, stranger, producer, inspector, admin, lab)
+MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, int, int]]] = {
+    "create-organization": (_org, (401, 403, 403, 403, 201, 403)),
+    "add-member": (_member, (401, 403, 403, 403, 201, 403)),
+    "issue-token": (_token, (401, 403, 201, 403, 201, 403)),
+    "revoke-token": (_revoke, (401, 404, 200, 404, 200, 404)),
+    "create-category": (_category, (401, 403, 403, 403, 201, 403)),
+    "change-template": (_template, (401, 403, 403, 403, 200, 403)),
+    "create-product": (_product, (401, 201, 201, 403, 403, 403)),
+    "change-product": (_change_product, (401, 403, 200, 403, 403, 403)),
+    "register-batch": (_batch, (401, 403, 201, 403, 403, 403)),
+    "correct-record": (_correct, (401, 403, 201, 403, 403, 403)),
+    "event-harvest": (_event("harvest", {"quantity": "10", "uom": "KGM"}), (401, 403, 201, 403, 403, 403)),
+    "event-inspection": (_event("inspection", INSPECTION), (401, 403, 201, 201, 403, 403)),
+    "event-recall": (_event("recall", {"reason": "农残超标"}), (401, 403, 201, 201, 403, 403)),
+    "event-shipping": (_shipping, (401, 403, 201, 403, 403, 403)),
+    "event-receiving": (_receiving, (401, 403, 201, 403, 403, 403)),
+    "transformation-processing": (_transformation("processing", "tea"), (401, 403, 201, 403, 403, 403)),
+    "transformation-sorting": (_transformation("sorting", "vegetables"), (401, 403, 201, 403, 403, 403)),
+    "event-test-request": (_test_request, (401, 403, 201, 403, 403, 403)),
+    "event-sampling": (_sampling, (401, 403, 403, 201, 403, 403)),
+    "event-lab-answer": (_lab_answer, (401, 403, 403, 403, 403, 201)),
+    "bulk-events": (_bulk, (401, 403, 201, 403, 403, 403)),
+    "issue-labels": (_on_batch("labels", {"count": 3}), (401, 403, 201, 403, 201, 403)),
+    "issue-certificate": (_on_batch("certificate", {"basis": ["self_test"]}), (401, 403, 201, 403, 201, 403)),
+    "open-recall": (_on_batch("recalls", {"reason": "农残超标"}), (401, 403, 201, 201, 403, 403)),
+    "rotate-key": (_rotate, (401, 403, 201, 403, 201, 403)),
+    "enroll-device": (_device, (401, 201, 201, 403, 403, 403)),
+    "run-compliance": (_compliance_run, (401, 403, 403, 200, 200, 403)),
+    "declare-certification": (_declare_certification, (401, 403, 201, 403, 403, 403)),
+    "verify-certification": (_verify_certification, (401, 403, 403, 201, 201, 403)),
+    "register-brand": (_register_brand, (401, 403, 201, 403, 201, 403)),
+    "grant-brand": (_grant_brand, (401, 403, 201, 403, 403, 403)),
+    "revoke-grant": (_revoke_grant, (401, 403, 200, 403, 403, 403)),
 }
 CELLS = [
     pytest.param(action, actor, status, id=f"{action}-{actor}-{status}")
@@ -261,7 +283,8 @@ COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/memb
 @pytest.fixture()
 def world(client, make, session) -> World:
     producer = make.actor("producer")
-    return World(make, session, client, producer, make.actor("producer"), make.actor("inspector"), make.actor("admin"))
+    return World(make, session, client, producer, make.actor("producer"), make.actor("inspector"), make.actor("admin"),
+                 make.actor("lab", make.org("inspection_agency", name="松阳县检测站")))
 
 
 @pytest.mark.parametrize(("action", "actor", "expected"), CELLS)

@@ -15,7 +15,7 @@ from trace import ledger as ledger_lib
 from trace.models import Event, EventBatch, LogEntry, SigningKey
 
 PRINTING_TABLES = ("events", "event_batches", "log_entries")
-BASIS = ["quality_control", "commissioned_test"]
+BASIS = ["quality_control", "self_test"]
 
 
 def issue(client, actor, batch, **body):
@@ -53,7 +53,7 @@ def test_issuing_records_one_signed_logged_event_and_the_pdf_shows_it(client, se
     assert certificate["quantity"] == "20 千克"
     assert certificate["subject"] == producer.org.name
     assert certificate["origin"] == "浙江省松阳县新兴镇 3号地块"
-    assert certificate["basis"] == ["commissioned_test", "quality_control"]
+    assert certificate["basis"] == ["self_test", "quality_control"]
     assert certificate["url"] == url
 
     (stored,) = certificate_events(session, batch)
@@ -61,7 +61,7 @@ def test_issuing_records_one_signed_logged_event_and_the_pdf_shows_it(client, se
     org_id, record = signer(session, stored.id)
     assert org_id == producer.org.id
     assert record["stage"] == "certificate" and record["bizStep"] == "trace:certificate"
-    assert record["data"] == {"number": certificate["number"], "basis": ["commissioned_test", "quality_control"],
+    assert record["data"] == {"number": certificate["number"], "basis": ["self_test", "quality_control"],
                               "quantity": "20", "uom": "KGM", "origin": certificate["origin"],
                               "contact": "王五 13800000000"}
 

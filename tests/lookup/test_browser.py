@@ -146,6 +146,14 @@ def test_the_page_on_a_phone_timeline_language_switch_and_feedback(site: Site, p
         rows = db.session.execute(sa.select(Feedback.kind, Feedback.rating, Feedback.text, Feedback.lang)
                                   .where(Feedback.batch_id == site.batch_id)).all()
     assert [tuple(r) for r in rows] == [("rating", 4, "Fresh and sweet.", "en")]
+
+    page.goto(f"{site.base}/T/{site.batch}")  # the choice is remembered (a cookie), over the phone's zh-CN
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("link", name="中文").click()
+    page.wait_for_url(f"{site.base}/T/{site.batch}?lang=zh")
+    page.goto(f"{site.base}/T/{site.batch}")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert [(c["name"], c["value"], c["sameSite"]) for c in context.cookies()] == [("lang", "zh", "Lax")]
     page.close()
     assert outside == []
 

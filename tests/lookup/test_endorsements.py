@@ -84,8 +84,8 @@ def test_the_page_names_who_granted_the_brand_and_shows_a_revocation_on_every_pr
     english = _page(client, life.batch.trace_code, "en")
     assert f"Authorised until {grant.valid_until} by {owner.org.name}" in english
     body = _json(client, second.trace_code)
-    assert body["endorsements"]["brand"]["state"] == "authorised"
-    assert body["endorsements"]["brand"]["until"] == grant.valid_until.isoformat()
+    assert body["credentials"]["brand"]["state"] == "authorised"
+    assert body["credentials"]["brand"]["until"] == grant.valid_until.isoformat()
 
     r = client.post(f"/api/v1/brands/{brand.id}/grants/{grant.id}/revocation", json={"reason": "抽检不合格"},
                     headers=owner.headers)
@@ -94,7 +94,7 @@ def test_the_page_names_who_granted_the_brand_and_shows_a_revocation_on_every_pr
         text = _page(client, code)
         assert f"授权已被 {owner.org.name} 于 {TODAY} 撤销；原因：抽检不合格" in text
         assert "授权至" not in text
-        brand_json = _json(client, code)["endorsements"]["brand"]
+        brand_json = _json(client, code)["credentials"]["brand"]
         assert (brand_json["state"], brand_json["good"], brand_json["reason"]) == ("revoked", False, "抽检不合格")
 
 
@@ -108,12 +108,12 @@ def test_a_recall_leads_and_the_verified_mark_makes_no_safety_claim(client, make
     r = client.get(f"/T/{life.batch.trace_code}", headers=HTML)
     html = r.get_data(as_text=True)
     text = text_of(html)
-    assert "✓ 已验证" not in text and "记录已签名且未被改动（不代表产品安全）" in text
+    assert "✓ 已验证" not in text and "✓ 记录已验证（不代表质量合格）" in text
     assert "此批次已召回或检测不合格：以下认证与品牌不代表产品安全。" in text
     assert html.index('role="alert"') < html.index('id="product"') < html.index('id="certifications"')
     body = _json(client, life.batch.trace_code, "en")
-    assert body["verification"]["state"] == "verified-caution"
-    assert body["endorsements"]["caution"].startswith("This batch is recalled or failed a test")
+    assert body["verification"]["state"] == "verified" and body["verification"]["cleared"] is False
+    assert body["credentials"]["caution"].startswith("This batch is recalled or failed a test")
 
 
 def test_a_certification_row_changed_without_a_record_fails_the_verdict(client, make, session, ledger):
@@ -141,4 +141,4 @@ def test_the_english_page_names_the_brand_in_english(client, make, session, ledg
     assert f"区域公用品牌 松阳菌菇 授权至 {grant.valid_until}" in _page(client, batch.trace_code)
     assert f"Regional brand Songyang Mushrooms Authorised until {grant.valid_until} by {owner.org.name}" \
         in _page(client, batch.trace_code, "en")
-    assert _json(client, batch.trace_code, "en")["endorsements"]["brand"]["name"] == "Songyang Mushrooms"
+    assert _json(client, batch.trace_code, "en")["credentials"]["brand"]["name"] == "Songyang Mushrooms"

@@ -19,15 +19,16 @@ from trace.schemas.stage_extra import BUILT_IN_KEYS
 from trace.stages import STAGES, Detail, PageView, Stage, registered, stage, transformation_stages, universal_stages
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "trace" / "translations"
-LIFE = ["product", "registration", "planting", "input", "harvest", "processing", "inspection", "sorting", "packing",
-        "storage", "shipping", "receiving", "sale", "certificate", "recall", "destruction", "correction",
-        "certification", "certification_check", "brand", "brand_grant", "brand_revocation"]
+LIFE = ["product", "registration", "planting", "input", "harvest", "processing", "test_request", "sampling",
+        "inspection", "sorting", "packing", "storage", "shipping", "receiving", "sale", "certificate", "recall",
+        "destruction", "correction", "certification", "certification_check", "brand", "brand_grant",
+        "brand_revocation"]
 
 
 def test_the_registry_holds_every_stage_in_the_order_of_a_batchs_life():
     assert list(STAGES) == LIFE
-    assert universal_stages() == {"inspection", "certificate", "recall", "destruction", "storage", "shipping",
-                                  "receiving", "sale"}
+    assert universal_stages() == {"test_request", "sampling", "inspection", "certificate", "recall", "destruction",
+                                  "storage", "shipping", "receiving", "sale"}
     assert transformation_stages() == {"processing", "sorting"}
     with pytest.raises(KeyError):
         stage("tasting")

@@ -15,6 +15,7 @@ from trace.api import (  # noqa: F401  (each module registers its routes on the 
     openapi,
     organizations,
     printing,
+    quality,
 )
 from trace.api.base import ROUTES, api
 

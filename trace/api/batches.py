@@ -13,6 +13,8 @@ from trace.errors import NotFoundError
 from trace.schemas.batches import BatchIn, BatchOut, BatchQuery
 from trace.schemas.common import page_out
 from trace.schemas.events import EventOut
+from trace.services.audit.verification import page_verdict
+from trace.services.quality.views import verdict_view
 from trace.services.records import batches as svc
 
 TAG = "Batches"
@@ -43,12 +45,16 @@ def register_batch() -> Any:
     return created(BatchOut().dump(batch), Location=f"/api/v1/batches/{batch.trace_code}")
 
 
-@route("/batches/<code>", "GET", "One batch with its events", TAG, response=BatchOut, errors=(401, 403, 404))
+@route("/batches/<code>", "GET", "One batch with its events and the page's verdict (verified, cautions such as "
+       "recalls and failed results here or upstream, who tested and sampled, results through lineage)", TAG,
+       response=BatchOut, errors=(401, 403, 404))
 def get_batch(code: str) -> Any:
     user = current_user()
     batch = svc.read_batch(db.session(), user, parse_code(code))
     body = BatchOut().dump(batch)
-    body["events"] = EventOut(many=True).dump(svc.batch_events(db.session(), batch))
+    events = svc.batch_events(db.session(), batch)
+    body["events"] = EventOut(many=True).dump(events)
+    body["verdict"] = verdict_view(page_verdict(db.session(), ledger_config(), batch, events))
     return jsonify(body)
 
 

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request
+from flask_babel import gettext as _
 
 from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
+from trace.codes.labels import LabelCaptions
 from trace.codes.qr import qr_png, qr_svg
 from trace.db import db
 from trace.extensions import limiter
@@ -101,9 +103,17 @@ def batch_labels_pdf(code: str) -> Response:
         count = params.get("count") or svc.default_label_count(params["layout"])
         labels = svc.batch_labels(batch, _public_url(), count)
         name = f"labels-{batch.trace_code}-{params['layout']}.pdf"
-    version = f"labels|{params['layout']}|{params['ec']}|{len(labels)}|{labels[0]!r}|{labels[-1]!r}"
-    return _conditional(version, PRIVATE_CACHE, True, lambda: svc.render_labels(labels, params["layout"], params["ec"]),
-                        PDF, name)
+    captions = label_captions()
+    version = f"labels|{params['layout']}|{params['ec']}|{captions}|{len(labels)}|{labels[0]!r}|{labels[-1]!r}"
+    response = _conditional(version, PRIVATE_CACHE, True,
+                            lambda: svc.render_labels(labels, params["layout"], params["ec"], captions), PDF, name)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def label_captions() -> LabelCaptions:
+    """Return a label's captions in the request's language (``?lang=``, the cookie, Accept-Language; Chinese)."""
+    return LabelCaptions(trace_code=_("Trace code"), lot=_("Lot"), serial=_("Serial no."), date=_("Date"))
 
 
 @route("/batches/<code>/certificate", "POST", "Issue a 承诺达标合格证 for a batch: records a signed, logged "

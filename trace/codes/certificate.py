@@ -61,6 +61,7 @@ class CertificateInfo:
     basis: Collection[PromiseBasis]
     url: str
     trace_code: str | None = None
+    tests: str = ""  # the signed test results it rests on, by basis (委托检测 / 监督抽检 / 自检), sources counted
 
 
 def certificate_pdf(info: CertificateInfo) -> bytes:
@@ -162,6 +163,9 @@ def _draw_promise(pdf: FPDF, info: CertificateInfo, top: float) -> None:
         pdf.text(x, y, basis.value)
         x += pdf.get_string_width(basis.value) + 1
         x += _small(pdf, _BASIS_EN[basis], 5, x=x, y=y) + 5
+    if info.tests:
+        pdf.set_font_size(7)
+        pdf.text(left, y + 5.2, fit_lines(pdf, info.tests, WIDTH - 2 * MARGIN - 4)[0])
 
 
 def _checkbox(pdf: FPDF, x: float, baseline: float, ticked: bool) -> None:

@@ -41,6 +41,19 @@ class LabelInfo:
 
 
 @dataclass(frozen=True)
+class LabelCaptions:
+    """The words a label prints before its values, in the label's language (callers pass them translated)."""
+
+    trace_code: str = "追溯码"
+    lot: str = "批号"
+    serial: str = "序列号"
+    date: str = "日期"
+
+
+CHINESE_CAPTIONS = LabelCaptions()
+
+
+@dataclass(frozen=True)
 class LabelLayout:
     """Geometry of a label stock, in mm."""
 
@@ -79,8 +92,9 @@ LAYOUTS: dict[str, LabelLayout] = {
 }
 
 
-def labels_pdf(labels: Sequence[LabelInfo], layout: str, error_correction: ErrorCorrection = "M") -> bytes:
-    """Return a PDF with one label per LabelInfo, laid out as layout names."""
+def labels_pdf(labels: Sequence[LabelInfo], layout: str, error_correction: ErrorCorrection = "M",
+               captions: LabelCaptions = CHINESE_CAPTIONS) -> bytes:
+    """Return a PDF with one label per LabelInfo, laid out as layout names, captioned in the captions' language."""
     if layout not in LAYOUTS:
         raise LabelError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
     if not labels:
@@ -91,7 +105,7 @@ def labels_pdf(labels: Sequence[LabelInfo], layout: str, error_correction: Error
             if index % spec.per_page == 0:
                 pdf.add_page()
             x, y = spec.origin(index)
-            _draw_label(pdf, spec, label, x, y, error_correction)
+            _draw_label(pdf, spec, label, x, y, error_correction, captions)
         return bytes(pdf.output())
 
 
@@ -101,7 +115,8 @@ def label_boxes(layout: str, count: int) -> list[tuple[int, float, float, float,
     return [(i // spec.per_page, *spec.origin(i), spec.label_width, spec.label_height) for i in range(count)]
 
 
-def _draw_label(pdf: FPDF, spec: LabelLayout, label: LabelInfo, x: float, y: float, ec: ErrorCorrection) -> None:
+def _draw_label(pdf: FPDF, spec: LabelLayout, label: LabelInfo, x: float, y: float, ec: ErrorCorrection,
+                captions: LabelCaptions) -> None:
     symbol = qr_symbol(label.url, ec)
     inner = spec.label_height - 2 * spec.padding
     module = min(
@@ -122,13 +137,14 @@ def _draw_label(pdf: FPDF, spec: LabelLayout, label: LabelInfo, x: float, y: flo
 
     text_left = qr_left + side
     text_width = x + spec.label_width - spec.padding - text_left
-    _draw_text(pdf, spec, label, text_left, y + spec.padding, text_width, inner)
+    _draw_text(pdf, spec, label, captions, text_left, y + spec.padding, text_width, inner)
 
 
 def _draw_text(
     pdf: FPDF,
     spec: LabelLayout,
     label: LabelInfo,
+    captions: LabelCaptions,
     left: float,
     top: float,
     width: float,
@@ -137,12 +153,12 @@ def _draw_text(
     pdf.set_font_size(spec.title_pt)
     entries = [(spec.title_pt, True, line) for line in fit_lines(pdf, label.product_name, width, 2)]
     pdf.set_font_size(spec.text_pt)
-    entries.append(_code_line(pdf, spec.text_pt, "追溯码", label.trace_code, width))
+    entries.append(_code_line(pdf, spec.text_pt, captions.trace_code, label.trace_code, width))
     if label.lot:
-        entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"批号 {label.lot}", width)]
+        entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"{captions.lot} {label.lot}", width)]
     if label.serial:  # a unit's identity: whole, like the trace code
-        entries.append(_code_line(pdf, spec.text_pt, "序列号", label.serial, width))
-    lines = fit_lines(pdf, f"日期 {label.date}", width)
+        entries.append(_code_line(pdf, spec.text_pt, captions.serial, label.serial, width))
+    lines = fit_lines(pdf, f"{captions.date} {label.date}", width)
     lines += fit_lines(pdf, label.producer_name, width, max_lines=2)
     entries += [(spec.text_pt, False, line) for line in lines]
 

@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from trace.ledger.policy import COMMISSIONED, SELF_CHECK, SUPERVISORY, result_basis
 from trace.schemas.stage_extra import NamedTemplates, extra_definitions
 from trace.stages import stage as stage_named
 from trace.times import CHINA
@@ -48,6 +49,8 @@ class KdeRow:
     event_id: str
     recorded_at: dt.datetime
     log_index: int | None
+    basis: str = ""  # a test result's: 委托检测 / 监督抽检 / 自检 (ledger/policy.py)
+    signed_by: str = ""  # a test result's signer and what it is: the laboratory, the inspector or the producer
     # (column header, value) of each extra field the record holds.
     extra: tuple[tuple[str, Any], ...] = ()
 
@@ -56,8 +59,11 @@ HEADER = [
     "发生时间 Event time (UTC+8)", "环节 Stage", "关键追踪事件 FSMA 204 CTE", "角色 Role", "追溯码 Trace code",
     "产品 Product", "品类 Category", "GTIN", "批号 Lot", "数量 Quantity", "单位 Unit", "记录单位 Recorded by",
     "发出方 Ship from", "接收方 Ship to", "地点 Location", "产地 Origin", "参考文件 Reference documents",
-    "事件编号 Event ID", "记录时间 Recorded at (UTC+8)", "日志序号 Log index",
+    "事件编号 Event ID", "记录时间 Recorded at (UTC+8)", "日志序号 Log index", "检测依据 Test basis",
+    "检测签名 Result signed by",
 ]
+BASES = {COMMISSIONED: "委托检测 commissioned", SUPERVISORY: "监督抽检 supervisory", SELF_CHECK: "自检 self-check"}
+SIGNERS = {COMMISSIONED: "检测机构 laboratory", SUPERVISORY: "监管 inspector", SELF_CHECK: "生产者 producer"}
 
 
 def _place(place: dict[str, Any] | None) -> str:
@@ -111,6 +117,12 @@ def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int],
         own = name(event.organization_id)
         extra = _extra(event.stage, data, templates or {})
         ship_from, ship_to = stage.ship_from_to(data, own, name)
+        basis = signed_by = ""
+        if stage.vouches:  # who vouches for a result: the basis it states and the organization whose key signed it
+            signer = orgs.get(event.organization_id)
+            code = result_basis(data, signer.kind if signer is not None else None)
+            what = SIGNERS[COMMISSIONED] if data.get("request") or data.get("sample") else SIGNERS.get(code, code)
+            basis, signed_by = BASES.get(code, code), f"{own}（{what}）"
         for eb in event.batches:
             batch = eb.batch
             quantity = eb.quantity
@@ -124,7 +136,7 @@ def kde_rows(events: list[Any], orgs: dict[int, Any], log_index: dict[str, int],
                 _place(event.location) or " ".join(p for p in (orgs[event.organization_id].county,
                                                                orgs[event.organization_id].township) if p),
                 _place(batch.origin), _references(event), event.id, event.recorded_at, log_index.get(event.id),
-                extra,
+                basis, signed_by, extra,
             ))
     return rows
 
@@ -184,7 +196,8 @@ def to_xlsx(rows: list[KdeRow]) -> bytes:
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in sheet[1]:
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="top")
-    widths = [20, 16, 16, 12, 16, 20, 12, 16, 14, 12, 8, 24, 24, 24, 24, 28, 40, 38, 20, 10] + [20] * len(extra_header)
+    widths = [20, 16, 16, 12, 16, 20, 12, 16, 14, 12, 8, 24, 24, 24, 24, 28, 40, 38, 20, 10, 18, 32]
+    widths += [20] * len(extra_header)
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     for column in ("A", "S"):

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
-from trace.lookup.i18n import Translator
 from trace.models import Event, Organization
 from trace.schemas.common import UNITS
 from trace.schemas.stage_extra import NamedTemplates, extra_definitions
@@ -26,20 +26,20 @@ Detail = dict[str, str]
 Names = dict[int, Organization]
 
 
-def org_name(org: Organization | None, t: Translator) -> str:
+def org_name(org: Organization | None, lang: str) -> str:
     """Return an organization's name in the page language (English when it has one)."""
     if org is None:
         return "—"
-    return (org.name_en or org.name) if t.lang == "en" else org.name
+    return (org.name_en or org.name) if lang == "en" else org.name
 
 
-def amount(value: Any, uom: str | None, t: Translator) -> str | None:
+def amount(value: Any, uom: str | None, lang: str) -> str | None:
     """Return a quantity with its unit's name, e.g. ``100 千克`` or ``100 kilogram``."""
     number = decimal(value)
     if number is None:
         return None
     names = UNITS.get(uom or "")
-    unit = (names[0] if t.lang == "zh" else names[1]) if names else (uom or "")
+    unit = (names[0] if lang == "zh" else names[1]) if names else (uom or "")
     return f"{fmt(number)} {unit}".strip()
 
 
@@ -51,12 +51,12 @@ def celsius_values(readings: Any) -> list[Decimal]:
     return [v for v in values if v is not None]
 
 
-def _temperature_span(readings: Any) -> str | None:
+def _temperature_span(readings: Any, lang: str) -> str | None:
     values = celsius_values(readings)
     if not values:
         return None
     low, high = fmt(min(values)), fmt(max(values))
-    return f"{low} °C" if low == high else f"{low}～{high} °C"
+    return f"{low} °C" if low == high else f"{low}{'～' if lang == 'zh' else '–'}{high} °C"
 
 
 def _text(value: Any) -> str | None:
@@ -68,40 +68,40 @@ def _text(value: Any) -> str | None:
 class _View:
     """The page's formatting, offered to a stage's ``details`` hook (``trace.stages.PageView``)."""
 
-    def __init__(self, t: Translator, names: Names, event: Event) -> None:
-        self.t, self.names, self.event, self.lang = t, names, event, t.lang
+    def __init__(self, lang: str, names: Names, event: Event) -> None:
+        self.names, self.event, self.lang = names, event, lang
 
     def amount(self, value: Any, uom: str | None) -> str | None:
-        return amount(value, uom, self.t)
+        return amount(value, uom, self.lang)
 
     def organization(self, org_id: Any) -> str | None:
-        return org_name(self.names.get(org_id), self.t) if isinstance(org_id, int) else None
+        return org_name(self.names.get(org_id), self.lang) if isinstance(org_id, int) else None
 
     def temperatures(self, readings: Any) -> str | None:
-        return _temperature_span(readings)
+        return _temperature_span(readings, self.lang)
 
     def lines(self, role: str) -> str | None:
-        found = [f"{eb.batch.trace_code} {amount(eb.quantity, eb.uom, self.t) or ''}".strip()
+        found = [f"{eb.batch.trace_code} {amount(eb.quantity, eb.uom, self.lang) or ''}".strip()
                  for eb in self.event.batches if eb.role == role]
         return ("，" if self.lang == "zh" else ", ").join(found) or None
 
     def days(self, n: int) -> str:
-        return self.t("days", n=n)
+        return _("%(n)s days", n=n)
 
 
-def basis_texts(data: dict[str, Any], t: Translator) -> list[str]:
+def basis_texts(data: dict[str, Any], lang: str) -> list[str]:
     """Return the localised bases of a 合格证."""
-    with force_locale(LOCALES[t.lang]):
+    with force_locale(LOCALES[lang]):
         return [str(label) for label in bases(data)]
 
 
-def stage_name(name: str, t: Translator) -> str:
+def stage_name(name: str, lang: str) -> str:
     """Return a stage's name in the page language (the bare name for a stage no longer defined)."""
     found = STAGES.get(name)
-    return found.title(t.lang) if found else name
+    return found.title(lang) if found else name
 
 
-def event_details(event: Event, t: Translator, names: Names, data: dict[str, Any] | None = None,
+def event_details(event: Event, lang: str, names: Names, data: dict[str, Any] | None = None,
                   templates: NamedTemplates | None = None) -> list[Detail]:
     """Return an event's key data as ``[{"label", "value"}]`` in the page language.
 
@@ -112,25 +112,26 @@ def event_details(event: Event, t: Translator, names: Names, data: dict[str, Any
         return []
     if data is None:
         data = event.data if isinstance(event.data, dict) else {}
-    with force_locale(LOCALES[t.lang]):
-        shown = [{"label": str(label), "value": text} for label, value in stage.details(data, _View(t, names, event))
+    with force_locale(LOCALES[lang]):
+        shown = [{"label": str(label), "value": text}
+                 for label, value in stage.details(data, _View(lang, names, event))
                  if (text := _text(value)) is not None]
-    return shown + extra_details(event.stage, data, t, templates or {})
+    return shown + extra_details(event.stage, data, lang, templates or {})
 
 
-def extra_details(stage: str, data: dict[str, Any], t: Translator, templates: NamedTemplates) -> list[Detail]:
+def extra_details(stage: str, data: dict[str, Any], lang: str, templates: NamedTemplates) -> list[Detail]:
     """Return the values of a record's extra fields, labelled as the template version it names labels them."""
     values = data.get("extra")
     if not isinstance(values, dict):
         return []
-    zh = t.lang == "zh"
+    zh = lang == "zh"
     found = []
     for definition in extra_definitions(stage, data, templates):
         value = values.get(definition["name"])
         if value is None:
             continue
         if definition["type"] == "boolean":
-            text = t("yes") if value is True else t("no")
+            text = _("Yes") if value is True else _("No")
         elif definition["type"] == "enum":
             option = next((o for o in definition["options"] if o["value"] == value), None)
             text = (option["labelZh"] if zh else option["labelEn"]) if option else str(value)

@@ -6,14 +6,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, redirect, request
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaValidationError
 
 from trace.db import db, writing
-from trace.extensions import limiter
+from trace.extensions import limiter, page_language
 from trace.lookup.blueprint import lookup
 from trace.lookup.forms import FormTokenError, form_token, open_form_token
-from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, translator
+from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page
 from trace.lookup.views import Target, parse_code, resolve_code
 from trace.schemas.feedback import FeedbackForm
 from trace.services.printing.labels import peek_unit
@@ -21,13 +24,13 @@ from trace.services.public import lookup as lookup_svc
 from trace.services.public.feedback import submit_feedback
 
 
-def _field_message(name: str, form: dict[str, str]) -> str:
-    """Return the message key shown next to a refused field."""
+def _field_message(name: str, form: dict[str, str]) -> LazyString:
+    """Return the message shown next to a refused field."""
     if name == "rating":
-        return "err_rating"
+        return _l("Choose 1 to 5 stars")
     if name == "text" and not form.get("text", "").strip():
-        return "err_text"
-    return "err_invalid"
+        return _l("Say what is wrong")
+    return _l("Not valid")
 
 
 def _secret() -> str:
@@ -50,12 +53,11 @@ def _origin_of(url: str) -> str:
 
 def _form_page(target: Target, status: int, *, notice: str | None = None, form: dict[str, Any] | None = None,
                errors: dict[str, str] | None = None, sent: bool = False) -> Response:
-    t = translator()
     batch = lookup_svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
-    name = (batch.product.name_en or batch.product.name) if t.lang == "en" else batch.product.name
+    name = (batch.product.name_en or batch.product.name) if page_language() == "en" else batch.product.name
     response = render_page(
-        "lookup/message.html", status=status, title=t("feedback"), detail=notice, product=name, code=target.code,
+        "lookup/message.html", status=status, title=_("Feedback"), detail=notice, product=name, code=target.code,
         sent=sent, feedback_form=True, token=form_token(_secret(), target.code), form=form or {},
         errors=errors or {},
     )
@@ -67,21 +69,23 @@ def _form_page(target: Target, status: int, *, notice: str | None = None, form: 
 @lookup.post("/T/<code>/feedback")
 @limiter.limit(feedback_limit)
 def send_feedback(code: str) -> Response:
-    t = translator()
+    lang = page_language()
     target = resolve_code(parse_code(code))
     if not _same_origin():
-        raise PageError(403, "forbidden", "feedback_foreign", "error_title")
+        raise PageError(403, "forbidden", _l("Feedback can only be sent from this site's pages."),
+                        _l("Something went wrong"))
     form = request.form.to_dict()
     try:
         nonce = open_form_token(_secret(), form.get("token", ""), target.code)
     except FormTokenError:
-        return _form_page(target, 400, notice=t("feedback_expired"), form=form)
+        return _form_page(target, 400, notice=_("The form has expired or is not valid; please fill it in again."),
+                          form=form)
     try:
         fields = FeedbackForm(unknown=EXCLUDE).load(form)
     except SchemaValidationError as exc:
         messages = exc.normalized_messages()
-        errors = {name: t(_field_message(name, form)) for name in messages}
-        return _form_page(target, 422, notice=t("feedback_check"), form=form, errors=errors)
+        errors = {name: str(_field_message(name, form)) for name in messages}
+        return _form_page(target, 422, notice=_("Please check the form."), form=form, errors=errors)
     unit_id = None
     if target.serial is not None:
         unit = peek_unit(db.session(), target.serial)
@@ -90,9 +94,9 @@ def send_feedback(code: str) -> Response:
     assert batch is not None
     db.session.rollback()  # end the read transaction: the write begins its own
     with writing():
-        submit_feedback(db.session(), batch, unit_id, fields, nonce=nonce, lang=t.lang)
+        submit_feedback(db.session(), batch, unit_id, fields, nonce=nonce, lang=lang)
         db.session.commit()
-    return redirect(f"/T/{target.code}/feedback?sent=1&lang={t.lang}", 303)  # type: ignore[return-value]
+    return redirect(f"/T/{target.code}/feedback?sent=1&lang={lang}", 303)  # type: ignore[return-value]
 
 
 @lookup.get("/t/<code>/feedback")
@@ -102,4 +106,5 @@ def feedback_page(code: str) -> Response:
     """The feedback form on its own page; after sending, with a thank-you above it."""
     target = resolve_code(parse_code(code))
     sent = request.args.get("sent") == "1"
-    return _form_page(target, 200, notice=translator()("feedback_thanks") if sent else None, sent=sent)
+    thanks = _("Thank you! The producer and the inspectors will see your feedback.") if sent else None
+    return _form_page(target, 200, notice=thanks, sent=sent)

@@ -1,8 +1,8 @@
 """The feedback form's signed token: proof the form came from our page, and a nonce against double storing.
 
-The public pages have no sessions or cookies, so the token is self-contained: the looked-up code
-and a random nonce, signed with the app's secret and timestamped. A form is refused when the
-token is forged, older than FORM_MAX_AGE, or made for another code.
+The public pages have no sessions (their one cookie is the viewer's language), so the token is
+self-contained: the looked-up code and a random nonce, signed with the app's secret and timestamped.
+A form is refused when the token is forged, older than FORM_MAX_AGE, or made for another code.
 """
 
 from __future__ import annotations

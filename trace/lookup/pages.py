@@ -7,26 +7,29 @@ import hashlib
 from functools import cache
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request
+from flask import Response, current_app, render_template, request
+from flask_babel import LazyString
 
 from trace.cache import LruCache
 from trace.config import REPO_ROOT, Config
 from trace.errors import TraceError, problem
-from trace.lookup.i18n import HTML_LANG, Translator, language_from
+from trace.extensions import HTML_LANG, LANGUAGES, page_language
 from trace.lookup.resolver import LINKSET_MIME
 from trace.services.audit.verification import VerificationCache
 
 CSS_PATH = REPO_ROOT / "static" / "css" / "lookup.css"
 JSON_MIME = "application/json"
-VARY = "Accept, Accept-Language"
+# Each language by its own name (the switch link names the other language in that language).
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+VARY = "Accept, Accept-Language, Cookie"  # the format, and the language (?lang= is in the URL; then a cookie)
 
 
 class PageError(TraceError):
-    """A public page's error: an HTTP status and a message (and title) to show in the viewer's language."""
+    """A public page's error: an HTTP status, a title and a message, translated when shown."""
 
-    def __init__(self, status: int, slug: str, key: str, title_key: str, **values: Any) -> None:
-        super().__init__(key)
-        self.status, self.slug, self.key, self.title_key, self.values = status, slug, key, title_key, values
+    def __init__(self, status: int, slug: str, detail: LazyString, title: LazyString) -> None:
+        super().__init__(slug)
+        self.status, self.slug, self.page_detail, self.page_title = status, slug, detail, title
 
 
 def config() -> Config:
@@ -51,13 +54,6 @@ def view_cache() -> LruCache[Any]:
     return current_app.extensions["trace.lookup_views"]  # type: ignore[no-any-return]
 
 
-def translator() -> Translator:
-    """Return the request's translator: ``?lang=``, else Accept-Language, else Chinese."""
-    if "lookup_t" not in g:
-        g.lookup_t = Translator(language_from(request.args.get("lang"), request.accept_languages))
-    return g.lookup_t  # type: ignore[no-any-return]
-
-
 def wanted_format() -> str:
     """Return ``html``, ``json`` or ``linkset`` from the Accept header (HTML for browsers and ``*/*``)."""
     best = request.accept_mimetypes.best_match(["text/html", JSON_MIME, LINKSET_MIME], default="text/html")
@@ -80,8 +76,10 @@ def page_csp() -> str:
 
 def render_html(template: str, **context: Any) -> str:
     """Render a public page's HTML in the request's language, with the inline CSS."""
-    t = translator()
-    return render_template(template, t=t, lang=t.lang, html_lang=HTML_LANG[t.lang], css=inline_css()[0], **context)
+    lang = page_language()
+    other = next(other for other in LANGUAGES if other != lang)
+    return render_template(template, lang=lang, other=other, language_names=LANGUAGE_NAMES, html_lang=HTML_LANG[lang],
+                           css=inline_css()[0], **context)
 
 
 def html_response(html: str, status: int = 200) -> Response:
@@ -111,5 +109,4 @@ def error_response(status: int, slug: str, title: str, detail: str, **extra: Any
 
 def page_error(err: PageError) -> Response:
     """Return a PageError in the viewer's language."""
-    t = translator()
-    return error_response(err.status, err.slug, t(err.title_key), t(err.key, **err.values))
+    return error_response(err.status, err.slug, str(err.page_title), str(err.page_detail))

@@ -2,21 +2,67 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from flask_babel import LazyString, pgettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
-from trace.lookup.endorsed import caution_mark, endorsements
-from trace.lookup.i18n import Translator, show_date, show_time
+from trace.lookup.endorsed import endorsements
 from trace.models import Batch, Event, Organization
 from trace.schemas.stage_extra import NamedTemplates
 from trace.services.audit.verification import Verification
 from trace.services.compliance.compliance_rules import decimal, fmt
 from trace.services.printing.labels import UnitScan
 from trace.services.public.lookup import PublicRecord
+from trace.services.quality.results import Party, TestResult
 from trace.services.records.corrections import current_events, effective_data
 from trace.stages import STAGES, in_language
+from trace.stages.inspection import BASIS_LABELS
 from trace.stages.planting import AREA_UNITS
-from trace.times import rfc3339
+from trace.times import CHINA, rfc3339
+
+# What records name by a code, as the page names it (an unknown code shows as itself).
+STATUSES = {"consumed": _l("Used in processing"), "recalled": _l("Recalled"), "destroyed": _l("Destroyed")}
+TEST_KINDS = {"inspection": _l("Inspection"), "sampling": _l("Sampling"), "rapid_test": _l("Rapid test")}
+RESULTS = {"pass": _l("Pass"), "fail": _l("Fail")}
+PROBLEMS = {
+    "no-checkpoint": _l("the log has no checkpoint yet"),
+    "checkpoint": _l("the log checkpoint's signature is invalid"),
+    "missing": _l("a record is missing from the log"),
+    "leaf": _l("a log entry cannot be read"),
+    "record": _l("a record differs from what was signed"),
+    "signature": _l("a signature is invalid"),
+    "chain": _l("the batch's chain of records is incomplete (a record is missing, or it does not begin with its "
+                "registration)"),
+    "facts": _l("the batch or product details differ from their signed registration"),
+    "inclusion": _l("a record is not in the signed log"),
+}
+
+
+def _named(names: dict[str, LazyString], code: Any) -> str:
+    """Return the page's name of a code from a record, or the code itself when it has none."""
+    found = names.get(str(code))
+    return str(found) if found is not None else str(code)
+
+
+def show_time(moment: dt.datetime | None) -> str | None:
+    """Return a stored UTC time as shown on the page: China time, to the minute."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else None
+
+
+def show_date(moment: dt.datetime | None) -> str | None:
+    """Return a stored UTC time as a China date."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d") if moment else None
+
+RECORDS_ONLY_MARK = _l("✓ Records verified (not a safety claim)")
+CAUTIONS = {"recalled": _l("This batch has been recalled."),
+            "source_recalled": _l("Source batch {code} has been recalled."),
+            "failed": _l("This batch failed a test."),
+            "source_failed": _l("Source batch {code} failed a test.")}
+ENDORSEMENTS = {"tested": _l("Tested by"), "sampled": _l("Sampled by")}
 
 
 def _is(event: Event, what: str) -> bool:
@@ -33,68 +79,76 @@ def _region(org: Organization) -> str:
     return "".join(p for p in (org.province, org.county, org.township, org.village) if p)
 
 
-def _product(batch: Batch, t: Translator) -> dict[str, Any]:
+def _product(batch: Batch, lang: str) -> dict[str, Any]:
     product, category = batch.product, batch.product.category
     return {
-        "name": (product.name_en or product.name) if t.lang == "en" else product.name,
+        "name": (product.name_en or product.name) if lang == "en" else product.name,
         "brand": product.brand, "regionalBrand": product.regional_brand, "gtin": product.gtin,
-        "category": {"code": category.code, "name": category.name_en if t.lang == "en" else category.name_zh},
+        "category": {"code": category.code, "name": category.name_en if lang == "en" else category.name_zh},
     }
 
 
-def _batch(batch: Batch, t: Translator) -> dict[str, Any]:
+def _batch(batch: Batch, lang: str) -> dict[str, Any]:
     status = batch.status if batch.status != "active" else None
     return {
         "code": batch.trace_code, "lot": batch.lot, "quantity": fmt(batch.quantity), "uom": batch.uom,
-        "quantityText": amount(batch.quantity, batch.uom, t),
+        "quantityText": amount(batch.quantity, batch.uom, lang),
         "producedAt": _stamp(batch.produced_at), "produced": show_date(batch.produced_at),
-        "status": batch.status, "statusText": t(f"status_{status}") if status else None,
+        "status": batch.status, "statusText": _named(STATUSES, status) if status else None,
     }
 
 
-def _origin(batch: Batch, t: Translator) -> dict[str, Any] | None:
+def _origin(batch: Batch, lang: str) -> dict[str, Any] | None:
     origin = batch.origin
     if not origin:
         return None
     area = decimal(origin.get("area"))
     label = AREA_UNITS.get(str(origin.get("areaUnit")))
-    unit = in_language(label, t.lang) if label else ""
+    unit = in_language(label, lang) if label else ""
     lat, lon = origin.get("latitude"), origin.get("longitude")
     return {"name": origin.get("name"), "latitude": lat, "longitude": lon,
             "coordinates": f"{lat}, {lon}" if lat is not None and lon is not None else None,
             "area": f"{fmt(area)} {unit}".strip() if area is not None else None}
 
 
-def _event(event: Event, t: Translator, names: dict[int, Organization],
+def _event(event: Event, lang: str, names: dict[int, Organization],
            corrections: list[dict[str, Any]], templates: NamedTemplates | None = None) -> dict[str, Any]:
     data, corrected, void = effective_data(event, corrections)
-    reasons = [c.get("reason") for c in corrections if c.get("record") == event.id]
+    reasons = ("；" if lang == "zh" else "; ").join(str(c.get("reason")) for c in corrections
+                                                  if c.get("record") == event.id)
     return {
         "corrected": corrected, "void": void,
-        "correctionNote": t("voided", reasons="；".join(map(str, reasons))) if void
-        else t("corrected", reasons="；".join(map(str, reasons))) if corrected else None,
+        "correctionNote": _("Voided: %(reasons)s", reasons=reasons) if void
+        else _("Corrected: %(reasons)s", reasons=reasons) if corrected else None,
         "id": event.id, "stage": event.stage,
-        "stageName": stage_name(event.stage, t),
+        "stageName": stage_name(event.stage, lang),
         "occurredAt": _stamp(event.occurred_at), "time": show_time(event.occurred_at),
-        "organization": org_name(names.get(event.organization_id), t),
-        "details": event_details(event, t, names, data, templates),
+        "organization": org_name(names.get(event.organization_id), lang),
+        "details": event_details(event, lang, names, data, templates),
         "proof": f"/api/v1/events/{event.id}/tlog-proof",
     }
 
 
-def _inspection(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
-    data = event.data if isinstance(event.data, dict) else {}
-    items = [i for i in data.get("items") or [] if isinstance(i, dict)]
-    result = str(data.get("result") or "")
-    kind = str(data.get("kind") or "inspection")
+def _party(party: Party | None, lang: str) -> str | None:
+    if party is None:
+        return None
+    return (party.name_en or party.name) if lang == "en" else party.name
+
+
+def _test_result(r: TestResult, lang: str) -> dict[str, Any]:
+    """Return one test result as the page shows it: who signed it, on what basis; a laboratory only if it signed."""
     return {
-        "time": show_time(event.occurred_at), "occurredAt": _stamp(event.occurred_at),
-        "kind": kind, "kindText": t.get(f"kind_{kind}", kind), "result": result, "resultText": t.get(result, result),
-        "lab": data.get("lab"), "reportNumber": data.get("reportNumber"),
-        "organization": org_name(names.get(event.organization_id), t),
+        "record": r.record, "batch": r.batch, "href": f"/t/{r.batch}", "depth": r.depth, "source": r.source,
+        "product": (r.product_en or r.product) if lang == "en" else r.product,
+        "time": show_time(r.occurred_at), "date": show_date(r.occurred_at), "occurredAt": _stamp(r.occurred_at),
+        "kind": r.kind, "kindText": _named(TEST_KINDS, r.kind), "result": r.result,
+        "resultText": _named(RESULTS, r.result),
+        "basis": r.basis, "basisText": in_language(BASIS_LABELS.get(r.basis, r.basis), lang),
+        "signedBy": _party(r.signer, lang), "lab": _party(r.lab, lang), "sampledBy": _party(r.sampler, lang),
+        "requestedBy": _party(r.requester, lang), "reportNumber": r.report_number,
         "items": [{"item": i.get("item"), "method": i.get("method"), "limit": _plain(i.get("limit")),
                    "measured": _plain(i.get("measured")), "unit": i.get("unit"), "result": i.get("result"),
-                   "resultText": t.get(str(i.get("result")), str(i.get("result")))} for i in items],
+                   "resultText": _named(RESULTS, i.get("result"))} for i in r.items],
     }
 
 
@@ -103,10 +157,11 @@ def _plain(value: Any) -> str | None:
     return fmt(number) if number is not None else None
 
 
-def _certificate(event: Event, t: Translator, names: dict[int, Organization]) -> dict[str, Any]:
+def _certificate(event: Event, lang: str, names: dict[int, Organization]) -> dict[str, Any]:
     data = event.data if isinstance(event.data, dict) else {}
-    return {"number": data.get("number"), "basis": basis_texts(data, t), "time": show_time(event.occurred_at),
-            "occurredAt": _stamp(event.occurred_at), "organization": org_name(names.get(event.organization_id), t)}
+    return {"number": data.get("number"), "basis": basis_texts(data, lang), "time": show_time(event.occurred_at),
+            "occurredAt": _stamp(event.occurred_at),
+            "organization": org_name(names.get(event.organization_id), lang)}
 
 
 def cold_chain(events: list[Event], temperature_range: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -124,44 +179,57 @@ def cold_chain(events: list[Event], temperature_range: dict[str, Any] | None) ->
             "withinRange": outside == 0 if bounded else None, "outside": outside}
 
 
-def _cold_chain_text(summary: dict[str, Any] | None, t: Translator) -> dict[str, Any] | None:
+def _cold_chain_text(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     if summary is None:
         return None
     rng = summary["range"]
     verdict = None
     if summary["withinRange"] is not None:
-        verdict = t("within_range") if summary["withinRange"] else t("outside_range", n=summary["outside"])
-    return {**summary, "text": t("readings", n=summary["readings"], min=summary["min"], max=summary["max"]),
-            "rangeText": t("required_range", min=rng["min"], max=rng["max"]) if rng else None, "verdict": verdict}
+        verdict = _("Within the required range throughout") if summary["withinRange"] else \
+            _("%(n)s readings outside the required range", n=summary["outside"])
+    text = _("%(n)s readings, lowest %(min)s °C, highest %(max)s °C", n=summary["readings"], min=summary["min"],
+             max=summary["max"])
+    range_text = _("required %(min)s to %(max)s °C", min=rng["min"], max=rng["max"]) if rng else None
+    return {**summary, "text": text, "rangeText": range_text, "verdict": verdict}
 
 
-def _verification(v: Verification, code: str, t: Translator, alarm: bool) -> dict[str, Any]:
+def _verification(v: Verification, code: str, lang: str) -> dict[str, Any]:
     if v.records == 0:
-        state, text, mark = "empty", t("no_records"), t("no_records_mark")
-    elif v.verified and alarm:  # a recall or a failed result leads: the mark claims the records, not safety
-        state, text, mark = "verified-caution", t("verified", n=v.records, size=v.checkpoint_size), caution_mark(t)
+        text, mark = _("There are no records to verify yet."), pgettext("verification", "No records yet")
+        state = "empty"
     elif v.verified:
-        state, text, mark = "verified", t("verified", n=v.records, size=v.checkpoint_size), t("verified_mark")
+        text = _("All %(n)s records are signed by the organizations that made them, unaltered, and included in the "
+                 "transparency log (checkpoint %(size)s).", n=v.records, size=v.checkpoint_size)
+        # Beside a recall or a failed result the mark says only what it checks: never a green safety claim.
+        state, mark = "verified", _("✓ Verified") if v.cleared else str(RECORDS_ONLY_MARK)
     else:
-        state, text, mark = "failed", t("not_verified"), t("unverified_mark")
+        text = _("Some records failed the signature or log check. Treat them with care and contact the regulator.")
+        state, mark = "failed", _("✗ Not verified")
     kinds = list(dict.fromkeys(p.kind for p in v.problems)) if v.records else []
     return {
-        "verified": v.verified, "state": state, "mark": mark, "text": text, "records": v.records,
-        "checkpoint": v.checkpoint_size,
+        "verified": v.verified, "cleared": v.cleared, "state": state, "mark": mark, "text": text,
+        "tone": "ok" if v.cleared else "bad" if state == "failed" else "note",  # beside a caution: plain, not green
+        "records": v.records, "checkpoint": v.checkpoint_size,
         "problems": [{"kind": p.kind, "event": p.event_id, "detail": p.detail} for p in v.problems],
-        "problemTexts": [t.get(f"problem_{k}", k) for k in kinds],
+        "problemTexts": [_named(PROBLEMS, k) for k in kinds],
+        "cautions": [{"kind": c.kind, "batch": c.batch, "record": c.record,
+                      "text": str(CAUTIONS[c.kind]).format(code=c.batch)} for c in v.cautions],
+        "endorsements": [{"kind": e.kind, "kindText": _named(ENDORSEMENTS, e.kind),
+                          "by": _party(e.by, lang), "byId": e.by.id, "batch": e.batch, "source": e.batch != code,
+                          "record": e.record, "basis": e.basis, "at": _stamp(e.at), "date": show_date(e.at),
+                          "until": e.until.isoformat() if e.until else None} for e in v.endorsements],
         "proof": f"/t/{code}/proof", "auditBundle": f"/api/v1/batches/{code}/audit-bundle",
         "checkpointUrl": "/api/v1/log/checkpoint",
     }
 
 
-def _recall(record: PublicRecord, t: Translator) -> dict[str, Any]:
+def _recall(record: PublicRecord) -> dict[str, Any]:
     notices = [{"reason": r.reason, "origin": r.origin, "status": r.status,
                 "openedAt": _stamp(r.opened_at), "opened": show_time(r.opened_at),
                 "closedAt": _stamp(r.closed_at), "closed": show_time(r.closed_at),
                 "fromElsewhere": r.origin != record.batch.trace_code} for r in record.recalls]
     return {"recalled": record.recalled, "notices": notices, "upstream": record.upstream_recalled,
-            "banner": t("recalled_banner") if record.recalled else None}
+            "banner": _("This batch has been recalled. Do not eat or sell it.") if record.recalled else None}
 
 
 def _unit(unit: UnitScan | None, threshold: int) -> dict[str, Any] | None:
@@ -172,32 +240,33 @@ def _unit(unit: UnitScan | None, threshold: int) -> dict[str, Any] | None:
             "warning": unit.scan_count > threshold}
 
 
-def present_batch(record: PublicRecord, t: Translator) -> dict[str, Any]:
-    """Return the batch's page content, localised: all of it but what depends on the code looked up."""
+def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
+    """Return the batch's page content in the page language: all of it but what depends on the code looked up.
+
+    ``lang`` is the request's language (``zh`` or ``en``), in which gettext translates.
+    """
     batch, names = record.batch, record.organizations
     producer = names.get(batch.organization_id) or batch.organization
     corrections = [e.data for e in record.events if e.stage == "correction"]
     current = current_events(record.events, corrections)
-    inspections = [_inspection(e, t, names) for e in current if _is(e, "inspects")]
-    latest = max((e for e in current if _is(e, "inspects")), key=lambda e: e.occurred_at, default=None)
-    alarm = record.recalled or (latest is not None and (latest.data or {}).get("result") == "fail")
-    vouched = endorsements(record.verification, t, alarm=alarm)
+    vouched = endorsements(record.verification, lang)  # beside a recall or a failed result: not a safety claim
     return {
-        "lang": t.lang,
-        "product": _product(batch, t), "batch": _batch(batch, t),
-        "producer": {"name": org_name(producer, t), "region": _region(producer), "phone": producer.contact_phone},
-        "origin": _origin(batch, t),
+        "lang": lang,
+        "product": _product(batch, lang), "batch": _batch(batch, lang),
+        "producer": {"name": org_name(producer, lang), "region": _region(producer), "phone": producer.contact_phone},
+        "origin": _origin(batch, lang),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
-        "timeline": [_event(e, t, names, corrections, record.templates) for e in record.events
+        "timeline": [_event(e, lang, names, corrections, record.templates) for e in record.events
                      if not _is(e, "service_only")],
-        "inspections": inspections,
-        "endorsements": vouched,
+        "inspections": [_test_result(r, lang) for r in record.verification.results if not r.source],
+        "sourceInspections": [_test_result(r, lang) for r in record.verification.results if r.source],
+        "credentials": vouched,
         "certifications": vouched["certifications"],
-        "certificates": [_certificate(e, t, names) for e in current if _is(e, "certifies")],
-        "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range), t),
-        "recall": _recall(record, t),
-        "verification": _verification(record.verification, batch.trace_code, t, alarm),
+        "certificates": [_certificate(e, lang, names) for e in current if _is(e, "certifies")],
+        "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range)),
+        "recall": _recall(record),
+        "verification": _verification(record.verification, batch.trace_code, lang),
     }
 
 

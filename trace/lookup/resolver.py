@@ -10,24 +10,28 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import LazyString, lazy_pgettext
+from flask_babel import lazy_gettext as _l
+
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
-from trace.lookup.i18n import LANGUAGES, Translator
+from trace.extensions import LANGUAGES, page_language
 
 GS1_VOC = "https://gs1.org/voc/"
 LINKSET_MIME = "application/linkset+json"
 LINKSET_TYPES = frozenset({"linkset", "all"})
 DEFAULT_LINK = "defaultLink"
-# Link type → where on the page it leads, and the message naming it.
-LINK_TYPES: dict[str, tuple[str, str]] = {
-    DEFAULT_LINK: ("", "site"),
-    "pip": ("#product", "product_info"),
-    "traceability": ("#timeline", "timeline"),
-    "certificationInfo": ("#certifications", "certifications"),
-    "recallStatus": ("#recall", "recall_status"),
-    "verificationService": ("#verification", "verification"),
-    "review": ("#feedback", "feedback"),
+# Link type → where on the page it leads, and its title.
+LINK_TYPES: dict[str, tuple[str, LazyString]] = {
+    DEFAULT_LINK: ("", _l("Trace lookup")),
+    "pip": ("#product", lazy_pgettext("page section", "Product")),
+    "traceability": ("#timeline", _l("Timeline")),
+    "certificationInfo": ("#certifications", _l("Certifications")),
+    "recallStatus": ("#recall", _l("Recall status")),
+    "verificationService": ("#verification", _l("Verification")),
+    "review": ("#feedback", _l("Feedback")),
 }
 _BY_LOWER = {name.lower(): name for name in LINK_TYPES}
+_TITLES: dict[str, dict[str, str]] = {}  # language → link type → title, translated once a process
 
 
 def link_type_name(value: str) -> str | None:
@@ -57,11 +61,19 @@ def page_path(code: str, link_type: str | None) -> str:
     return f"/T/{code}{fragment}"
 
 
-def links(public_url: str, code: str, t: Translator) -> list[dict[str, Any]]:
-    """Return the item's links, each with its GS1 relation type, absolute href, title and media type."""
-    base = public_url.rstrip("/")
-    return [{"rel": GS1_VOC + name, "href": base + page_path(code, name), "title": t(title), "type": "text/html",
-             "hreflang": list(LANGUAGES)} for name, (_, title) in LINK_TYPES.items()]
+def links(public_url: str, code: str) -> list[dict[str, Any]]:
+    """Return the item's links, each with its GS1 relation type, absolute href, title (in the page language)."""
+    base, titles = public_url.rstrip("/"), _titles()
+    return [{"rel": GS1_VOC + name, "href": base + page_path(code, name), "title": titles[name], "type": "text/html",
+             "hreflang": list(LANGUAGES)} for name in LINK_TYPES]
+
+
+def _titles() -> dict[str, str]:
+    lang = page_language()
+    found = _TITLES.get(lang)
+    if found is None:
+        found = _TITLES[lang] = {name: str(title) for name, (_, title) in LINK_TYPES.items()}
+    return found
 
 
 def linkset(anchor: str, items: list[dict[str, Any]]) -> dict[str, Any]:

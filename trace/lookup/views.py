@@ -8,13 +8,16 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Response, current_app, get_template_attribute, jsonify, redirect, request
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
 from trace.db import db, writing
-from trace.extensions import limiter
+from trace.extensions import limiter, page_language
 from trace.lookup.blueprint import lookup
 from trace.lookup.forms import form_token
 from trace.lookup.pages import (
@@ -25,7 +28,6 @@ from trace.lookup.pages import (
     public_limit,
     render_html,
     render_page,
-    translator,
     verification_cache,
     view_cache,
     wanted_format,
@@ -68,12 +70,16 @@ def parse_code(text: str) -> str:
         return parse_trace_code(text)
     except TraceCodeError as exc:
         shown = normalize(text)[:40]
+        title = _l("This code has a typo")
         if exc.reason == "length":
-            raise PageError(400, "mistyped-code", "typo_length", "typo_title", n=len(shown), code=shown) from exc
-        if exc.reason == "charset":
+            detail = _l("A trace code has 13 characters; you entered %(n)s.", n=len(shown))
+        elif exc.reason == "charset":
             bad = "".join(sorted({c for c in shown if c not in ALPHABET}))
-            raise PageError(400, "mistyped-code", "typo_charset", "typo_title", chars=bad, code=shown) from exc
-        raise PageError(400, "mistyped-code", "typo_check", "typo_title", code=shown) from exc
+            detail = _l("A trace code never contains: %(chars)s", chars=bad)
+        else:
+            detail = _l("The check character of %(code)s does not match: a character may be mistyped or two "
+                        "swapped. Please check it again.", code=shown)
+        raise PageError(400, "mistyped-code", detail, title) from exc
 
 
 def resolve_code(code: str) -> Target:
@@ -91,9 +97,14 @@ def resolve_code(code: str) -> Target:
         return Target(batch_id, code)
     unit = peek_unit(db.session(), code)
     if unit is None:
-        raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=code)
+        raise PageError(404, "not-found", _unknown(code), _l("Code not found"))
     view_cache().put(("code", code), (unit.batch_id, True))
     return Target(unit.batch_id, code, serial=code)
+
+
+def _unknown(code: str) -> LazyString:
+    return _l("The code %(code)s is well-formed, but nothing is recorded under it. Check the label, or ask the "
+              "seller.", code=code)
 
 
 @lookup.get("/t/<code>")
@@ -111,8 +122,8 @@ def search() -> Response:
     if typed:
         canonical = normalize(typed)[:40] or typed[:40]
         return redirect(f"/T/{quote(canonical, safe='')}" + _lang_query(), 303)  # type: ignore[return-value]
-    t = translator()
-    return render_page("lookup/message.html", title=t("lookup_title"), detail=t("lookup_prompt"), show_search=True)
+    return render_page("lookup/message.html", title=_("Look up a trace code"),
+                       detail=_("Enter the 13-character trace code on the label."), show_search=True)
 
 
 def _raw_path() -> str:
@@ -128,16 +139,20 @@ def _digital_link_key(path: str) -> DigitalLinkPath:
         return parse_digital_link_path(path)
     except DigitalLinkError as exc:
         segments = path.split("/")
+        title = _l("Invalid link")
         if exc.reason == CHECK_DIGIT:
-            raise PageError(400, "bad-check-digit", "link_check_digit", "link_title", gtin=segments[2]) from exc
+            detail = _l("The check digit of GTIN %(gtin)s is wrong.", gtin=segments[2])
+            raise PageError(400, "bad-check-digit", detail, title) from exc
         if len(segments) == 3 and segments[1] == "01":
             try:
                 normalize_gtin(segments[2])
             except GtinError:
                 pass
             else:
-                raise PageError(404, "not-found", "link_product_only", "link_title") from exc
-        raise PageError(400, "malformed-link", "link_malformed", "link_title", detail=str(exc)) from exc
+                detail = _l("This link names a product only; scan the QR code on the batch label.")
+                raise PageError(404, "not-found", detail, title) from exc
+        detail = _l("This GS1 Digital Link is malformed: %(detail)s", detail=str(exc))
+        raise PageError(400, "malformed-link", detail, title) from exc
 
 
 @lookup.get("/01/<path:_rest>")
@@ -146,13 +161,15 @@ def digital_link(_rest: str) -> Response:
     key = _digital_link_key(_raw_path())
     batch = svc.find_batch_by_gtin(db.session(), key.gtin, key.lot)
     if batch is None:
-        raise PageError(404, "not-found", "link_unknown", "link_title", gtin=key.gtin, lot=key.lot)
+        detail = _l("No batch has GTIN %(gtin)s and lot %(lot)s.", gtin=key.gtin, lot=key.lot)
+        raise PageError(404, "not-found", detail, _l("Invalid link"))
     if key.serial is None:
         return respond(Target(batch.id, batch.trace_code))
     serial = normalize(key.serial)
     unit = peek_unit(db.session(), serial, batch_id=batch.id)
     if unit is None:
-        raise PageError(404, "not-found", "link_unknown_serial", "link_title", serial=key.serial)
+        detail = _l("This batch has no unit serial %(serial)s.", serial=key.serial)
+        raise PageError(404, "not-found", detail, _l("Invalid link"))
     return respond(Target(batch.id, serial, serial=serial))
 
 
@@ -193,17 +210,17 @@ def page_content(target: Target, unit: UnitScan | None, state: tuple[int, bytes]
     categories and organizations are not edited in place; certifications, verifications, brand
     grants and revocations are records) or with the date (a certification or grant expires).
     """
-    cfg, t = config(), translator()
-    key = ("view", target.batch_id, t.lang, china_today(), *state) if state else None  # an empty log caches nothing
+    cfg, lang = config(), page_language()
+    key = ("view", target.batch_id, lang, china_today(), *state) if state else None  # an empty log caches nothing
     base = view_cache().get(key) if key else None
     if base is None:
         batch = svc.find_batch_by_id(db.session(), target.batch_id)
         assert batch is not None
-        base = present_batch(svc.public_record(db.session(), _ledger(), batch, None, verification_cache()), t)
+        base = present_batch(svc.public_record(db.session(), _ledger(), batch, None, verification_cache()), lang)
         if key:
             view_cache().put(key, base)
     return with_target(base, code=target.code, unit=unit, threshold=cfg.counterfeit_threshold,
-                       links=links(cfg.public_url, target.code, t))
+                       links=links(cfg.public_url, target.code))
 
 
 def _resolver(target: Target) -> Response | None:
@@ -212,11 +229,11 @@ def _resolver(target: Target) -> Response | None:
     fmt = wanted_format()
     if fmt != "linkset" and asked is None:
         return None
-    cfg, t = config(), translator()
+    cfg = config()
     batch = svc.find_batch_by_id(db.session(), target.batch_id)
     assert batch is not None
     anchor = identifier_uri(cfg.public_url, target.code, batch.product.gtin, batch.lot, target.serial)
-    items = links(cfg.public_url, target.code, t)
+    items = links(cfg.public_url, target.code)
     headers = {"Link": link_header(anchor, items), "Vary": VARY, "Cache-Control": "no-cache"}
     if fmt == "linkset" or (asked is not None and asked.lower() in LINKSET_TYPES):
         body = json.dumps(linkset(anchor, items), ensure_ascii=False)
@@ -229,8 +246,7 @@ def _resolver(target: Target) -> Response | None:
 
 def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | None) -> str:
     """Return the page's HTML: rendered once per batch, language and log state, then its slots filled."""
-    t = translator()
-    key = ("html", target.batch_id, t.lang, china_today(), *state) if state else None
+    key = ("html", target.batch_id, page_language(), china_today(), *state) if state else None
     html = view_cache().get(key) if key else None
     if html is None:
         html = render_html("lookup/page.html", v=view, slots={k: Markup(v) for k, v in SLOTS.items()}, form={},
@@ -241,7 +257,7 @@ def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | 
             "code": target.code}
     unit = view["unit"]
     for name in ("warning", "serial", "scans"):
-        fill[name] = str(get_template_attribute("lookup/_unit.html", name)(unit, t)) if unit else ""
+        fill[name] = str(get_template_attribute("lookup/_unit.html", name)(unit)) if unit else ""
     for name, value in fill.items():
         html = html.replace(SLOTS[name], value)
     return html
@@ -256,7 +272,7 @@ def respond(target: Target) -> Response:
     if target.serial is not None:
         unit = count_lookup(target)
         if unit is None:
-            raise PageError(404, "not-found", "unknown_detail", "unknown_title", code=target.code)
+            raise PageError(404, "not-found", _unknown(target.code), _l("Code not found"))
     cfg = config()
     state = svc.log_state(db.session(), cfg.lookup_state_max_age)
     view = page_content(target, unit, state)

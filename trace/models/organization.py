@@ -26,6 +26,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     PRODUCER = "producer"
     INSPECTOR = "inspector"
+    LAB = "lab"  # staff of an inspection_agency: results of the tests their organization was asked to do
 
 
 class Organization(Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -112,6 +113,17 @@ class RowId(fields.Integer):
     def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("validate", validate.Range(min=1, max=MAX_ROW_ID))
         super().__init__(strict=strict, **kwargs)
+
+
+class RecordRef(fields.String):
+    """A reference to a record (an event) by its id: a UUID, stored in its canonical lowercase form."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return str(uuid.UUID(text))
+        except ValueError as exc:
+            raise ValidationError("Not a record id (a UUID).") from exc
 
 
 class Unit(fields.String):

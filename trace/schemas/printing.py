@@ -55,6 +55,8 @@ class LabelQuery(Schema):
     )
     ec = _ErrorCorrection()
     run = RowId(strict=False, metadata={"description": "a label run: one label per unit serial, in serial order"})
+    lang = fields.String(validate=validate.OneOf(["zh", "en"]), metadata={
+        "description": "the captions' language; default the lang cookie, then Accept-Language, then Chinese"})
     start = fields.Integer(validate=validate.Range(min=0), metadata={
         "description": "with run: the first unit to print (0-based), for runs longer than one request prints"})
 

@@ -94,6 +94,9 @@ class Stage:
     service_only: ClassVar[bool] = False  # only a service records it (registration, corrections): POST /events refuses
     recorded_through: ClassVar[str] = ""  # where its service records it, for the refusal's message
     inspectors_record: ClassVar[bool] = False  # inspectors record it on any batch
+    labs_record: ClassVar[bool] = False  # laboratories record it, answering a request or sample (services/quality)
+    producers_record: ClassVar[bool] = True  # the batch's producer or holder records it
+    vouches: ClassVar[bool] = False  # its records say who vouches for a result (``basis``): services/quality checks
 
     # What it means, for the rules that read a batch's history.
     ordered: ClassVar[bool] = False  # happens once, in the category template's order

@@ -86,7 +86,7 @@ def test_the_verdict_reads_expiry_on_the_day_asked(make, session):
     until = TODAY + dt.timedelta(days=10)
     batch, _ = _sold(make, session, start=TODAY, until=until, verified=True)
     events = batch_events(session, batch)
-    states = [page_verdict(session, make.ledger, batch, events, today=day).endorsements[0].state
+    states = [page_verdict(session, make.ledger, batch, events, today=day).credentials[0].state
               for day in (until, until + dt.timedelta(days=1))]
     assert states == ["verified", "expired"]
 
@@ -100,5 +100,5 @@ def test_a_grant_reads_expired_after_its_last_day(make, session):
     batch = make.batch(producer, product)
     events = batch_events(session, batch)
     states = [(e.state, e.until) for day in (grant.valid_until, grant.valid_until + dt.timedelta(days=1))
-              for e in page_verdict(session, make.ledger, batch, events, today=day).endorsements]
+              for e in page_verdict(session, make.ledger, batch, events, today=day).credentials]
     assert states == [("authorised", grant.valid_until), ("expired", grant.valid_until)]

@@ -9,6 +9,8 @@ lines fall outside the window only misses the audit's fast path.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from trace.limits import IN_CHUNK
 from trace.models import Batch, Checkpoint, Event, EventBatch, LogEntry, LogTile
 
 TILE = 256
+_INDEX = itemgetter(0)
 
 
 class RangeReader:
@@ -37,12 +40,16 @@ class RangeReader:
         args: Any = tuple(values[name] for name in query.positiontup or ()) if query.positional else values
         return self.connection.exec_driver_sql(str(query), args).all()
 
-    def rows(self, lo: int, hi: int) -> Sequence[Any]:
-        """The range's entries, each with its event row and batch lines: one row per line (or one without)."""
+    def entries(self, lo: int, hi: int) -> list[tuple[Any, list[Any]]]:
+        """The range's entries in index order, each with its event row and its batch lines.
+
+        Each is ``(row, lines)``: ``row`` the entry's columns then its event's (None without an
+        event row), ``lines`` its batch lines as ``(role, batch_id, quantity, uom)``, in line order.
+        """
         if not self.with_events:
-            return [(*entry, *_NO_EVENT) for entry in self.read(self.log_query, {"lo": lo, "hi": hi})]
+            return [((*entry, *_NO_EVENT), []) for entry in self.read(self.log_query, {"lo": lo, "hi": hi})]
         if self.connection.dialect.name != "sqlite":
-            return self.read(self.entries_query, {"lo": lo, "hi": hi})
+            return self._joined(lo, hi)
         # SQLite: events and their lines are written in log order, so their rowids run along with the
         # range's. Reading them by rowid window is half the work of a lookup by a random UUID each.
         # An entry whose event or lines fall outside the window only misses the fast path.
@@ -50,19 +57,23 @@ class RangeReader:
         ids = [e[3] for e in entries if e[3] is not None]
         events, lines = self.window(ids) if ids else ({}, {})
         if events is None:  # not in log order here: the join
-            return self.read(self.entries_query, {"lo": lo, "hi": hi})
-        rows: list[Any] = []
+            return self._joined(lo, hi)
+        out: list[tuple[Any, list[Any]]] = []
         for entry in entries:
             event = events.get(entry[3]) if entry[3] is not None else None
             if event is None:
-                rows.append((*entry, *_NO_EVENT))
-                continue
-            mine = lines.get(entry[3])
-            if mine:
-                rows.extend((*entry, *event, *line) for line in mine)
+                out.append(((*entry, *_NO_EVENT), []))
             else:
-                rows.append((*entry, *event, *_NO_LINE))
-        return rows
+                out.append(((*entry, *event), lines.get(entry[3], [])))
+        return out
+
+    def _joined(self, lo: int, hi: int) -> list[tuple[Any, list[Any]]]:
+        """The entries through the join (one row per line), grouped by entry."""
+        out: list[tuple[Any, list[Any]]] = []
+        for _, group in groupby(self.read(self.entries_query, {"lo": lo, "hi": hi}), _INDEX):
+            same = list(group)
+            out.append((same[0][:15], [r[15:] for r in same if r[15] is not None]))
+        return out
 
     def window(self, ids: list[str]) -> tuple[Any, dict[str, list[Any]]]:
         """The events ``ids`` name and their lines, read by rowid between the first's and the last's."""
@@ -75,8 +86,8 @@ class RangeReader:
         lines: dict[str, list[Any]] = {}
         low, high = self._line_bound(ids, "min"), self._line_bound(reversed(ids), "max")
         if low is not None and high is not None and 0 <= high - low <= 64 * len(ids) + 64:
-            for event_id, role, batch_id, amount, uom in run(_SQLITE_LINES, (low, high)).all():
-                lines.setdefault(str(event_id), []).append((role, batch_id, amount, uom))
+            for event_id, *line in run(_SQLITE_LINES, (low, high)).all():
+                lines.setdefault(str(event_id), []).append(line)
         return events, lines
 
     def _line_bound(self, ids: Iterable[str], bound: str) -> int | None:
@@ -143,8 +154,7 @@ _SQLITE_ENTRIES = ('SELECT "index", leaf, leaf_hash, event_id FROM log_entries '
 _SQLITE_EVENTS = ("SELECT id, stage, biz_step, organization_id, actor, occurred_at, recorded_at, location, data, "
                   "sensors, attachments FROM events WHERE rowid BETWEEN ? AND ?")
 _SQLITE_LINES = "SELECT event_id, role, batch_id, quantity, uom FROM event_batches WHERE id BETWEEN ? AND ? ORDER BY id"
-_NO_EVENT = (None,) * 15
-_NO_LINE = (None,) * 4
+_NO_EVENT = (None,) * 11
 
 
 def _log_query() -> sa.Select[Any]:

@@ -22,8 +22,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from hashlib import sha256
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +31,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from trace import ledger
 from trace.ledger import policy
-from trace.services.audit.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_leaf, fast_record, quantity
+from trace.services.audit.audit_fast import LEAF_HEAD, LEAF_SIGS, NO_KEY, fast_leaf, fast_record
 from trace.services.audit.audit_reads import TILE, RangeReader
 from trace.services.records.attachments import attachment_path
 from trace.services.signing.log import build_record
 from trace.times import parse_time
 
-_INDEX = itemgetter(0)
 KeyRow = tuple[str, str, "str | None", bytes]  # name, role, organization, public key
 Finding = tuple["int | None", str, str]
 
@@ -124,16 +121,15 @@ class Checker:
     def _check_range(self, lo: int, hi: int) -> RangeResult:
         out = RangeResult(lo, hi)
         tiles = self.reader.tiles(lo, hi)
-        rows = self.reader.rows(lo, hi)
-        codes = self.reader.codes({r[16] for r in rows if r[16] is not None})
+        entries = self.reader.entries(lo, hi)
+        codes = self.reader.codes({line[1] for _, lines in entries for line in lines})
         hashes: list[bytes] = []
         signed_entries: list[Any] = []  # verified together at the end
         last: dict[str, tuple[bytes, ...]] = {}
         expected = lo
-        for index, group in groupby(rows, _INDEX):
-            same = list(group)  # one row per batch line
-            row = same[0]
-            lines = [(r[15], codes.get(r[16]), quantity(r[17]), r[18]) for r in same if r[15] is not None]
+        for row, raw_lines in entries:
+            index = row[0]
+            lines = [(role, codes.get(batch_id), amount, uom) for role, batch_id, amount, uom in raw_lines]
             if index != expected:
                 out.missing.extend(range(expected, index))
             expected = index + 1
@@ -277,7 +273,7 @@ class Checker:
         if not isinstance(prev, dict):
             out.findings.append((index, "prev-chain", "the record has no prev object"))
             return
-        for code, link in sorted(prev.items()):
+        for code, link in sorted(prev.items()) if len(prev) > 1 else prev.items():
             named = _named(link)
             expected = last.get(code)
             if expected is None and code not in out.heads:

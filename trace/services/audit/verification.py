@@ -36,8 +36,10 @@ from trace.services.audit.batch_state import (
     state_differences,
     transformation_stages,
 )
-from trace.services.endorsements import Endorsement, china_today
+from trace.services.endorsements import Endorsement as Credential
+from trace.services.endorsements import china_today
 from trace.services.endorsements.standing import standing_of
+from trace.services.quality.results import Caution, Endorsement, TestResult, batch_quality
 from trace.services.records.registration import batch_differences, product_differences
 from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import DbTileStore, event_record
@@ -63,12 +65,25 @@ class Verification:
     checkpoint_size: int
     problems: tuple[Problem, ...]
     log_order: tuple[str, ...] = ()  # the batch's logged events, by log index (read with their entries)
-    # What has been checked and by whom (certified by, brand authorised by, ...), as it stands today.
+    # Who vouches (page_verdict only): test results here and upstream, who tested or sampled, and what leads the page.
+    results: tuple[TestResult, ...] = ()
     endorsements: tuple[Endorsement, ...] = ()
+    cautions: tuple[Caution, ...] = ()
+    # Certifications and the regional brand's grant, as they stand today (certified by, brand authorised by).
+    credentials: tuple[Credential, ...] = ()
 
     @property
     def verified(self) -> bool:
         return self.records > 0 and not self.problems
+
+    @property
+    def cleared(self) -> bool:
+        """Tell whether the page may show its green mark: verified, and no recall or failed result to lead with.
+
+        The mark says the records are signed and logged; beside a recall or a failed result it would
+        read as a safety claim, so it is never green then.
+        """
+        return self.verified and not self.cautions
 
 
 class VerificationCache(LruCache[Verification]):
@@ -79,17 +94,26 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
                  cache: VerificationCache | None = None, today: dt.date | None = None) -> Verification:
     """Return what a batch's page may claim: records unaltered, chain complete, batch facts as signed; or why not.
 
-    The one verdict the lookup page presents. Later conditions (witnesses) join here. Who vouches
-    (``endorsements``: certified by, brand authorised by) stands as of ``today`` (China date), and
-    the records it rests on are checked like the batch's own.
+    The one verdict the lookup page presents. Later conditions (witnesses, who vouches) join here:
+    ``results`` (this batch's and its sources' tests, each with its basis and signer), ``endorsements``
+    (tested by a laboratory, sampled by an inspector), ``credentials`` (certified by, brand authorised
+    by, as they stand on ``today``, a China date) and ``cautions`` (a recall or failed result here or
+    upstream: they lead, and ``cleared`` is false; an expired certification or a revoked grant is a
+    warning in its own section, not a caution). The records the sources' results and the credentials
+    rest on are verified with the batch's (signed, in the log).
     The facts are compared on every call (a row can change without a new log entry); the rest is
     cached per checkpoint.
     """
     product_record = session.get(Event, batch.product.record_id) if batch.product.record_id else None
+    quality = batch_quality(session, batch)
+    own = {e.id for e in events}
+    relied = [e for e in quality.records if e.id not in own]  # sources' results and what they answer
     standing = standing_of(session, batch.product, today or china_today())
     vouching = sorted(session.scalars(sa.select(Event).where(Event.id.in_(standing.facts))), key=lambda e: e.id) \
         if standing.facts else []
-    also = ([product_record] if product_record else []) + vouching
+    relied_ids = {e.id for e in relied}
+    also = [*([product_record] if product_record else []), *sorted(relied, key=lambda e: e.id),
+            *(e for e in vouching if e.id not in relied_ids and e.id not in own)]
     result = verify_batch(session, cfg, batch, events, cache, also=also)
     problems = list(result.problems)
     problems.extend(_endorsement_problems(standing.facts, vouching))
@@ -114,7 +138,8 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
         problems.append(Problem(FACTS, product_record.id if product_record else None,
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
     return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order,
-                        standing.endorsements)
+                        results=quality.results, endorsements=quality.endorsements(), cautions=quality.cautions,
+                        credentials=standing.endorsements)
 
 
 def _endorsement_problems(facts: dict[str, dict[str, Any]], records: Sequence[Event]) -> list[Problem]:

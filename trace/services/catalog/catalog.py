@@ -29,7 +29,9 @@ def _template(*steps: str | tuple[str, list[str]]) -> list[dict[str, Any]]:
             else {"stage": s[0], "requires": s[1], "fields": []} for s in steps]
 
 
-_GROWN = ("input", ("harvest", ["quantity", "uom"]), ("inspection", ["items", "result", "lab"]))
+# An inspection names no laboratory in free text: the laboratory that tested is the one that signed (see
+# stages/inspection.py).
+_GROWN = ("input", ("harvest", ["quantity", "uom"]), ("inspection", ["items", "result"]))
 _TAIL = ("packing", "certificate", "storage", "shipping", "receiving", "sale")
 
 DEFAULT_CATEGORIES: list[dict[str, Any]] = [

@@ -150,6 +150,9 @@ def _last_before(inspections: list[Step], moment: dt.datetime) -> Step | None:
     return max(earlier, key=lambda s: (s.occurred_at, s.recorded_at)) if earlier else None
 
 
+BASIS_ZH = {"commissioned": "委托检测", "supervisory": "监督抽检", "self_check": "自检"}
+
+
 def sale_after_failed_inspection(history: History) -> list[Finding]:
     """A sale or shipment after a failed inspection of the batch or of a batch it was made from."""
     own = _subject(history, lambda s: s.inspects)
@@ -172,11 +175,15 @@ def sale_after_failed_inspection(history: History) -> list[Finding]:
             continue
         code, test = max(failed, key=lambda pair: pair[1].occurred_at)
         zh_move, en_move = ("销售", "Sold") if _is(move, lambda s: s.sells) else ("发货", "Shipped")
-        lab, report = test.data.get("lab", "?"), test.data.get("reportNumber", "-")
+        # Who tested: the organization that signed the result (a 自检's free-text lab is not a laboratory's word).
+        basis = str(test.data.get("basis") or "self_check")
+        zh_lab = f"组织 {test.organization_id}（{BASIS_ZH.get(basis, basis)}）"
+        lab = f"organization {test.organization_id} ({basis})"
+        report = test.data.get("reportNumber", "-")
         items = [i.get("item", "?") for i in test.data.get("items", []) if i.get("result") == "fail"]
         findings.append(Finding(
             "sale_after_failed_inspection", "critical", history.batch_id, move.event_id,
-            f"检测不合格后仍{zh_move}：批次 {code} 于 {when(test.occurred_at)} 经 {lab} 检测不合格"
+            f"检测不合格后仍{zh_move}：批次 {code} 于 {when(test.occurred_at)} 经 {zh_lab} 检测不合格"
             f"（报告 {report}；不合格项目：{'、'.join(items) or '-'}），{when(move.occurred_at)} {zh_move}。",
             f"{en_move} after a failed inspection: batch {code} failed at {lab} on {when(test.occurred_at)} "
             f"(UTC+8; report {report}; failed items: {', '.join(items) or '-'}), {en_move.lower()} "

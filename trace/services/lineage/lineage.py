@@ -61,6 +61,11 @@ def downstream_depths(session: Session, root_id: int) -> dict[int, int]:
     return {root_id: 0, **_distances(root_id, _walk_links(session, root_id, forward=True), forward=True)}
 
 
+def upstream_depths(session: Session, root_id: int) -> dict[int, int]:
+    """Return the batch and every batch it was made from, each with its fewest transformation steps from it."""
+    return {root_id: 0, **_distances(root_id, _walk_links(session, root_id, forward=False), forward=False)}
+
+
 def upstream_ids(session: Session, root_ids: Iterable[int]) -> set[int]:
     """Return the ids of some batches and every batch that went into them, at any depth."""
     roots = list(root_ids)

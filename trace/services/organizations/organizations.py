@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import AuthenticationError, ConflictError, NotFoundError
+from trace.errors import AuthenticationError, ConflictError, NotFoundError, ValidationError
+from trace.ledger.policy import ROLE_KINDS, role_fits
 from trace.models import ApiToken, Organization, User
 from trace.models.organization import Role
 from trace.services.organizations.permissions import require_role
@@ -69,6 +70,9 @@ def add_member(session: Session, actor: User | None, org: Organization, name: st
     exists = session.scalar(sa.select(User.id).where(User.organization_id == org.id, User.name == name))
     if exists:
         raise ConflictError(f"{org.name} already has a member named {name}.", errors={"name": ["Taken."]})
+    if not role_fits(role, org.kind):
+        raise ValidationError(f"The {role} role is for organizations of kind {', '.join(sorted(ROLE_KINDS[role]))}.",
+                              errors={"role": [f"Not for a {org.kind}."]})
     user = User(organization_id=org.id, name=name, role=role)
     session.add(user)
     session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trace.errors import PermissionDeniedError
+from trace.ledger.policy import role_fits
 from trace.models import Batch, Event, User
 from trace.models.organization import Role
 from trace.stages import stage as stage_named
@@ -37,10 +38,20 @@ def can_read_event(user: User, event: Event) -> bool:
 
 
 def require_batch_write(user: User, batch: Batch, stage: str) -> None:
-    """Raise unless the user may record this stage on the batch."""
+    """Raise unless the user may record this stage on the batch.
+
+    Inspectors record their stages on any batch; laboratories theirs only in answer to a request
+    or sample (services/quality checks which batches); producers on the batches they make or hold.
+    """
     named = stage_named(stage)
     if user.role == Role.INSPECTOR and named.inspectors_record:
         return
+    if user.role == Role.LAB and named.labs_record:
+        if not role_fits(user.role, user.organization.kind):
+            raise PermissionDeniedError("Only staff of a laboratory (an inspection_agency) record its results.")
+        return
+    if not named.producers_record:
+        raise PermissionDeniedError(f"{named.name.capitalize()} is recorded by inspectors, not by {user.role}s.")
     require_role(user, Role.PRODUCER)
     if named.receives and user.organization_id != batch.custodian_id:
         # Only the organization a batch was shipped to can say it arrived.

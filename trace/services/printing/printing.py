@@ -22,16 +22,18 @@ from sqlalchemy.orm import Session, object_session
 
 from trace.codes.certificate import CertificateInfo, PromiseBasis, certificate_pdf
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
-from trace.codes.labels import LAYOUTS, LabelInfo, labels_pdf
+from trace.codes.labels import CHINESE_CAPTIONS, LAYOUTS, LabelCaptions, LabelInfo, labels_pdf
 from trace.codes.qr import ErrorCorrection, lookup_url, qr_friendly_url
 from trace.codes.tracecode import ALPHABET
 from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from trace.ledger.policy import COMMISSIONED, SELF_CHECK, SUPERVISORY
 from trace.limits import MAX_LABELS_PER_PRINT
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
 from trace.services.printing.labels import get_run, run_units, unit_url
+from trace.services.quality.results import SOURCE_FAILED, SOURCE_RECALLED, batch_quality
 from trace.services.records.events import record_authorized, record_event
 from trace.services.records.retry import record_id
 from trace.services.signing.keys import LedgerConfig
@@ -109,9 +111,10 @@ def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run
             for unit in units[start:start + count]]
 
 
-def render_labels(labels: list[LabelInfo], layout: str, error_correction: ErrorCorrection = "M") -> bytes:
-    """Return the label sheet PDF."""
-    return labels_pdf(labels, layout, error_correction)
+def render_labels(labels: list[LabelInfo], layout: str, error_correction: ErrorCorrection = "M",
+                  captions: LabelCaptions = CHINESE_CAPTIONS) -> bytes:
+    """Return the label sheet PDF, captioned in the captions' language."""
+    return labels_pdf(labels, layout, error_correction, captions)
 
 
 # Certificates -----------------------------------------------------------------------------------
@@ -133,6 +136,7 @@ class IssuedCertificate:
     url: str
     trace_code: str
     issuer_name: str | None = None  # an administrator's organization that issued it for the producer (代开)
+    tests: str = ""  # the signed results the batch and its sources have, by basis
 
     def fingerprint(self) -> str:
         """Return a text that changes whenever the printed card would (for ETags)."""
@@ -153,6 +157,7 @@ class IssuedCertificate:
             basis=frozenset(BASIS[code] for code in self.basis if code in BASIS),
             url=self.url,
             trace_code=self.trace_code,
+            tests=self.tests,
         )
 
 
@@ -180,6 +185,7 @@ def issue_certificate(
     stored = session.get(Event, record_id(fields["id"])) if "id" in fields else None
     if stored is None:
         _check_batch(session, batch)
+        _check_basis(session, batch, fields["basis"])
     # A retry is judged on what the client sent: what it left out (number, quantity, contact,
     # the time) is what the first issue filled in, so the one retry rule compares like with like.
     filled = _filled(stored, fields)
@@ -231,6 +237,34 @@ def _check_batch(session: Session, batch: Batch) -> None:
             f"The latest inspection of batch {batch.trace_code} failed; it cannot be certified.",
             inspection=last.id,
         )
+
+
+def _check_basis(session: Session, batch: Batch, basis: list[str]) -> None:
+    """Refuse a promise its sources contradict, and 委托检测 with no laboratory's signed result to rest on."""
+    quality = batch_quality(session, batch)
+    leading = [c for c in quality.cautions if c.kind in (SOURCE_FAILED, SOURCE_RECALLED)]
+    if leading:
+        codes = ", ".join(dict.fromkeys(c.batch for c in leading))
+        raise ConflictError(f"原料批次 {codes} 检测不合格或已召回，不能承诺达标。"
+                            f" Source batch {codes} failed a test or was recalled; batch {batch.trace_code} "
+                            "cannot be certified.")
+    if "commissioned_test" in basis and not any(r.lab is not None and not r.failed for r in quality.results):
+        raise ValidationError(
+            "委托检测须有检测机构签名的合格结果（本批次或其原料批次）。"
+            f" 委托检测 needs a passed result signed by a laboratory, for batch {batch.trace_code} or a batch it "
+            "was made from: request a test (stage test_request) and let the laboratory answer it.",
+            errors={"basis": ["No laboratory-signed result. 无检测机构签名的结果。"]})
+
+
+def results_line(session: Session, batch: Batch) -> str:
+    """Return the card's line of signed results: how many by basis, and how many are of source batches."""
+    results = batch_quality(session, batch).results
+    counts = {b: sum(1 for r in results if r.basis == b) for b in (COMMISSIONED, SUPERVISORY, SELF_CHECK)}
+    sources = sum(1 for r in results if r.source)
+    if not results:
+        return "检测记录：无 no test on record"
+    return (f"检测记录：委托检测 {counts[COMMISSIONED]} 份 · 监督抽检 {counts[SUPERVISORY]} 份 · "
+            f"自检 {counts[SELF_CHECK]} 份" + (f"（含原料检测 {sources} 份）" if sources else ""))
 
 
 def _certificate_data(batch: Batch, fields: dict[str, Any]) -> dict[str, Any]:
@@ -304,6 +338,7 @@ def certificate_view(event: Event, batch: Batch, public_url: str) -> IssuedCerti
         url=batch_url(batch, public_url),
         trace_code=batch.trace_code,
         issuer_name=None if event.organization_id == batch.organization_id else _organization_name(event),
+        tests=results_line(object_session(event), batch),  # type: ignore[arg-type]
     )
 
 

@@ -120,10 +120,10 @@ def _inputs(session: Session, batch: Batch) -> list[Batch]:
 
 
 def _organization_ids(batch: Batch, events: Sequence[Event]) -> set[int]:
-    """Return the organizations the page names: recorders, shipping recipients and senders."""
+    """Return the organizations the page names: recorders, shipping recipients and senders, laboratories asked."""
     ids = {batch.organization_id} | {e.organization_id for e in events}
     for event in events:
-        for key in ("recipient", "from"):
+        for key in ("recipient", "from", "laboratory"):
             value = event.data.get(key) if isinstance(event.data, dict) else None
             if isinstance(value, int) and not isinstance(value, bool):
                 ids.add(value)

@@ -42,6 +42,10 @@ UNCORRECTABLE = frozenset({"correction", "product", "key", "certification", "cer
                            "brand_grant", "brand_revocation"})
 
 
+# A result's fields that say who vouches for it (services/quality): never corrected.
+VOUCHING_FIELDS = frozenset({"basis", "request", "sample"})
+
+
 def effective_data(event: Event, corrections: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], bool, bool]:
     """Return a record's data with its corrections applied in order, whether any applied, and whether it is void."""
     data, corrected, void = dict(event.data or {}), False, False
@@ -96,7 +100,7 @@ def correct_record(session: Session, actor: User, target_id: str, body: dict[str
     stored = session.get(Event, correction_id)
     if stored is not None:  # the one retry rule, before anything that may have changed since
         return judge_retry(stored, actor.organization_id, digest), False
-    if actor.role not in (Role.PRODUCER, Role.INSPECTOR) or actor.organization_id != target.organization_id:
+    if actor.role not in (Role.PRODUCER, Role.INSPECTOR, Role.LAB) or actor.organization_id != target.organization_id:
         raise PermissionDeniedError("Only the organization that made a record corrects it.")
     if target.stage in UNCORRECTABLE:
         raise ValidationError(f"A {target.stage} record is not corrected this way.",
@@ -127,6 +131,10 @@ def _checked_fields(session: Session, target: Event, body: dict[str, Any]) -> di
             raise ValidationError("A batch's registration cannot be voided: record the batch's destruction.",
                                   errors={"void": ["Not for registrations."]})
         return _batch_fields(session, target, fields)
+    vouching = sorted(VOUCHING_FIELDS & fields.keys()) if STAGES[target.stage].vouches else []
+    if vouching:  # who vouches for a result is signed when it is recorded; a correction never changes it
+        raise ValidationError(f"{', '.join(vouching)} cannot be corrected: void the result and record it again.",
+                              errors={"fields": {name: ["Not corrected."] for name in vouching}})
     merged = {**(target.data or {}), **fields}
     schema = STAGES[target.stage].loader
     try:

@@ -28,6 +28,7 @@ from trace.schemas.common import Dumper, canonical_dumper
 from trace.services.catalog.templates import check_stage_data
 from trace.services.compliance.compliance import check_event
 from trace.services.organizations.permissions import require_batch_write
+from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
 from trace.services.records.batch_rows import create_batch
 from trace.services.records.bulk_rows import BatchLine, NewRecord, Prefetched, insert_records
@@ -124,6 +125,8 @@ class _Run:
         batches = self._batches(payload["batches"], "batches")
         device = payload.get("device_signature")
         data = _stage_data(self.session, stage, payload["data"], batches, fill=device is None)
+        if named.vouches and device is None:  # who vouches for a result: stated in what is signed
+            data = settle_basis(actor, data)
         _require_canonical(payload, data)
         digest = content_digest({**payload, "data": _sent(data)})
         stored = self._stored(event_id)
@@ -132,6 +135,8 @@ class _Run:
         if not authorized:
             for batch in batches:
                 require_batch_write(actor, batch, stage)
+            if named.vouches:
+                require_vouching(self.session, actor, data, batches)
         check_cited(self.session, payload.get("attachments") or [])
         named.apply(self.session, data, batches)
         row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches])
