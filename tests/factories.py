@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from trace import ledger as ledger_lib
-from trace.models import Batch, LogEntry, Organization, Product, User
+from trace.models import Batch, BrandGrant, LogEntry, Organization, Product, RegionalBrand, User
 from trace.services.catalog.catalog import create_product
 from trace.services.organizations.organizations import add_member, create_organization, issue_token
 from trace.services.records.batches import register_batch
@@ -111,6 +111,32 @@ class Factory:
                 ledger=self.ledger,
             )
         )
+
+
+    def brand(self, name: str = "松阳好产", categories: tuple[str, ...] = ("vegetables", "fruit", "tea"),
+              **rules: Any) -> tuple[RegionalBrand, Actor]:
+        """Return the regional brand of that name and an actor of its owner (a county brand office), made once."""
+        from trace.services.endorsements.brands import register_brand
+
+        brand = self.session.scalar(sa.select(RegionalBrand).where(RegionalBrand.name == name))
+        if brand is None:
+            owner = self.actor("admin", self.org("authority", name=f"{name}品牌办{next(_serial)}"))
+            fields = {"code": f"b{next(_serial)}", "name": name, "name_en": None, "owner": owner.org.id,
+                      "categories": list(categories), "region": {"province": "浙江省", "county": "松阳县"}, **rules}
+            brand = register_brand(self.session, owner.user, fields, ledger=self.ledger)
+        else:
+            owner = self.actor("admin", brand.owner)
+        return self._keep((brand, owner))
+
+    def grant(self, brand: RegionalBrand, owner: Actor, licensee: Organization, categories: tuple[str, ...] = (),
+              days: int = 365, start: dt.date | None = None) -> BrandGrant:
+        """Grant an organization the brand on its categories (all of the brand's by default) for ``days``."""
+        from trace.services.endorsements.brands import grant_brand
+
+        start = start or dt.date.today() - dt.timedelta(days=1)
+        fields = {"organization": licensee.id, "categories": list(categories or brand.categories),
+                  "valid_from": start, "valid_until": start + dt.timedelta(days=days)}
+        return self._keep(grant_brand(self.session, owner.user, brand.id, fields, ledger=self.ledger))
 
 
 def event_body(stage: str, batches: list[Batch], data: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from trace.codes.uscc import uscc_check_character
 from trace.models import Batch, Organization, User
-from trace.services.catalog.catalog import create_product, seed_categories
+from trace.services.catalog.catalog import create_product, get_product, seed_categories
+from trace.services.endorsements.demo import load_endorsements
 from trace.services.organizations.organizations import add_member, create_organization
 from trace.services.records.batches import register_batch
 from trace.services.records.events import record_event, record_transformation
@@ -184,6 +185,8 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     bureau, _ = _org(session, 1, "authority", DEMO_MARKER, "Songyang County Bureau of Agriculture (demo)", None)
     inspector = add_member(session, None, bureau, "demo-1-inspector", "inspector")
     lab = _org(session, 2, "inspection_agency", "松阳县农产品质量安全检测站", "Songyang Testing Station", "西屏街道")
+    _, brand_office = _org(session, 3, "authority", "松阳县农产品区域公用品牌办公室",
+                           "Songyang County Regional Brand Office", "西屏街道")
     tea_coop, tea = _org(
         session, 11, "cooperative", "松阳县银猴茶叶专业合作社", "Yinhou Tea Cooperative", "新兴镇", "横山村"
     )
@@ -252,10 +255,17 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
         "松阳银猴绿茶",
         "Songyang Yinhou green tea",
         gtin="06970000000017",
-        regional_brand="松阳香茶",
         brand="银猴",
-        certifications=[{"kind": "geographical_indication", "number": "AGI01234"}],
     )
+    # Certifications and the county's brands (records of their own), before any batch.
+    veg_p = product(veg, "vegetables", "高山番茄", "Highland tomatoes", brand="石仓")
+    kiwi_p = product(fruit, "fruit", "红心猕猴桃", "Red-heart kiwifruit", gtin="06970000000024")
+    egg_p = product(egg, "eggs", "象溪土鸡蛋", "Xiangxi free-range eggs")
+    fungi_p = product(tea, "edible_fungi", "椴木香菇", "Log-grown shiitake")
+    load_endorsements(session, ledger, brand_office, inspector, {
+        category: (user, get_product(session, pid)) for category, user, pid in (
+            ("tea", tea, tea_p), ("vegetables", veg, veg_p), ("fruit", fruit, kiwi_p), ("eggs", egg, egg_p),
+            ("edible_fungi", tea, fungi_p))})
     leaf = batch(tea, tea_p, "T2026-041", "800", "KGM", "横山村茶园3号地块", "28.4512", "119.4821")
     _grow(chain, tea, leaf, variety="鸠坑种", plot="横山村茶园3号地块", pesticide=None, items=residue, lab=lab,
           harvest_extra={"pickingStandard": "one_bud_one_leaf"})
@@ -269,7 +279,6 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _sell(chain, tea, retailer, made[0], "20")
 
     chain.clock = start
-    veg_p = product(veg, "vegetables", "高山番茄", "Highland tomatoes", brand="石仓")
     tomato = batch(veg, veg_p, "V2026-088", "2500", "KGM", "石仓村大棚7号", "28.3301", "119.3455")
     _grow(
         chain,
@@ -296,14 +305,6 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _sell(chain, veg, retailer, tomato, "300")
 
     chain.clock = start
-    kiwi_p = product(
-        fruit,
-        "fruit",
-        "红心猕猴桃",
-        "Red-heart kiwifruit",
-        gtin="06970000000024",
-        certifications=[{"kind": "green_food", "number": "LB-18-2601234567A"}],
-    )
     kiwi = batch(fruit, kiwi_p, "K2026-009", "3000", "KGM", "白麻山村果园", "28.2533", "119.5412")
     _grow(chain, fruit, kiwi, variety="红阳", plot="白麻山村果园", pesticide="啶虫脒乳油", items=residue, lab=None,
           harvest_extra={"brix": "16.5"})
@@ -326,7 +327,6 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _sell(chain, fruit, retailer, grade_a, "500")
 
     chain.clock = start
-    egg_p = product(egg, "eggs", "象溪土鸡蛋", "Xiangxi free-range eggs")
     eggs = batch(egg, egg_p, "E2026-112", "6000", "H87", "靖居村林下养殖区", "28.5102", "119.4003")
     chain.event(egg, "planting", [eggs], {"variety": "仙居鸡"}, 0)
     chain.event(
@@ -379,7 +379,6 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     )
     _sell(chain, mill, retailer, pressed, "400")
 
-    fungi_p = product(tea, "edible_fungi", "椴木香菇", "Log-grown shiitake")
     chain.clock = start
     shiitake = batch(tea, fungi_p, "F2026-03", "600", "KGM", "横山村菇棚", "28.4520", "119.4830")
     _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,

@@ -219,6 +219,56 @@ def _compliance_run(w: World) -> Request:
     return "POST", "/api/v1/compliance/run", {"batch": w.make.batch(w.producer).trace_code}
 
 
+def _declare_certification(w: World) -> Request:
+    product = w.make.product(w.producer)
+    return "POST", "/api/v1/certifications", {
+        "kind": "green_food", "issuer": "中国绿色食品发展中心", "number": "LB-1", "products": [product.id],
+        "validFrom": "2026-01-01", "validUntil": "2099-12-31"}
+
+
+def _verify_certification(w: World) -> Request:
+    import datetime as dt
+
+    from trace.services.endorsements.certifications import declare_certification
+
+    cert = declare_certification(w.session, w.producer.user, {
+        "kind": "organic", "issuer": "有机认证中心", "number": "ORG-1", "products": [w.make.product(w.producer).id],
+        "valid_from": dt.date(2026, 1, 1), "valid_until": dt.date(2099, 12, 31)}, ledger=w.make.ledger)
+    w.session.commit()
+    return "POST", f"/api/v1/certifications/{cert.id}/verification", {"result": "verified"}
+
+
+def _brand_fields(w: World) -> dict[str, Any]:
+    code = f"b{uuid.uuid4().hex[:12]}"
+    return {"code": code, "name": f"品牌{code}", "owner": w.producer.org.id, "categories": ["tea", "vegetables"],
+            "region": {"province": "浙江省", "county": "松阳县"}}
+
+
+def _register_brand(w: World) -> Request:
+    return "POST", "/api/v1/brands", _brand_fields(w)
+
+
+def _owned_brand(w: World) -> Any:
+    from trace.services.endorsements.brands import register_brand
+
+    fields = {**_brand_fields(w), "name_en": None}
+    brand = register_brand(w.session, w.producer.user, fields, ledger=w.make.ledger)
+    w.session.commit()
+    return brand
+
+
+def _grant_brand(w: World) -> Request:
+    brand = _owned_brand(w)
+    return "POST", f"/api/v1/brands/{brand.id}/grants", {
+        "organization": w.make.org().id, "categories": ["tea"], "validFrom": "2026-01-01", "validUntil": "2099-12-31"}
+
+
+def _revoke_grant(w: World) -> Request:
+    brand = _owned_brand(w)
+    grant = w.make.grant(brand, w.producer, w.make.org(), ("tea",))
+    return "POST", f"/api/v1/brands/{brand.id}/grants/{grant.id}/revocation", {"reason": "违规使用"}
+
+
 # action: (request builder, expected status for anonymous, stranger, producer, inspector, admin, lab)
 MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, int, int]]] = {
     "create-organization": (_org, (401, 403, 403, 403, 201, 403)),
@@ -254,6 +304,11 @@ MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, in
     "revoke-device": (_revoke_device, (401, 403, 200, 403, 200, 403)),
     "upload-device-records": (_device_records, (200, 200, 200, 200, 200, 200)),
     "resolve-identifiers": (_resolve, (200, 200, 200, 200, 200, 200)),
+    "declare-certification": (_declare_certification, (401, 403, 201, 403, 403, 403)),
+    "verify-certification": (_verify_certification, (401, 403, 403, 201, 201, 403)),
+    "register-brand": (_register_brand, (401, 403, 201, 403, 201, 403)),
+    "grant-brand": (_grant_brand, (401, 403, 201, 403, 403, 403)),
+    "revoke-grant": (_revoke_grant, (401, 403, 200, 403, 403, 403)),
 }
 CELLS = [
     pytest.param(action, actor, status, id=f"{action}-{actor}-{status}")
@@ -271,7 +326,10 @@ COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/memb
            ("PATCH", "/products/<id:product_id>"), ("POST", "/events/<uuid:event_id>/corrections"),
            ("POST", "/organizations/<id:org_id>/locations"), ("PATCH", "/locations/<id:location_id>"),
            ("DELETE", "/locations/<id:location_id>"), ("POST", "/devices/<id:device_id>/revoke"),
-           ("POST", "/devices/records"), ("POST", "/devices/resolve")}
+           ("POST", "/devices/records"), ("POST", "/devices/resolve"),
+           ("POST", "/certifications"), ("POST", "/certifications/<id:certification_id>/verification"),
+           ("POST", "/brands"), ("POST", "/brands/<id:brand_id>/grants"),
+           ("POST", "/brands/<id:brand_id>/grants/<id:grant_id>/revocation")}
 
 
 @pytest.fixture()

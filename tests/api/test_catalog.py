@@ -83,6 +83,8 @@ def test_invalid_category_is_422(client, make, session, overrides, field):
 
 def test_producer_registers_a_product_with_a_normalised_gtin(client, make, session):
     producer = make.actor("producer")
+    brand, owner = make.brand("松阳")
+    make.grant(brand, owner, producer.org)
     body = {"category": "fruit", "name": "红心猕猴桃", "nameEn": "Kiwi", "gtin": "6970000000024",
             "regionalBrand": "松阳", "brand": "玉岩",
             "certifications": [{"kind": "green_food", "number": "LB-1", "validUntil": "2030-01-01"}]}

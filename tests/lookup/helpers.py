@@ -9,11 +9,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
 from tests.factories import Actor, Factory
 from trace.codes.gtin import gs1_check_digit
-from trace.models import Batch, Event, Product
+from trace.models import Batch, Event, Product, RegionalBrand
 from trace.schemas.batches import BatchIn
 from trace.services.catalog.catalog import create_product
+from trace.services.endorsements.brands import register_brand
 from trace.services.organizations.organizations import create_organization
 from trace.services.records.batches import register_batch
 from trace.services.records.events import record_event
@@ -73,6 +76,8 @@ class Life:
 def new_life(make: Factory, session: Any, ledger: Any, *, gtin: bool = True, name: str = "高山番茄",
              lot: str | None = None) -> Life:
     producer = make.actor("producer")
+    brand, owner = make.brand("松阳好产")
+    make.grant(brand, owner, producer.org)
     product = create_product(session, producer.user, {
         "category": "vegetables", "name": name, "name_en": "Highland tomatoes", "gtin": new_gtin() if gtin else None,
         "brand": "石仓", "regional_brand": "松阳好产", "certifications": [
@@ -117,6 +122,14 @@ def ascii_org(make: Factory, kind: str, name: str) -> Any:
 def ascii_life(make: Factory, session: Any, ledger: Any) -> Life:
     """Return a life like ``grow``'s whose data values are all ASCII: English pages of it show no Chinese at all."""
     producer = make.actor("producer", ascii_org(make, "cooperative", "Green Valley Co-op"))
+    brand = make.session.scalar(sa.select(RegionalBrand).where(RegionalBrand.name == "Songyang Good"))
+    owner = make.actor("admin", brand.owner if brand else ascii_org(make, "authority", "Songyang Brand Office"))
+    if brand is None:  # the claim needs a registered brand and a grant (certs); its owner's name is ASCII too
+        brand = register_brand(session, owner.user, {
+            "code": f"b{uuid.uuid4().hex[:12]}", "name": "Songyang Good", "name_en": "Songyang Good",
+            "owner": owner.org.id, "categories": ["vegetables"],
+            "region": {"province": "Zhejiang", "county": "Songyang"}}, ledger=ledger)
+    make.grant(brand, owner, producer.org)
     product = create_product(session, producer.user, {
         "category": "vegetables", "name": "Highland tomatoes", "gtin": new_gtin(), "brand": "Stone Barn",
         "regional_brand": "Songyang Good", "certifications": [

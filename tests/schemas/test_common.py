@@ -50,6 +50,16 @@ EXAMPLES = {
                 "backfilled": True},
     "correction": {"record": "0b1c6f0e-6f64-4b36-9c1e-2f3b1c0e8a11", "fields": {"variety": "浙粉702"},
                    "reason": "品种写错"},
+    "certification": {"certification": 4, "organization": 2, "kind": "organic", "issuer": "中绿华夏有机食品认证中心",
+                      "number": "ORG-1", "products": [3, 5], "validFrom": "2026-01-01", "validUntil": "2027-12-31",
+                      "scan": {"sha256": "ab" * 32, "name": "证书.pdf", "mime": "application/pdf", "size": 1024}},
+    "certification_check": {"certification": 4, "result": "verified", "note": "与证书原件核对一致"},
+    "brand": {"brand": 1, "code": "songyang-tea", "name": "松阳香茶", "nameEn": "Songyang tea", "owner": 9,
+              "categories": ["tea"], "region": {"province": "浙江省", "county": "松阳县"},
+              "requiredCertifications": ["green_food"], "requiresTest": True},
+    "brand_grant": {"grant": 2, "brand": 1, "organization": 2, "categories": ["tea"], "validFrom": "2026-01-01",
+                    "validUntil": "2027-12-31"},
+    "brand_revocation": {"grant": 2, "brand": 1, "organization": 2, "reason": "抽检不合格"},
 }
 
 

@@ -6,6 +6,7 @@ from trace.api import (  # noqa: F401  (each module registers its routes on the 
     catalog,
     compliance,
     devices,
+    endorsements,
     events,
     exports,
     feedback,

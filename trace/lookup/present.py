@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
+from trace.lookup.endorsed import endorsements
 from trace.models import Batch, Event, Organization
 from trace.schemas.stage_extra import NamedTemplates
 from trace.services.audit.verification import Verification
@@ -27,11 +28,6 @@ from trace.times import CHINA, rfc3339
 STATUSES = {"consumed": _l("Used in processing"), "recalled": _l("Recalled"), "destroyed": _l("Destroyed")}
 TEST_KINDS = {"inspection": _l("Inspection"), "sampling": _l("Sampling"), "rapid_test": _l("Rapid test")}
 RESULTS = {"pass": _l("Pass"), "fail": _l("Fail")}
-CERTIFICATIONS = {
-    "green_food": _l("Green Food"), "organic": _l("Organic"), "geographical_indication": _l("Geographical indication"),
-    "gap": _l("Good Agricultural Practice (GAP)"), "pollution_free": _l("Pollution-free produce"),
-    "other": _l("Other certification"),
-}
 PROBLEMS = {
     "no-checkpoint": _l("the log has no checkpoint yet"),
     "checkpoint": _l("the log checkpoint's signature is invalid"),
@@ -161,12 +157,6 @@ def _plain(value: Any) -> str | None:
     return fmt(number) if number is not None else None
 
 
-def _certifications(batch: Batch) -> list[dict[str, Any]]:
-    return [{"kind": c.get("kind"), "name": _named(CERTIFICATIONS, c.get("kind")),
-             "number": c.get("number"), "issuer": c.get("issuer"), "validUntil": c.get("validUntil")}
-            for c in batch.product.certifications or [] if isinstance(c, dict)]
-
-
 def _certificate(event: Event, lang: str, names: dict[int, Organization]) -> dict[str, Any]:
     data = event.data if isinstance(event.data, dict) else {}
     return {"number": data.get("number"), "basis": basis_texts(data, lang), "time": show_time(event.occurred_at),
@@ -259,6 +249,7 @@ def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
     producer = names.get(batch.organization_id) or batch.organization
     corrections = [e.data for e in record.events if e.stage == "correction"]
     current = current_events(record.events, corrections)
+    vouched = endorsements(record.verification, lang)  # beside a recall or a failed result: not a safety claim
     return {
         "lang": lang,
         "product": _product(batch, lang), "batch": _batch(batch, lang),
@@ -270,7 +261,8 @@ def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
                      if not _is(e, "service_only")],
         "inspections": [_test_result(r, lang) for r in record.verification.results if not r.source],
         "sourceInspections": [_test_result(r, lang) for r in record.verification.results if r.source],
-        "certifications": _certifications(batch),
+        "credentials": vouched,
+        "certifications": vouched["certifications"],
         "certificates": [_certificate(e, lang, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range)),
         "recall": _recall(record),

@@ -45,6 +45,7 @@ from trace.lookup.resolver import (
 )
 from trace.models import Batch
 from trace.services.audit.bundles import audit_bundle
+from trace.services.endorsements import china_today
 from trace.services.printing.labels import UnitScan, count_scan, peek_unit
 from trace.services.public import lookup as svc
 from trace.services.signing.keys import LedgerConfig
@@ -205,11 +206,12 @@ def _ledger() -> LedgerConfig:
 def page_content(target: Target, unit: UnitScan | None, state: tuple[int, bytes] | None) -> dict[str, Any]:
     """Return the page content; the batch's part is cached per language and log state (pages change by appends).
 
-    Everything on a page but a unit's counts changes only with a signed, logged record; products,
-    categories and organizations are not edited in place.
+    Everything on a page but a unit's counts changes only with a signed, logged record (products,
+    categories and organizations are not edited in place; certifications, verifications, brand
+    grants and revocations are records) or with the date (a certification or grant expires).
     """
     cfg, lang = config(), page_language()
-    key = ("view", target.batch_id, lang, *state) if state else None  # an empty log caches nothing
+    key = ("view", target.batch_id, lang, china_today(), *state) if state else None  # an empty log caches nothing
     base = view_cache().get(key) if key else None
     if base is None:
         batch = svc.find_batch_by_id(db.session(), target.batch_id)
@@ -244,7 +246,7 @@ def _resolver(target: Target) -> Response | None:
 
 def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | None) -> str:
     """Return the page's HTML: rendered once per batch, language and log state, then its slots filled."""
-    key = ("html", target.batch_id, page_language(), *state) if state else None
+    key = ("html", target.batch_id, page_language(), china_today(), *state) if state else None
     html = view_cache().get(key) if key else None
     if html is None:
         html = render_html("lookup/page.html", v=view, slots={k: Markup(v) for k, v in SLOTS.items()}, form={},

@@ -5,6 +5,7 @@ from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
 from trace.models.compliance import ComplianceFinding
 from trace.models.device import Device, DeviceRefusal, Location
+from trace.models.endorsement import BrandGrant, Certification, CertificationProduct, RegionalBrand
 from trace.models.event import Event, EventBatch
 from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
@@ -17,8 +18,11 @@ __all__ = [
     "Attachment",
     "Batch",
     "BatchLink",
+    "BrandGrant",
     "Category",
     "CategoryTemplate",
+    "Certification",
+    "CertificationProduct",
     "Checkpoint",
     "ComplianceFinding",
     "Device",
@@ -35,6 +39,7 @@ __all__ = [
     "Product",
     "Recall",
     "RecallBatch",
+    "RegionalBrand",
     "SigningKey",
     "UnitCode",
     "User",

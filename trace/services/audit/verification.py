@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,9 @@ from trace.services.audit.batch_state import (
     state_differences,
     transformation_stages,
 )
+from trace.services.endorsements import Endorsement as Credential
+from trace.services.endorsements import china_today
+from trace.services.endorsements.standing import standing_of
 from trace.services.quality.results import Caution, Endorsement, TestResult, batch_quality
 from trace.services.records.registration import batch_differences, product_differences
 from trace.services.signing.keys import LedgerConfig
@@ -61,10 +65,12 @@ class Verification:
     checkpoint_size: int
     problems: tuple[Problem, ...]
     log_order: tuple[str, ...] = ()  # the batch's logged events, by log index (read with their entries)
-    # Who vouches (page_verdict only): test results here and upstream, who checked what, and what leads the page.
+    # Who vouches (page_verdict only): test results here and upstream, who tested or sampled, and what leads the page.
     results: tuple[TestResult, ...] = ()
     endorsements: tuple[Endorsement, ...] = ()
     cautions: tuple[Caution, ...] = ()
+    # Certifications and the regional brand's grant, as they stand today (certified by, brand authorised by).
+    credentials: tuple[Credential, ...] = ()
 
     @property
     def verified(self) -> bool:
@@ -85,14 +91,16 @@ class VerificationCache(LruCache[Verification]):
 
 
 def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequence[Event],
-                 cache: VerificationCache | None = None) -> Verification:
+                 cache: VerificationCache | None = None, today: dt.date | None = None) -> Verification:
     """Return what a batch's page may claim: records unaltered, chain complete, batch facts as signed; or why not.
 
     The one verdict the lookup page presents. Later conditions (witnesses, who vouches) join here:
     ``results`` (this batch's and its sources' tests, each with its basis and signer), ``endorsements``
-    (tested by a laboratory, sampled by an inspector; certifications and brands add theirs) and
-    ``cautions`` (a recall or failed result here or upstream: they lead, and ``cleared`` is false).
-    The records the sources' results rest on are verified with the batch's (signed, in the log).
+    (tested by a laboratory, sampled by an inspector), ``credentials`` (certified by, brand authorised
+    by, as they stand on ``today``, a China date) and ``cautions`` (a recall or failed result here or
+    upstream: they lead, and ``cleared`` is false; an expired certification or a revoked grant is a
+    warning in its own section, not a caution). The records the sources' results and the credentials
+    rest on are verified with the batch's (signed, in the log).
     The facts are compared on every call (a row can change without a new log entry); the rest is
     cached per checkpoint.
     """
@@ -100,9 +108,15 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
     quality = batch_quality(session, batch)
     own = {e.id for e in events}
     relied = [e for e in quality.records if e.id not in own]  # sources' results and what they answer
-    also = [*([product_record] if product_record else []), *sorted(relied, key=lambda e: e.id)]
+    standing = standing_of(session, batch.product, today or china_today())
+    vouching = sorted(session.scalars(sa.select(Event).where(Event.id.in_(standing.facts))), key=lambda e: e.id) \
+        if standing.facts else []
+    relied_ids = {e.id for e in relied}
+    also = [*([product_record] if product_record else []), *sorted(relied, key=lambda e: e.id),
+            *(e for e in vouching if e.id not in relied_ids and e.id not in own)]
     result = verify_batch(session, cfg, batch, events, cache, also=also)
     problems = list(result.problems)
+    problems.extend(_endorsement_problems(standing.facts, vouching))
     registration = next((e for e in events if e.stage == "registration"), None)
     corrections = [e.data for e in events if e.stage == "correction"
                    and registration is not None and e.data.get("record") == registration.id]
@@ -124,7 +138,21 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
         problems.append(Problem(FACTS, product_record.id if product_record else None,
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
     return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order,
-                        results=quality.results, endorsements=quality.endorsements(), cautions=quality.cautions)
+                        results=quality.results, endorsements=quality.endorsements(), cautions=quality.cautions,
+                        credentials=standing.endorsements)
+
+
+def _endorsement_problems(facts: dict[str, dict[str, Any]], records: Sequence[Event]) -> list[Problem]:
+    """Name the certification and brand rows that differ from the signed records they were made from."""
+    found = {e.id: e for e in records}
+    problems = []
+    for record_id, data in sorted(facts.items()):
+        event = found.get(record_id)
+        if event is None:
+            problems.append(Problem(MISSING, record_id, "an endorsement's signed record is missing"))
+        elif json.loads(json.dumps(data)) != event.data:
+            problems.append(Problem(FACTS, record_id, f"the {event.stage} row differs from its signed record"))
+    return problems
 
 
 def _log_order(session: Session, events: Sequence[Event]) -> tuple[str, ...]:

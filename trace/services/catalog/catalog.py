@@ -16,6 +16,8 @@ from trace.schemas.templates import stored_steps
 from trace.services.catalog.template_seeds import with_extra_fields
 from trace.services.catalog.templates import add_version
 from trace.services.catalog.templates import get_category as get_category  # callers import it from here too
+from trace.services.endorsements.brands import check_brand_claim
+from trace.services.endorsements.certifications import check_declared
 from trace.services.organizations.permissions import require_own_organization, require_role
 from trace.services.records.pipeline import record
 from trace.services.records.registration import product_data, product_request
@@ -99,8 +101,13 @@ def create_category(session: Session, actor: User, fields: dict[str, Any]) -> Ca
     return category
 
 
-def create_product(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig) -> Product:
-    """Register a product of the actor's organization (producers only), with its signed product record."""
+def create_product(session: Session, actor: User, fields: dict[str, Any], *, ledger: LedgerConfig,
+                   captured: bool = False) -> Product:
+    """Register a product of the actor's organization (producers only), with its signed product record.
+
+    ``captured``: master data from another system's EPCIS document; its brand and certification
+    claims are kept as that system stated them (pages show them as not registered or not verified here).
+    """
     require_role(actor, Role.PRODUCER)
     category = session.scalar(sa.select(Category).where(Category.code == fields["category"]))
     if category is None:
@@ -113,15 +120,21 @@ def create_product(session: Session, actor: User, fields: dict[str, Any], *, led
             raise ValidationError("Invalid GTIN.", errors={"gtin": [str(exc)]}) from exc
     if gtin and session.scalar(sa.select(Product.id).where(Product.gtin == gtin)):
         raise ConflictError(f"GTIN {gtin} is registered to another product.", errors={"gtin": ["Taken."]})
+    regional_brand = fields.get("regional_brand")
+    certifications = Certification(many=True).dump(fields.get("certifications", []))
+    if not captured:
+        if regional_brand:  # a product claims a regional brand only under a valid grant
+            regional_brand = check_brand_claim(session, actor.organization_id, category.code, regional_brand)
+        check_declared(certifications)
     product = Product(
         organization_id=actor.organization_id,
         category_id=category.id,
         name=fields["name"],
         name_en=fields.get("name_en"),
         gtin=gtin,
-        regional_brand=fields.get("regional_brand"),
+        regional_brand=regional_brand,
         brand=fields.get("brand"),
-        certifications=Certification(many=True).dump(fields.get("certifications", [])),
+        certifications=certifications,
     )
     session.add(product)
     session.flush()
@@ -135,11 +148,16 @@ def change_product(session: Session, actor: User, product_id: int, changes: dict
     product = get_product(session, product_id)
     require_own_organization(actor, product.organization_id, f"Product {product.id}")
     before = product_data(product)
+    claimed = changes.get("regional_brand")
+    if claimed and claimed != product.regional_brand:  # a new claim needs a valid grant
+        changes = {**changes, "regional_brand": check_brand_claim(session, product.organization_id,
+                                                                  product.category.code, claimed)}
     for key in ("name", "name_en", "regional_brand", "brand"):
         if key in changes:
             setattr(product, key, changes[key])
     if "certifications" in changes:
         product.certifications = Certification(many=True).dump(changes["certifications"])
+        check_declared(product.certifications)
     if product_data(product) != before:  # an unchanged product makes no record
         session.flush()
         sign_product(session, actor, product, ledger)

@@ -20,6 +20,7 @@ from trace.limits import IN_CHUNK
 from trace.models import Batch, ComplianceFinding, Event, EventBatch, Product, User
 from trace.models.organization import Role
 from trace.services.compliance.compliance_rules import RULES, SEVERITIES, Finding, History, Step, evaluate
+from trace.services.endorsements.standing import certification_claims
 from trace.services.lineage.lineage import downstream_ids, upstream_ids
 from trace.services.organizations.permissions import require_role
 from trace.stages import STAGES, names
@@ -32,7 +33,18 @@ if TYPE_CHECKING:
 def _history(batch: Batch) -> History:
     category = batch.product.category
     return History(batch.id, batch.trace_code, batch.quantity, batch.uom, batch.organization_id,
-                   category.stage_names(), category.temperature_range)
+                   category.stage_names(), category.temperature_range, product_id=batch.product_id)
+
+
+def _with_certifications(session: Session, histories: Iterable[History], declared: dict[int, list[Any]]) -> None:
+    """Give the histories with a sale the certifications their products claim (``declared``: free text by product)."""
+    selling = names(lambda s: s.sells)
+    sold = [h for h in histories if h.product_id in declared and any(s.stage in selling for s in h.steps)]
+    if sold:
+        claims = certification_claims(session, {h.product_id: declared[h.product_id] for h in sold
+                                                if h.product_id is not None})
+        for history in sold:
+            history.certifications = claims.get(history.product_id or 0, [])
 
 
 def _step(event: Any, role: str = "subject", quantity: Any = None, uom: str | None = None,
@@ -47,10 +59,11 @@ def _histories(session: Session, batch_ids: Iterable[int], stages: frozenset[str
     ids = sorted(set(batch_ids))
     if not ids:
         return []
-    batches = session.scalars(
+    batches = list(session.scalars(
         sa.select(Batch).where(Batch.id.in_(ids)).options(joinedload(Batch.product).joinedload(Product.category))
-    )
+    ))
     histories = {b.id: _history(b) for b in batches}
+    declared = {b.product_id: list(b.product.certifications or []) for b in batches}
     query = (sa.select(EventBatch.batch_id, EventBatch.role, EventBatch.quantity, EventBatch.uom, Event)
              .join(Event, Event.id == EventBatch.event_id).where(EventBatch.batch_id.in_(ids)))
     if stages is not None:
@@ -78,6 +91,7 @@ def _histories(session: Session, batch_ids: Iterable[int], stages: frozenset[str
                     .where(Batch.id.in_(above), Event.stage.in_(names(lambda s: s.inspects)))
                 ).all()
             ]
+    _with_certifications(session, histories.values(), declared)
     return list(histories.values())
 
 

@@ -38,6 +38,18 @@ class Step:
     subjects: int = 1
 
 
+@dataclass(frozen=True)
+class CertificationClaim:
+    """A certification a product is sold under: a record (maybe verified) or the producer's free text."""
+
+    kind: str
+    number: str | None
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    verified: bool
+    record: str | None  # the certification record; None for free text in the product's master data
+
+
 @dataclass
 class History:
     """What the rules know about one batch."""
@@ -52,6 +64,9 @@ class History:
     steps: list[Step] = field(default_factory=list)
     # Inspections of the batches it was made from (any depth).
     upstream_inspections: list[tuple[str, Step]] = field(default_factory=list)
+    product_id: int | None = None
+    # The certifications its product claims (loaded when the history has a sale).
+    certifications: list[CertificationClaim] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -199,6 +214,37 @@ def sale_of_recalled_batch(history: History) -> list[Finding]:
     return findings
 
 
+def sale_under_invalid_certification(history: History) -> list[Finding]:
+    """A sale under a certification that had expired (or was not yet valid) that day, or was never verified."""
+    findings = []
+    for sale in _subject(history, lambda s: s.sells):
+        day = sale.occurred_at.astimezone(CHINA).date()
+        bad = []
+        for claim in history.certifications:
+            if claim.valid_until is not None and day > claim.valid_until:
+                bad.append((claim, "expired", f"已于 {claim.valid_until} 过期", f"expired on {claim.valid_until}"))
+            elif claim.valid_from is not None and day < claim.valid_from:
+                bad.append((claim, "not_yet_valid", f"{claim.valid_from} 起才有效",
+                            f"valid only from {claim.valid_from}"))
+            elif not claim.verified:
+                bad.append((claim, "unverified", "未经监管核验（自我声明）", "never verified (self-declared)"))
+        if not bad:
+            continue
+        zh = "；".join(f"{c.kind} {c.number or '-'} {why}" for c, _, why, _ in bad)
+        en = "; ".join(f"{c.kind} {c.number or '-'} {why}" for c, _, _, why in bad)
+        expired = any(state == "expired" for _, state, _, _ in bad)
+        findings.append(Finding(
+            "sale_under_invalid_certification", "high" if expired else "medium", history.batch_id, sale.event_id,
+            f"以无效认证销售：{history.code} 于 {when(sale.occurred_at)} 销售，所标认证：{zh}。",
+            f"Sold under a certification that does not hold: {history.code} sold {when(sale.occurred_at)} (UTC+8); "
+            f"{en}.",
+            {"certifications": [{"kind": c.kind, "number": c.number, "record": c.record, "state": state,
+                                 "validUntil": c.valid_until.isoformat() if c.valid_until else None}
+                                for c, state, _, _ in bad]},
+        ))
+    return findings
+
+
 def temperature_out_of_range(history: History) -> list[Finding]:
     """Storage or transport readings outside the category's cold-chain range."""
     rng = history.temperature_range or {}
@@ -336,6 +382,7 @@ RULES: dict[str, Rule] = {
     "sale_after_failed_inspection": Rule(sale_after_failed_inspection, lambda s: s.inspects or s.sells or s.ships,
                                          upstream=True),
     "sale_of_recalled_batch": Rule(sale_of_recalled_batch, lambda s: s.recalls or s.sells),
+    "sale_under_invalid_certification": Rule(sale_under_invalid_certification, lambda s: s.sells),
     "temperature_out_of_range": Rule(temperature_out_of_range, lambda s: s.cold_chain, history=False),
     "stage_out_of_order": Rule(stage_out_of_order, lambda s: s.ordered),
     "quantity_exceeds_available": Rule(quantity_exceeds_available,

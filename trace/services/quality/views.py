@@ -23,7 +23,10 @@ def result_view(r: TestResult) -> dict[str, Any]:
 
 
 def verdict_view(v: Verification) -> dict[str, Any]:
-    """Return what the page may claim and who vouches: verified, cleared, cautions, endorsements, results."""
+    """Return what the page may claim and who vouches: verified, cleared, cautions, endorsements, results, credentials.
+
+    ``endorsements`` are tested by / sampled by; ``credentials`` are certified by / brand authorised by.
+    """
     return {
         "verified": v.verified, "cleared": v.cleared, "records": v.records, "checkpoint": v.checkpoint_size,
         "problems": [{"kind": p.kind, "event": p.event_id, "detail": p.detail} for p in v.problems],
@@ -32,4 +35,7 @@ def verdict_view(v: Verification) -> dict[str, Any]:
                           "basis": e.basis, "at": rfc3339(e.at) if e.at else None,
                           "until": e.until.isoformat() if e.until else None} for e in v.endorsements],
         "results": [result_view(r) for r in v.results],
+        "credentials": [{"kind": c.kind, "what": c.what, "number": c.number, "by": c.by, "state": c.state,
+                         "until": c.until.isoformat() if c.until else None, "records": list(c.records)}
+                        for c in v.credentials],
     }

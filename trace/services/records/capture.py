@@ -132,7 +132,7 @@ class _Capture:
             "category": md.get("category"), "name": md.get("name"), "name_en": md.get("nameEn"), "gtin": gtin,
             "brand": md.get("brand"), "regional_brand": md.get("regionalBrand"),
             "certifications": md.get("certifications") or [],
-        }, ledger=self.ledger)
+        }, ledger=self.ledger, captured=True)
 
     def _code(self, uri: str) -> str | None:
         md = self.batch_md.get(uri) or {}

@@ -37,7 +37,9 @@ from trace.times import rfc3339
 # The batch facts a correction of a registration may change (product and organization may not:
 # a batch of another product or producer is another batch).
 BATCH_FIELDS = {"lot": "lot", "quantity": "quantity", "uom": "uom", "origin": "origin", "producedAt": "produced_at"}
-UNCORRECTABLE = frozenset({"correction", "product", "key"})
+# Records of no batch are superseded by a new record of their own kind (a verification, a revocation), never corrected.
+UNCORRECTABLE = frozenset({"correction", "product", "key", "certification", "certification_check", "brand",
+                           "brand_grant", "brand_revocation"})
 
 
 # A result's fields that say who vouches for it (services/quality): never corrected.
