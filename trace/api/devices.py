@@ -26,7 +26,7 @@ class DeviceIn(Schema):
     public_key = fields.String(data_key="publicKey", required=True)
 
 
-class RevocationIn(Schema):
+class DeviceRevocationIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -77,10 +77,10 @@ def list_devices() -> Any:
 
 
 @route("/devices/<id:device_id>/revoke", "POST", "Revoke a device (an admin, or a producer of its organization): "
-       "records it signs from now on are refused", TAG, body=RevocationIn, errors=(401, 403, 404, 422))
+       "records it signs from now on are refused", TAG, body=DeviceRevocationIn, errors=(401, 403, 404, 422))
 def revoke_device(device_id: int) -> Any:
     user = current_user()
-    fields_ = load(RevocationIn(), json_body())
+    fields_ = load(DeviceRevocationIn(), json_body())
     device = svc.revoke_device(db.session(), ledger_config(), user, device_id, fields_["reason"])
     return jsonify(svc.device_view(device))
 

@@ -17,7 +17,7 @@ from trace.schemas.endorsements import (
     CertificationQuery,
     GrantIn,
     GrantOut,
-    RevocationIn,
+    GrantRevocationIn,
 )
 from trace.services.endorsements import brands, certifications
 
@@ -89,9 +89,9 @@ def grant_brand(brand_id: int) -> Any:
 
 @route("/brands/<id:brand_id>/grants/<id:grant_id>/revocation", "POST",
        "Revoke a grant (the brand's owner): signed; every page of the licensee's products shows it", TAG,
-       body=RevocationIn, response=GrantOut, errors=(401, 403, 404, 409, 422))
+       body=GrantRevocationIn, response=GrantOut, errors=(401, 403, 404, 409, 422))
 def revoke_grant(brand_id: int, grant_id: int) -> Any:
     user = current_user()
-    reason = load(RevocationIn(), json_body())["reason"]
+    reason = load(GrantRevocationIn(), json_body())["reason"]
     grant = brands.revoke_grant(db.session(), user, brand_id, grant_id, reason, ledger=ledger_config())
     return jsonify(GrantOut().dump(grant))

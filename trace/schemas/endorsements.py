@@ -80,7 +80,7 @@ class GrantIn(Schema):
             raise ValidationError({"validUntil": ["Before validFrom."]})
 
 
-class RevocationIn(Schema):
+class GrantRevocationIn(Schema):
     reason = Text(1000, required=True)
 
 
