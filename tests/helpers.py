@@ -5,10 +5,17 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.serving import make_server
 
 from trace import create_app
 from trace.config import Config
@@ -94,3 +101,38 @@ def fresh_postgres_url() -> str:
     url = scratch_database(POSTGRES_URL)
     assert url and url != POSTGRES_URL
     return url
+
+
+T = TypeVar("T")
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: apt-get install chromium "
+                                                     "(browser builds are never downloaded)"),
+]
+
+
+@contextmanager
+def served(prefix: str, seed: Callable[[Flask], T]) -> Iterator[tuple[str, Flask, T]]:
+    """Serve a migrated SQLite app, seeded by ``seed``, on a free loopback port; yield its URL, app and seed."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        app = build_migrated_app("sqlite", Path(tmp))
+        with app.app_context():
+            seeded = seed(app)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, name=f"{prefix}server", daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}", app, seeded
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+            with app.app_context():
+                db.engine.dispose()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Return Debian's Chromium, headless, launched through Playwright (never a downloaded browser)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                      args=["--no-sandbox", "--disable-background-networking"])

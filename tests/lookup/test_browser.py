@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.factories import Factory
-from tests.helpers import build_migrated_app
+from tests.helpers import BROWSER_MARKS, launch_chromium, served
 from tests.lookup.helpers import grow, new_life
 from trace.config import REPO_ROOT
 from trace.db import db
@@ -24,16 +20,11 @@ from trace.models import Feedback
 from trace.services.lineage.recalls import open_recall
 from trace.services.printing.labels import issue_labels
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUT = REPO_ROOT / "test-output"
 WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
              "Mobile Safari/537.36 MicroMessenger/8.0.47")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: apt-get install chromium "
-                                                     "(browser builds are never downloaded)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass
@@ -61,21 +52,8 @@ def _seed(app: Flask) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
-    with tempfile.TemporaryDirectory(prefix="suyuan-browser-") as tmp:
-        app = build_migrated_app("sqlite", Path(tmp))
-        with app.app_context():
-            seeded = _seed(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="lookup-server", daemon=True)
-        thread.start()
-        try:
-            yield Site(base=f"http://127.0.0.1:{server.server_port}", app=app, **seeded)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
+    with served("suyuan-browser-", _seed) as (base, app, seeded):
+        yield Site(base=base, app=app, **seeded)
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +73,7 @@ def phone(site: Site) -> Iterator[tuple[Any, list[str]]]:
             route.abort()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                       has_touch=True, locale="zh-CN", user_agent=WECHAT_UA,
                                       java_script_enabled=False)

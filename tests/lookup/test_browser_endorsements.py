@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.factories import Factory
-from tests.helpers import build_migrated_app
+from tests.helpers import BROWSER_MARKS, launch_chromium, served
 from tests.lookup.helpers import grow, new_life
 from trace.config import REPO_ROOT
 from trace.db import db
@@ -22,14 +18,9 @@ from trace.services.endorsements import china_today
 from trace.services.endorsements.brands import revoke_grant
 from trace.services.endorsements.certifications import declare_certification, verify_certification
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUT = REPO_ROOT / "test-output"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: apt-get install chromium "
-                                                     "(browser builds are never downloaded)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def _seed(app: Flask) -> dict[str, Any]:
@@ -56,21 +47,8 @@ def _seed(app: Flask) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[tuple[str, dict[str, Any]]]:
-    with tempfile.TemporaryDirectory(prefix="suyuan-browser-endorsed-") as tmp:
-        app = build_migrated_app("sqlite", Path(tmp))
-        with app.app_context():
-            seeded = _seed(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="lookup-server", daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", seeded
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
+    with served("suyuan-browser-endorsed-", _seed) as (base, app, seeded):
+        yield base, seeded
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +57,7 @@ def phone(site: tuple[str, dict[str, Any]]) -> Iterator[Any]:
     sync_api = pytest.importorskip("playwright.sync_api")
     OUT.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                       has_touch=True, locale="zh-CN", java_script_enabled=False)
         try:

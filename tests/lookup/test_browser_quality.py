@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,24 +18,18 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.factories import Factory
-from tests.helpers import build_migrated_app
+from tests.helpers import BROWSER_MARKS, launch_chromium, served
 from trace.db import db
 from trace.services.lineage.recalls import open_recall
 from trace.services.records.events import record_event, record_transformation
 
-CHROMIUM = Path("/usr/bin/chromium")
 LAB = "松阳县农产品质量安全检测站"
 RESIDUE = [{"item": "毒死蜱", "method": "GB 23200.113", "limit": "0.02", "measured": "0.003", "unit": "mg/kg",
             "result": "pass"}]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: apt-get install chromium "
-                                                     "(browser builds are never downloaded)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass
@@ -90,21 +83,8 @@ def _seed(app: Flask) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[Site]:
-    with tempfile.TemporaryDirectory(prefix="suyuan-quality-browser-") as tmp:
-        app = build_migrated_app("sqlite", Path(tmp))
-        with app.app_context():
-            seeded = _seed(app)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, name="quality-lookup-server", daemon=True)
-        thread.start()
-        try:
-            yield Site(base=f"http://127.0.0.1:{server.server_port}", **seeded)
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
-            with app.app_context():
-                db.engine.dispose()
+    with served("suyuan-quality-browser-", _seed) as (base, app, seeded):
+        yield Site(base=base, **seeded)
 
 
 @contextmanager
@@ -121,8 +101,7 @@ def phone(base: str) -> Iterator[Any]:
             route.abort()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox", "--disable-background-networking"])
+        browser = launch_chromium(playwright)
         context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                       has_touch=True, locale="zh-CN", java_script_enabled=False)
         context.route("**/*", guard)
