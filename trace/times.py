@@ -24,3 +24,13 @@ def parse_time(value: Any) -> dt.datetime | None:
 def rfc3339(moment: dt.datetime) -> str:
     """Return a UTC time as RFC 3339 with a Z."""
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def show_time(moment: dt.datetime | None) -> str | None:
+    """Return a stored UTC time as pages show it: China time, to the minute."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else None
+
+
+def show_date(moment: dt.datetime | None) -> str | None:
+    """Return a stored UTC time as a China date."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d") if moment else None

@@ -25,7 +25,7 @@ from trace.services.endorsements import (
 )
 from trace.stages import in_language
 from trace.stages.certification import KINDS
-from trace.times import CHINA
+from trace.times import show_date
 
 # The CSS class of each state: vouches (ok), warns (bad), neither (note).
 TONE = {VERIFIED: "ok", AUTHORISED: "ok", EXPIRED: "bad", REJECTED: "bad", REVOKED: "bad"}
@@ -33,10 +33,6 @@ TONE = {VERIFIED: "ok", AUTHORISED: "ok", EXPIRED: "bad", REJECTED: "bad", REVOK
 
 def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _show_date(moment: dt.datetime) -> str:
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d")
 
 
 def _pick(zh: str | None, en: str | None, lang: str) -> str:
@@ -69,7 +65,7 @@ def _brand_text(e: Endorsement, lang: str) -> str:
     if e.state == AUTHORISED:
         label = _l("Authorised until %(date)s by %(org)s", date=_day(e.until), org=owner)
     elif e.state == REVOKED:
-        revoked = _show_date(e.since) if e.since else ""
+        revoked = show_date(e.since) or ""
         label = _l("Authorisation revoked by %(org)s on %(date)s", org=owner, date=revoked)
     elif e.state == EXPIRED:
         label = _l("Authorisation by %(org)s expired on %(date)s", org=owner, date=_day(e.until))

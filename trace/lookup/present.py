@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask_babel import LazyString, pgettext
@@ -22,7 +21,7 @@ from trace.services.records.corrections import current_events, effective_data
 from trace.stages import STAGES, in_language
 from trace.stages.inspection import BASIS_LABELS
 from trace.stages.planting import AREA_UNITS
-from trace.times import CHINA, rfc3339
+from trace.times import rfc3339, show_date, show_time
 
 # What records name by a code, as the page names it (an unknown code shows as itself).
 STATUSES = {"consumed": _l("Used in processing"), "recalled": _l("Recalled"), "destroyed": _l("Destroyed")}
@@ -48,14 +47,6 @@ def _named(names: dict[str, LazyString], code: Any) -> str:
     return str(found) if found is not None else str(code)
 
 
-def show_time(moment: dt.datetime | None) -> str | None:
-    """Return a stored UTC time as shown on the page: China time, to the minute."""
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if moment else None
-
-
-def show_date(moment: dt.datetime | None) -> str | None:
-    """Return a stored UTC time as a China date."""
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d") if moment else None
 
 RECORDS_ONLY_MARK = _l("✓ Records verified (not a safety claim)")
 CAUTIONS = {"recalled": _l("This batch has been recalled."),
