@@ -154,17 +154,17 @@ def test_any_lookup_url_round_trips(code: str, level: str) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E) | st.characters(min_codepoint=0x4E00,
-                                                                                  max_codepoint=0x9FFF),
-            min_size=1, max_size=120),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=120)
+    | st.sampled_from(["松阳银猴茶 一级", "猕猴桃 TEA-2026-001", "承诺达标合格证", "中文"]),
     st.sampled_from(["M", "Q"]),
 )
 def test_symbol_modules_decode_to_the_text_at_the_level_asked(text: str, level: str) -> None:
     """The module matrix the PDFs draw, dark on light with the quiet zone, is the writer's symbol.
 
-    ASCII and CJK text: the writer puts characters of ISO-8859-1's upper half (é, ¡) as single
-    bytes with no ECI, the standard's default, and zxing-cpp's reader guesses another charset
-    for some of them ("¡" reads as Shift JIS "｡"). Lookup URLs are ASCII.
+    ASCII text (what lookup URLs are) generated, and a few fixed CJK texts: the writer puts CJK
+    as Shift JIS and upper ISO-8859-1 (é, ¡) as single bytes, both with no ECI, and zxing-cpp's
+    reader guesses the charset of unmarked bytes, wrongly for some short mixes ("0乕" reads as
+    ISO-8859-1 "0åh", "¡" as Shift JIS "｡"), so generated CJK would test the reader's guess.
     """
     symbol = qr_symbol(text, level)  # type: ignore[arg-type]
     side = symbol.size + 2 * QUIET_ZONE
