@@ -146,3 +146,19 @@ def test_audit_command_checks_the_demo_log(runner, session, mode):
     assert "OK: the log, its signatures, prev links and checkpoints all verify" in result.output
     entries = int(result.output.split("entries: ")[1].split()[0])
     assert entries == session.scalar(sa.select(sa.func.count()).select_from(LogEntry))
+
+
+def test_townships_seed_and_load(runner, session, tmp_path):
+    from trace.models import Township, Village
+
+    assert "added: 24" in invoke(runner, "townships", "seed").output
+    assert "added: 0" in invoke(runner, "townships", "seed").output
+    csv_file = tmp_path / "county.csv"
+    csv_file.write_text("code,name,name_en\n330102001000,清波街道,Qingbo\n330102001001,劳动路社区,\n",
+                        encoding="utf-8")
+    assert "added: 2" in invoke(runner, "townships", "load", str(csv_file)).output
+    assert session.get(Village, "330102001001").township_code == "330102001000"
+    csv_file.write_text("code,name,name_en\n330103001000,甲街道,\n330103999201,无主村,\n", encoding="utf-8")
+    result = invoke(runner, "townships", "load", str(csv_file))
+    assert result.exit_code != 0 and "nothing loaded" in result.output
+    assert session.get(Township, "330103001000") is None
