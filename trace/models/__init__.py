@@ -1,5 +1,6 @@
 """Models, one module per aggregate."""
 
+from trace.models.account import AccountEvent
 from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
@@ -14,6 +15,7 @@ from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallBatch
 
 __all__ = [
+    "AccountEvent",
     "ApiToken",
     "Attachment",
     "Batch",
