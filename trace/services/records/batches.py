@@ -93,6 +93,8 @@ def list_batches(session: Session, actor: User, query: dict[str, Any]) -> tuple[
         stmt = stmt.where(Batch.created_at < query["created_to"])
     if "status" in query:
         stmt = stmt.where(Batch.status == query["status"])
+    if query.get("product_name"):
+        stmt = stmt.where(Product.name.contains(query["product_name"], autoescape=True))
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     page, per_page = query["page"], query["per_page"]
     rows = session.scalars(
