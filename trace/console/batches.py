@@ -41,6 +41,7 @@ from trace.services.organizations.permissions import can_read_batch
 from trace.services.records import events as event_service
 from trace.services.records.batches import batch_events, find_batch, list_batches, register_batch
 from trace.stages import STAGES, Stage, in_language, universal_stages
+from trace.stages.test_request import LABORATORY_KIND
 from trace.times import show_time
 
 RECORDING_ROLES = (Role.PRODUCER, Role.ADMIN)
@@ -201,7 +202,7 @@ def record(code: str, stage_name: str) -> Response:
         abort(404)
     lang = page_language()
     step = found.product.category.current_template.step(stage.name) or {}
-    specs = form_fields(stage, list(step.get("fields", [])), _organizations(), lang)
+    specs = form_fields(stage, list(step.get("fields", [])), _organizations(stage), lang)
     required = set(step.get("requires", []))
     specs = [FieldSpec(**{**s.__dict__, "required": True}) if s.key[5:] in required and s.key.startswith("data.")
              else s for s in specs]
@@ -253,9 +254,11 @@ def _time_errors(messages: Any) -> list[str]:
     return [say(str(m)) for m in found]
 
 
-def _organizations() -> list[tuple[int, str]]:
-    mine = account().organization.id
-    rows = db.session.execute(sa.select(Organization.id, Organization.name).where(Organization.id != mine)
-                              .order_by(Organization.name)).all()
+def _organizations(stage: Stage) -> list[tuple[int, str]]:
+    """Return the organizations a stage's other party may be: laboratories for a test request, else any other."""
+    query = sa.select(Organization.id, Organization.name).where(Organization.id != account().organization.id)
+    if stage.party_field == "laboratory":
+        query = query.where(Organization.kind == LABORATORY_KIND)
+    rows = db.session.execute(query.order_by(Organization.name)).all()
     return [(row.id, row.name) for row in rows]
 

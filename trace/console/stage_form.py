@@ -38,7 +38,8 @@ class FieldSpec:
 
     key: str  # the form's input name
     label: str
-    kind: str  # text, textarea, number, unit, choice, date, datetime, boolean, organization
+    # text, textarea, lines (a list, one per line), number, unit, choice, date, datetime, boolean, organization
+    kind: str
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     unit: str | None = None  # a template number's unit
@@ -55,7 +56,11 @@ def unit_choices(lang: str) -> tuple[tuple[str, str], ...]:
 
 def form_fields(stage: Stage, template_fields: list[dict[str, Any]], organizations: list[tuple[int, str]],
                 lang: str) -> list[FieldSpec]:
-    """Return the inputs of a stage's form: its schema's simple fields, then the template's extra fields."""
+    """Return the inputs of a stage's form: its schema's simple fields, then the template's extra fields.
+
+    ``organizations`` are the choices of the stage's other party (``party_field``): the recipient
+    of a shipping, the laboratory of a test request.
+    """
     specs: list[FieldSpec] = []
     for key, declared in stage.schema._declared_fields.items():
         if key in BUILT_IN_KEYS or key in stage.service_fields or declared.dump_only:
@@ -90,6 +95,8 @@ def _spec(stage: Stage, name: str, declared: fields.Field, organizations: list[t
         return FieldSpec(key, label, "boolean", required)
     if isinstance(declared, RowId):
         return None  # a row of another register: its own page picks it
+    if isinstance(declared, fields.List) and isinstance(declared.inner, fields.String):
+        return FieldSpec(key, label, "lines", required)  # one per line
     if isinstance(declared, fields.String):
         options = _one_of(declared)
         if options is not None:
@@ -141,6 +148,8 @@ def payload_from(form: Mapping[str, str], specs: list[FieldSpec]) -> tuple[dict[
             value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
         elif spec.kind == "datetime":
             value = local_time(raw) or raw
+        elif spec.kind == "lines":
+            value = [line.strip() for line in raw.splitlines() if line.strip()]
         else:
             value = raw
         target, name = (extra, spec.key[len(EXTRA):]) if spec.key.startswith(EXTRA) else (data, spec.key[len(DATA):])
