@@ -45,6 +45,8 @@ from trace.stages.test_request import LABORATORY_KIND
 from trace.times import show_time
 
 RECORDING_ROLES = (Role.PRODUCER, Role.ADMIN)
+LAYOUT_NAMES = {"a4-3x7": _l("A4 sheet, 21 labels"), "a4-2x7": _l("A4 sheet, 14 labels"),
+                "thermal-50x30": _l("Thermal printer, 50 × 30 mm")}
 STATUS_NAMES = {"active": _l("Active"), "consumed": _l("Used up"), "recalled": _l("Recalled"),
                 "destroyed": _l("Destroyed")}
 PER_PAGE = 50
@@ -136,7 +138,7 @@ def _units() -> list[tuple[str, str]]:
 @roles_required(Role.PRODUCER, Role.ADMIN, Role.INSPECTOR)
 def batch(code: str) -> Response:
     """A batch's facts and timeline, with the stages the account may record next."""
-    found = _readable(code)
+    found = readable_batch(code)
     events = batch_events(db.session(), found)
     lang = page_language()
     names = dict(db.session.execute(sa.select(Organization.id, Organization.name).where(
@@ -145,7 +147,8 @@ def batch(code: str) -> Response:
                  "when": show_time(e.occurred_at), "by": names.get(e.organization_id, ""),
                  "details": _details(STAGES.get(e.stage), e.data, lang), "id": e.id} for e in events]
     return render("console/batches/batch.html", batch=found, timeline=timeline, status_names=STATUS_NAMES,
-                  qty=canonical_decimal,
+                  qty=canonical_decimal, layouts=[(k, str(v)) for k, v in LAYOUT_NAMES.items()],
+                  prints=account().has(Role.PRODUCER, Role.ADMIN),
                   stages=[(s.name, in_language(s.label, lang)) for s in recordable(found)],
                   lookup_url=url_for("lookup.by_code", code=found.trace_code) if _has_lookup() else None)
 
@@ -171,7 +174,7 @@ def _details(stage: Stage | None, data: Any, lang: str) -> list[tuple[str, str]]
     return shown
 
 
-def _readable(code: str) -> Batch:
+def readable_batch(code: str) -> Batch:
     if len(code) > 40:
         abort(404)
     found = find_batch(db.session(), code)
@@ -196,7 +199,7 @@ def recordable(found: Batch) -> list[Stage]:
 @roles_required(*RECORDING_ROLES)
 def record(code: str, stage_name: str) -> Response:
     """Record a stage of a batch through its generated form (GET shows it, POST records it)."""
-    found = _readable(code)
+    found = readable_batch(code)
     stage = next((s for s in recordable(found) if s.name == stage_name), None)
     if stage is None:
         abort(404)
