@@ -149,6 +149,8 @@ def batch(code: str) -> Response:
     return render("console/batches/batch.html", batch=found, timeline=timeline, status_names=STATUS_NAMES,
                   qty=canonical_decimal, layouts=[(k, str(v)) for k, v in LAYOUT_NAMES.items()],
                   prints=account().has(Role.PRODUCER, Role.ADMIN),
+                  recalls_here=found.status == "active" and (account().has(Role.INSPECTOR) or (
+                      account().has(Role.PRODUCER) and found.organization_id == account().organization.id)),
                   stages=[(s.name, in_language(s.label, lang)) for s in recordable(found)],
                   lookup_url=url_for("lookup.by_code", code=found.trace_code) if _has_lookup() else None)
 

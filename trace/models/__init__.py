@@ -12,7 +12,7 @@ from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.models.organization import ApiToken, Organization, User
-from trace.models.recall import Recall, RecallBatch
+from trace.models.recall import Recall, RecallAcknowledgement, RecallBatch
 
 __all__ = [
     "AccountEvent",
@@ -40,6 +40,7 @@ __all__ = [
     "Organization",
     "Product",
     "Recall",
+    "RecallAcknowledgement",
     "RecallBatch",
     "RegionalBrand",
     "SigningKey",
