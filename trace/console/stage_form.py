@@ -117,11 +117,10 @@ def _one_of(declared: fields.Field) -> list[Any] | None:
 
 
 def _extra_spec(definition: Mapping[str, Any], lang: str) -> FieldSpec:
-    labels = definition.get("label") or {}
-    label = labels.get(lang) or labels.get("zh") or definition["name"]
+    label = _bilingual(definition, lang) or definition["name"]
     key, required, kind = EXTRA + definition["name"], bool(definition.get("required")), definition["type"]
     if kind == "enum":
-        choices = tuple((o["value"], (o.get("label") or {}).get(lang) or o["value"]) for o in definition["options"])
+        choices = tuple((o["value"], _bilingual(o, lang) or o["value"]) for o in definition["options"])
         return FieldSpec(key, label, "choice", required, choices)
     if kind == "number":
         low, high = definition.get("min"), definition.get("max")
@@ -130,6 +129,12 @@ def _extra_spec(definition: Mapping[str, Any], lang: str) -> FieldSpec:
     if kind in ("date", "boolean"):
         return FieldSpec(key, label, kind, required)
     return FieldSpec(key, label, "text", required, max_length=definition.get("maxLength"))
+
+
+def _bilingual(definition: Mapping[str, Any], lang: str) -> str | None:
+    """Return a template label (``labelZh``/``labelEn``) in the page's language, else the other one."""
+    first, second = ("labelEn", "labelZh") if lang == "en" else ("labelZh", "labelEn")
+    return definition.get(first) or definition.get(second)
 
 
 def payload_from(form: Mapping[str, str], specs: list[FieldSpec]) -> tuple[dict[str, Any], dict[str, Any]]:
