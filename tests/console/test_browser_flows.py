@@ -115,7 +115,8 @@ def test_from_planting_to_the_shelf_and_a_recall(browser: Any, site: Site, size:
     _shot(page, f"{size}-register")
     page.click("main button[type=submit]")
     code = page.url.rsplit("/", 1)[1]
-    _record(page, site, code, "planting", "2026-11-01T08:00", {"data.plot": "竹源乡 7 号地块", "data.variety": "浙粉 702", "extra.greenhouse": "A-07"})
+    _record(page, site, code, "planting", "2026-11-01T08:00",
+            {"data.plot": "竹源乡 7 号地块", "data.variety": "浙粉 702", "extra.greenhouse": "A-07"})
     _record(page, site, code, "harvest", "2026-11-25T07:30", {"data.quantity": "500", "data.method": "人工采摘"},
             {"data.uom": "KGM"})
     _record(page, site, code, "test_request", "2026-11-25T09:00", {"data.items": "毒死蜱\n克百威"},
