@@ -39,7 +39,7 @@ from trace.schemas.batches import BatchIn
 from trace.schemas.events import EventIn
 from trace.services.organizations.permissions import can_read_batch
 from trace.services.records import events as event_service
-from trace.services.records.batches import batch_events, find_batch, list_batches, register_batch
+from trace.services.records.batches import batch_events, browse_batches, find_batch, register_batch
 from trace.stages import STAGES, Stage, in_language, universal_stages
 from trace.stages.test_request import LABORATORY_KIND
 from trace.times import show_time
@@ -72,10 +72,10 @@ def batches() -> Response:
         if found is not None and can_read_batch(account().user, found):
             return redirect(url_for("console.batch", code=found.trace_code))  # type: ignore[return-value]
     page = _page_number(request.args.get("page", "1"))
-    rows, total = list_batches(db.session(), account().user,
-                               {"page": page, "per_page": PER_PAGE, **({"product_name": query} if query else {})})
-    return render("console/batches/list.html", rows=rows, total=total, page=page, query=query,
-                  pages=max(1, -(-total // PER_PAGE)), status_names=STATUS_NAMES, qty=canonical_decimal)
+    rows, more = browse_batches(db.session(), account().user,
+                                {"page": page, "per_page": PER_PAGE, **({"product_name": query} if query else {})})
+    return render("console/batches/list.html", rows=rows, more=more, page=page, query=query,
+                  status_names=STATUS_NAMES, qty=canonical_decimal)
 
 
 def _page_number(raw: str) -> int:
