@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
+from trace_lineage import generate  # noqa: E402
 
 from trace import create_app  # noqa: E402
 from trace.config import Config  # noqa: E402
@@ -40,7 +41,6 @@ from trace.models import Batch, Organization  # noqa: E402
 from trace.services.catalog.catalog import seed_categories  # noqa: E402
 from trace.services.organizations.accounts import add_account  # noqa: E402
 from trace.services.organizations.organizations import create_organization  # noqa: E402
-from trace_lineage import generate  # noqa: E402
 
 PASSWORD = "bench password 1234"
 BUDGET_MS = 100.0
