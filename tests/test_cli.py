@@ -162,3 +162,32 @@ def test_townships_seed_and_load(runner, session, tmp_path):
     result = invoke(runner, "townships", "load", str(csv_file))
     assert result.exit_code != 0 and "nothing loaded" in result.output
     assert session.get(Township, "330103001000") is None
+
+
+def test_user_add_creates_the_first_administrator_who_can_sign_in(runner, client, session):
+    result = invoke(runner, "user", "add", "--org", "县农业农村局测试", "--role", "admin", "--username", "first.admin",
+                    "--random-password")
+    assert result.exit_code == 0, result.output
+    assert "县农业农村局测试" in result.output and "(authority)" in result.output
+    password = result.output.strip().splitlines()[-1].rpartition(": ")[2]
+    user = session.scalar(sa.select(User).where(User.username == "first.admin"))
+    assert user.role == "admin" and user.organization.kind == "authority"
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    signed = client.post("/login", data={"csrf_token": token, "username": "first.admin", "password": password})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/console/"
+
+
+def test_user_add_prompts_for_the_password_and_refuses_a_taken_username(runner, session, make):
+    org_id = str(make.org("authority").id)
+    typed = "typed in twice please"
+    result = runner.invoke(args=["trace", "user", "add", "--org", org_id, "--role", "inspector",
+                                 "--username", "prompted"], input=f"{typed}\n{typed}\n")
+    assert result.exit_code == 0, result.output
+    assert typed not in result.output
+    again = runner.invoke(args=["trace", "user", "add", "--org", org_id, "--role", "inspector",
+                                "--username", "prompted"], input=f"{typed}\n{typed}\n")
+    assert again.exit_code == 1 and "taken" in again.output
+    missing = runner.invoke(args=["trace", "user", "add", "--org", "99999", "--role", "admin", "--username", "nobody",
+                                  "--random-password"])
+    assert missing.exit_code == 1 and "no organization 99999" in missing.output

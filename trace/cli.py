@@ -192,3 +192,47 @@ def mqtt_command(url: str | None) -> None:
     url = url or current_app.config["TRACE"].mqtt_url
     click.echo(f"subscribed to suyuan/sensors/+/+ on {url.split('@')[-1]}; Ctrl-C stops")
     run(current_app._get_current_object(), url, topic=SUBSCRIPTION, handle=handle_message)  # type: ignore[attr-defined]
+
+
+user_cli = AppGroup("user", help="Console users.")
+cli.add_command(user_cli)
+
+# The kind of organization `user add` creates when --org names none yet, by role.
+KIND_FOR_ROLE = {"admin": "authority", "inspector": "authority", "lab": "inspection_agency", "station": "station",
+                 "producer": "cooperative"}
+
+
+@user_cli.command("add")
+@click.option("--org", "org_ref", required=True, help="Organization id or exact name (created if no such name).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--username", required=True, help="3–64 of a-z 0-9 . _ -")
+@click.option("--random-password", is_flag=True, help="Make a random password and print it once (else prompt).")
+def user_add_command(org_ref: str, role: str, username: str, random_password: bool) -> None:
+    """Create a console user (the first administrator, say); the password is prompted or printed once."""
+    from trace.errors import TraceError
+    from trace.services.organizations import accounts
+    from trace.services.organizations.organizations import create_organization
+
+    if random_password:
+        password = accounts.random_password()
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with writing():
+        session = db.session()
+        org = (session.get(Organization, int(org_ref)) if org_ref.isdigit()
+               else session.scalar(sa.select(Organization).where(Organization.name == org_ref)))
+        try:
+            if org is None and org_ref.isdigit():
+                raise click.ClickException(f"no organization {org_ref}")
+            if org is None:
+                org = create_organization(session, None, {"kind": KIND_FOR_ROLE[role], "name": org_ref,
+                                                          "region": {"province": "未设置", "county": "未设置"}})
+                click.echo(f"organization {org.id} {org.name} created ({org.kind}); set its region in the console")
+            user = accounts.add_account(session, None, org, username, role, password)
+        except TraceError as exc:
+            session.rollback()
+            raise click.ClickException(exc.detail) from exc
+        session.commit()
+    click.echo(f"user {user.id} {user.username} ({role}) in organization {org.id} {org.name}")
+    if random_password:
+        click.echo(f"password (shown once): {password}")

@@ -28,6 +28,8 @@ class Config:
     rate_limit_storage: str = "memory://"
     public_rate_limit: str = "120/minute"
     feedback_rate_limit: str = "5/minute;30/hour"
+    # Console sign-in attempts per client address (each account also locks itself after failures).
+    sign_in_rate_limit: str = "10/minute;100/hour"
     # A unit serial looked up more often than this shows a counterfeit warning on its page.
     counterfeit_threshold: int = 5
     # Seconds a worker may answer lookups from the log state it last read (a checkpoint's size and
@@ -79,6 +81,7 @@ class Config:
             ("rate_limit_storage", "TRACE_RATE_LIMIT_STORAGE"),
             ("public_rate_limit", "TRACE_PUBLIC_RATE_LIMIT"),
             ("feedback_rate_limit", "TRACE_FEEDBACK_RATE_LIMIT"),
+            ("sign_in_rate_limit", "TRACE_SIGN_IN_RATE_LIMIT"),
             ("secret_key", "TRACE_SECRET_KEY"),
         ):
             if env.get(name):

@@ -1,5 +1,6 @@
 """Models, one module per aggregate."""
 
+from trace.models.account import AccountEvent
 from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
@@ -11,10 +12,11 @@ from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.models.organization import ApiToken, Organization, User
-from trace.models.recall import Recall, RecallBatch
+from trace.models.recall import Recall, RecallAcknowledgement, RecallBatch
 from trace.models.township import OrganizationTownship, Township, Village
 
 __all__ = [
+    "AccountEvent",
     "ApiToken",
     "Attachment",
     "Batch",
@@ -40,6 +42,7 @@ __all__ = [
     "OrganizationTownship",
     "Product",
     "Recall",
+    "RecallAcknowledgement",
     "RecallBatch",
     "RegionalBrand",
     "SigningKey",
