@@ -68,16 +68,41 @@ def local_date(moment: dt.datetime) -> dt.date:
 
 
 def label_info(batch: Batch, url: str, serial: str | None = None) -> LabelInfo:
-    """Return what a label of the batch shows: product, trace code, lot, production date, producer."""
+    """Return what a label of the batch shows: product, trace code, lot, harvest or production date, producer."""
+    made = made_on(batch)
     return LabelInfo(
         url=url,
         product_name=batch.product.name,
         trace_code=batch.trace_code,
         lot=batch.lot,
-        date=local_date(batch.produced_at or batch.created_at).isoformat(),
+        date=made[1].isoformat() if made else "",
+        date_kind=made[0] if made else "produced",
         producer_name=batch.organization.name,
         serial=serial,
     )
+
+
+def made_on(batch: Batch) -> tuple[str, dt.date] | None:
+    """Return how and when (local date) the batch came to be: ``harvested`` or ``produced``; None if unrecorded.
+
+    Its signed production time if it has one, else its latest harvest, or the transformation
+    (processing, a split or merge) that made it. Never when it was registered: that is the
+    day someone typed it in, not a date a buyer can use.
+    """
+    if batch.produced_at is not None:
+        return "produced", local_date(batch.produced_at)
+    session = object_session(batch)
+    if session is None:
+        return None
+    harvests = names(lambda s: s.harvests)
+    row = session.execute(
+        sa.select(Event.stage, Event.occurred_at).join(EventBatch, EventBatch.event_id == Event.id)
+        .where(EventBatch.batch_id == batch.id,
+               sa.or_(sa.and_(EventBatch.role == "subject", Event.stage.in_(harvests)), EventBatch.role == "output"))
+        .order_by(Event.occurred_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return ("harvested" if row.stage in harvests else "produced"), local_date(row.occurred_at)
 
 
 def default_label_count(layout: str) -> int:
@@ -107,7 +132,8 @@ def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run
                 f"Label run {run_id} has {total} serials; print at most {MAX_LABELS_PER_PRINT} at a time "
                 "with start and count.",
                 errors={"count": [f"Required: more than {MAX_LABELS_PER_PRINT} serials remain. 必填。"]})
-    return [label_info(batch, unit_url(public_url, batch, unit.serial), unit.serial)
+    base = label_info(batch, "")
+    return [dataclasses.replace(base, url=unit_url(public_url, batch, unit.serial), serial=unit.serial)
             for unit in units[start:start + count]]
 
 
