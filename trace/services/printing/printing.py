@@ -32,6 +32,7 @@ from trace.limits import MAX_LABELS_PER_PRINT
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
+from trace.services.printing.dates import local_date, made_on
 from trace.services.printing.labels import get_run, run_units, unit_url
 from trace.services.quality.results import SOURCE_FAILED, SOURCE_RECALLED, batch_quality
 from trace.services.records.events import record_authorized, record_event
@@ -39,9 +40,7 @@ from trace.services.records.retry import record_id
 from trace.services.signing.keys import LedgerConfig
 from trace.stages import names
 from trace.stages.certificate import Certificate
-from trace.times import CHINA
 
-# Dates on labels and certificates are the producer's local dates.
 BASIS = {
     "commissioned_test": PromiseBasis.ENTRUSTED_TEST,
     "self_test": PromiseBasis.SELF_TEST,
@@ -57,11 +56,6 @@ def batch_url(batch: Batch, public_url: str) -> str:
         except DigitalLinkError:
             pass  # a lot outside GS1 character set 82 has no Digital Link; the trace code always works
     return lookup_url(public_url, batch.trace_code)
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """Return the date of a stored (UTC) time in the producer's zone."""
-    return moment.astimezone(CHINA).date()
 
 
 # Labels -----------------------------------------------------------------------------------------
@@ -80,29 +74,6 @@ def label_info(batch: Batch, url: str, serial: str | None = None) -> LabelInfo:
         producer_name=batch.organization.name,
         serial=serial,
     )
-
-
-def made_on(batch: Batch) -> tuple[str, dt.date] | None:
-    """Return how and when (local date) the batch came to be: ``harvested`` or ``produced``; None if unrecorded.
-
-    Its signed production time if it has one, else its latest harvest, or the transformation
-    (processing, a split or merge) that made it. Never when it was registered: that is the
-    day someone typed it in, not a date a buyer can use.
-    """
-    if batch.produced_at is not None:
-        return "produced", local_date(batch.produced_at)
-    session = object_session(batch)
-    if session is None:
-        return None
-    harvests = names(lambda s: s.harvests)
-    row = session.execute(
-        sa.select(Event.stage, Event.occurred_at).join(EventBatch, EventBatch.event_id == Event.id)
-        .where(EventBatch.batch_id == batch.id,
-               sa.or_(sa.and_(EventBatch.role == "subject", Event.stage.in_(harvests)), EventBatch.role == "output"))
-        .order_by(Event.occurred_at.desc()).limit(1)).first()
-    if row is None:
-        return None
-    return ("harvested" if row.stage in harvests else "produced"), local_date(row.occurred_at)
 
 
 def default_label_count(layout: str) -> int:
