@@ -4,6 +4,12 @@ Results are signed by who vouches for them: the county testing station answers p
 requests (委托检测) and the bureau's supervisory sample (监督抽检); the egg farm and one rapeseed
 field record their own tests (自检). The packed tea, the sorted kiwi and the pressed oil show their
 sources' results on their pages.
+
+Stages happen at Beijing working hours over weeks (``demo_chain``); only produce kept cold has
+storage and transport readings. A second tomato batch fails the bureau's sample at the
+supermarket and is recalled today (its page leads with the recall banner); the oil's bottles
+carry unit serials, one looked up more often than the copy warning allows (``demo_pages`` lists
+pages worth opening, ``flask trace pages`` prints their URLs).
 """
 
 from __future__ import annotations
