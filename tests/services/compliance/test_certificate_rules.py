@@ -60,13 +60,13 @@ def test_a_split_or_merged_batch_sold_without_its_own_certificate_is_a_finding(v
     veg.event("sale", [part], {"channel": "market"}, at=day(103))
     veg.event("certificate", [rest], CERTIFICATE, at=day(102))
     veg.event("sale", [rest], {"channel": "market"}, at=day(103))
-    (finding,) = found(session, part, "sale_of_repacked_without_certificate")
+    (finding,) = found(session, part, "repacked_without_certificate")
     assert finding.event.stage == "sale"
     assert "混装或分装" in finding.message_zh and "repacked" in finding.message_en
-    assert found(session, rest, "sale_of_repacked_without_certificate") == []
+    assert found(session, rest, "repacked_without_certificate") == []
     plain = veg.raw()
     veg.event("sale", [plain], {"channel": "market"}, at=day(103))  # not repacked: its producer's sale
-    assert found(session, plain, "sale_of_repacked_without_certificate") == []
+    assert found(session, plain, "repacked_without_certificate") == []
 
 
 def test_every_rule_can_be_asked_for_by_name():
@@ -74,3 +74,4 @@ def test_every_rule_can_be_asked_for_by_name():
     from trace.services.compliance.compliance import RULES
 
     assert sorted(NAMES) == sorted(RULES)
+    assert max(map(len, RULES)) <= ComplianceFinding.__table__.c.rule.type.length  # stored as it is named

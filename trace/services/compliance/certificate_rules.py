@@ -52,7 +52,7 @@ def receiving_without_certificate(history: History) -> list[Finding]:
     return findings
 
 
-def sale_of_repacked_without_certificate(history: History) -> list[Finding]:
+def repacked_without_certificate(history: History) -> list[Finding]:
     """A merged or split batch sold or shipped on before a certificate of its own was issued."""
     if history.category not in CERTIFIED_CATEGORIES:
         return []
@@ -66,7 +66,7 @@ def sale_of_repacked_without_certificate(history: History) -> list[Finding]:
         if any(c.occurred_at <= move.occurred_at for c in certificates):
             continue
         findings.append(Finding(
-            "sale_of_repacked_without_certificate", "medium", history.batch_id, move.event_id,
+            "repacked_without_certificate", "medium", history.batch_id, move.event_id,
             f"混装或分装后销售未重新开具合格证：{history.code} 由 {made[0].stage} 记录产生，"
             f"于 {when(move.occurred_at)} 销售或发出时尚无本批次的承诺达标合格证。",
             f"Mixed or repacked produce sold without its own certificate: {history.code}, made by a "
@@ -79,6 +79,6 @@ def sale_of_repacked_without_certificate(history: History) -> list[Finding]:
 
 CERTIFICATE_RULES: dict[str, Rule] = {
     "receiving_without_certificate": Rule(receiving_without_certificate, lambda s: s.receives or s.certifies),
-    "sale_of_repacked_without_certificate": Rule(
-        sale_of_repacked_without_certificate, lambda s: s.sells or s.ships or s.certifies or s.transformation),
+    "repacked_without_certificate": Rule(
+        repacked_without_certificate, lambda s: s.sells or s.ships or s.certifies or s.transformation),
 }
