@@ -37,3 +37,32 @@ def test_proxy_hops_is_a_small_number() -> None:
     for bad in ("many", "9", "-1"):
         with pytest.raises(ConfigError):
             Config.from_env({"TRACE_PROXY_HOPS": bad})
+
+
+def test_public_url_is_configured_or_derived_from_the_served_host_and_port() -> None:
+    assert Config.from_env({}).public_url == "http://127.0.0.1:5000"
+    assert Config.from_env({"TRACE_PORT": "5101"}).public_url == "http://127.0.0.1:5101"
+    assert Config.from_env({"TRACE_HOST": "192.168.3.7", "TRACE_PORT": "5101"}).public_url == "http://192.168.3.7:5101"
+    # The configured public URL wins over what the server listens on (a proxy, a domain name).
+    configured = {"TRACE_PUBLIC_URL": "https://trace.example.cn/", "TRACE_HOST": "0.0.0.0", "TRACE_PORT": "5101"}
+    assert Config.from_env(configured).public_url == "https://trace.example.cn"
+    with pytest.raises(ConfigError, match="TRACE_PORT"):
+        Config.from_env({"TRACE_PORT": "http"})
+
+
+def test_a_wildcard_host_becomes_an_address_a_phone_can_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trace.config
+
+    monkeypatch.setattr(trace.config, "lan_address", lambda: "192.168.3.7")
+    for wildcard in ("0.0.0.0", "::"):
+        assert Config.from_env({"TRACE_HOST": wildcard, "TRACE_PORT": "5101"}).public_url == "http://192.168.3.7:5101"
+    assert Config.from_env({"TRACE_HOST": "fe80::1", "TRACE_PORT": "80"}).public_url == "http://[fe80::1]:80"
+
+
+def test_the_lan_address_is_an_ipv4_address_not_a_wildcard() -> None:
+    import ipaddress
+
+    from trace.config import lan_address
+
+    address = ipaddress.ip_address(lan_address())
+    assert address.version == 4 and not address.is_unspecified

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import sqlalchemy as sa
@@ -87,6 +88,32 @@ def demo_command(force: bool) -> None:
         db.session.commit()
     for line in summary:
         click.echo(line)
+
+
+@cli.command("pages")
+def pages_command() -> None:
+    """Print the public URL, the lookup URLs of a few demo pages, and how to open them from a phone."""
+    from trace.config import lan_address
+    from trace.demo import demo_pages
+    from trace.services.printing.labels import unit_url
+    from trace.services.printing.printing import batch_url
+
+    public_url = current_app.config["TRACE"].public_url
+    click.echo(f"Every QR code, label and 合格证 points at {public_url}")
+    pages = demo_pages(db.session())
+    for what, batch, serial in pages:
+        url = unit_url(public_url, batch, serial) if serial else batch_url(batch, public_url)
+        click.echo(f"  {url}\n      {batch.product.name} {batch.lot}: {what}")
+    if not pages:
+        click.echo("  (no demo data: flask --app wsgi trace demo)")
+    host = (urlsplit(public_url).hostname or "").lower()
+    if host in ("127.0.0.1", "localhost", "::1"):
+        click.echo("A phone cannot open 127.0.0.1. To scan these codes with a phone on the same network, run "
+                   f"`make run HOST=0.0.0.0` (codes then point at http://{lan_address()}:PORT), or set "
+                   "TRACE_PUBLIC_URL to an address the phone reaches.")
+    else:
+        click.echo(f"Open these pages, or scan printed codes, from a phone on the network that reaches {host}; "
+                   "let the port through this machine's firewall.")
 
 
 @cli.command("token")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,6 +72,8 @@ class Config:
             if not url.startswith(("http://", "https://")):
                 raise ConfigError("TRACE_PUBLIC_URL must start with http:// or https://")
             values["public_url"] = url
+        elif env.get("TRACE_HOST") or env.get("TRACE_PORT"):
+            values["public_url"] = served_url(env.get("TRACE_HOST") or "127.0.0.1", env.get("TRACE_PORT") or "5000")
         if env.get("TRACE_MQTT_URL"):
             if not env["TRACE_MQTT_URL"].startswith(("mqtt://", "mqtts://")):
                 raise ConfigError("TRACE_MQTT_URL must be mqtt://host[:port] or mqtts://host[:port]")
@@ -106,6 +109,40 @@ class Config:
     def with_(self, **changes: Any) -> Config:
         """Return a copy with some settings changed."""
         return replace(self, **changes)
+
+
+# Addresses a server listens on that no phone can open: the machine's LAN address stands in.
+_ANY_ADDRESS = ("0.0.0.0", "::", "[::]", "")
+
+
+def served_url(host: str, port: str) -> str:
+    """Return the public URL of a server listening on host:port (what ``make run HOST= PORT=`` passes).
+
+    A wildcard host (0.0.0.0, ::) is replaced by the machine's LAN address, so printed QR codes
+    open from a phone on the same network.
+    """
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"TRACE_PORT must be a port number, got {port!r}")
+    host = host.strip()
+    if host in _ANY_ADDRESS:
+        host = lan_address()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal in a URL
+    return f"http://{host}:{int(port)}"
+
+
+def lan_address() -> str:
+    """Return the address this machine's default route leaves from (127.0.0.1 when it has none).
+
+    Connecting a UDP socket only picks the route: no packet is sent.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+    return "127.0.0.1" if address.startswith("0.") else address
 
 
 def _flag(value: str, name: str) -> bool:

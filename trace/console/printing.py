@@ -7,11 +7,11 @@ import uuid
 from typing import Any
 
 from flask import Response, abort, current_app, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaValidationError
 
-from trace.codes.labels import LAYOUTS, LabelCaptions
+from trace.api.printing import label_captions
+from trace.codes.labels import LAYOUTS
 from trace.console.batches import readable_batch
 from trace.console.blueprint import account, committing, console, roles_required
 from trace.console.pages import render
@@ -47,8 +47,7 @@ def labels_pdf(code: str) -> Response:
     if layout not in LAYOUTS:
         abort(404)
     labels = svc.batch_labels(found, public_url(), svc.default_label_count(layout))
-    captions = LabelCaptions(trace_code=_("Trace code"), lot=_("Lot"), serial=_("Serial no."), date=_("Date"))
-    return _pdf(svc.render_labels(labels, layout, "M", captions), f"labels-{found.trace_code}-{layout}.pdf")
+    return _pdf(svc.render_labels(labels, layout, "M", label_captions()), f"labels-{found.trace_code}-{layout}.pdf")
 
 
 @console.get("/console/batches/<code>/certificate.pdf")

@@ -19,7 +19,9 @@ from trace.errors import ConflictError, NotFoundError
 from trace.limits import IN_CHUNK
 from trace.models import Batch, ComplianceFinding, Event, EventBatch, Product, User
 from trace.models.organization import Role
-from trace.services.compliance.compliance_rules import RULES, SEVERITIES, Finding, History, Step, evaluate
+from trace.services.compliance.certificate_rules import CERTIFICATE_RULES
+from trace.services.compliance.compliance_rules import RULES as RECORD_RULES
+from trace.services.compliance.compliance_rules import SEVERITIES, Finding, History, Rule, Step
 from trace.services.endorsements.standing import certification_claims
 from trace.services.lineage.lineage import downstream_ids, upstream_ids
 from trace.services.organizations.permissions import require_role
@@ -30,10 +32,19 @@ if TYPE_CHECKING:
 
 
 
+RULES: dict[str, Rule] = {**RECORD_RULES, **CERTIFICATE_RULES}
+
+
+def evaluate(history: History, rules: Iterable[str] | None = None) -> list[Finding]:
+    """Return the findings some rules (all by default) make on one batch's history."""
+    return [finding for name in (RULES if rules is None else rules) for finding in RULES[name].check(history)]
+
+
 def _history(batch: Batch) -> History:
     category = batch.product.category
     return History(batch.id, batch.trace_code, batch.quantity, batch.uom, batch.organization_id,
-                   category.stage_names(), category.temperature_range, product_id=batch.product_id)
+                   category.stage_names(), category.temperature_range, product_id=batch.product_id,
+                   category=category.code)
 
 
 def _with_certifications(session: Session, histories: Iterable[History], declared: dict[int, list[Any]]) -> None:
