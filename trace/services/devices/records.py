@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.orm import Session
 
-from trace import ledger
 from trace.db import utcnow
 from trace.errors import ConflictError, SignatureError, TraceError
 from trace.models import Batch, Device, DeviceRefusal, Location, SigningKey, UnitCode, User
@@ -33,6 +32,7 @@ from trace.services.devices.enrolment import device_by_key
 from trace.services.records.pipeline import Request, record
 from trace.services.records.retry import record_id
 from trace.services.signing.keys import LedgerConfig
+from trace.services.signing.log import device_signature_holds
 from trace.stages import STAGES
 from trace.times import rfc3339
 
@@ -143,6 +143,7 @@ class _Seen:
         self.session = session
         self.devices: dict[str, tuple[SigningKey | None, Device | None]] = {}
         self.users: dict[int, User | None] = {}
+        self.places: dict[int, Location | None] = {}
         self.event_in = EventIn()
 
     def device(self, key_id: str) -> tuple[SigningKey | None, Device | None]:
@@ -154,6 +155,11 @@ class _Seen:
         if user_id not in self.users:
             self.users[user_id] = self.session.get(User, user_id)
         return self.users[user_id]
+
+    def place(self, location_id: int) -> Location | None:
+        if location_id not in self.places:  # held here: the session's identity map forgets unreferenced rows
+            self.places[location_id] = self.session.get(Location, location_id)
+        return self.places[location_id]
 
 
 def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
@@ -175,7 +181,7 @@ def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
         signature = base64.b64decode(raw_sig, validate=True)
     except ValueError:
         signature = b""
-    if not ledger.verify_record(key.public_key, rec, signature):
+    if not device_signature_holds(session, key.public_key, rec, signature):
         raise _Refused("The device signature does not verify over the record.", 401, logged=True)
     user = seen.user(device.enrolled_by)
     if user is None or user.disabled_at is not None:
@@ -186,7 +192,7 @@ def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
             raise _Refused(f"{code} is a unit serial of batch {units[code]}.", 422, unit_of=units[code])
     location = rec.get("location")
     if location is not None:
-        _check_location(session, location, device)
+        _check_location(seen, location, device)
     payload = {"id": rec["id"], "stage": rec["stage"], "batches": rec["batches"], "occurredAt": rec["occurredAt"],
                "data": rec["data"], "attachments": [], "deviceSignature": {"keyId": key_id, "sig": raw_sig}}
     if location is not None:
@@ -217,10 +223,10 @@ def _check_fields(rec: dict[str, Any], key: SigningKey, device: Device) -> None:
         raise _Refused("A scan records one batch.")
 
 
-def _check_location(session: Session, location: Any, device: Device) -> None:
+def _check_location(seen: _Seen, location: Any, device: Device) -> None:
     if not isinstance(location, dict) or not isinstance(location.get("id"), int):
         raise _Refused("A scanned location names a registered location by id.")
-    place = session.get(Location, location["id"])
+    place = seen.place(location["id"])
     if place is None or place.organization_id != device.organization_id:
         raise _Refused(f"Location {location['id']} is not a place of the device's organization.")
 
