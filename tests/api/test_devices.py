@@ -205,8 +205,19 @@ def test_a_scan_at_a_registered_location(client, make, session):
                           location={"id": mine["id"], "name": "1号冷库"})
     there = scanner.record("store", batch.trace_code, {"warehouse": "库"},
                            location={"id": theirs["id"], "name": "库"})
-    assert [a["status"] for a in scanner.upload(scanner.item(here), scanner.item(there))] == ["accepted", "refused"]
+    nowhere = scanner.record("store", batch.trace_code, {"warehouse": "库"}, location={"id": theirs["id"] + 99,
+                                                                                     "name": "库"})
+    answers = scanner.upload(scanner.item(here), scanner.item(there), scanner.item(nowhere))
+    assert [(a["status"], a.get("code")) for a in answers] == [("accepted", None), ("refused", 403), ("refused", 422)]
     assert session.get(Event, here["id"]).location == {"id": mine["id"], "name": "1号冷库"}
+    assert session.get(Event, there["id"]) is None and session.get(Event, nowhere["id"]) is None
+    assert client.delete(f"/api/v1/locations/{mine['id']}", headers=producer.headers).status_code == 200
+    scanned = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)  # scanned after the place was retired
+    after = build_record(record_id=str(uuid.uuid4()), mode="store", batch=batch.trace_code, scanned_at=scanned,
+                         org=scanner.org, actor=f"device:{scanner.key['name']}", data={"warehouse": "1号冷库"},
+                         location={"id": mine["id"], "name": "1号冷库"})
+    (answer,) = scanner.upload(scanner.item(after))
+    assert (answer["status"], answer["code"]) == ("refused", 422) and "retired" in answer["reason"]
 
 
 def test_resolve_scanned_identifiers(client, make, session):

@@ -227,8 +227,10 @@ def _check_location(seen: _Seen, location: Any, device: Device) -> None:
     if not isinstance(location, dict) or not isinstance(location.get("id"), int):
         raise _Refused("A scanned location names a registered location by id.")
     place = seen.place(location["id"])
-    if place is None or place.organization_id != device.organization_id:
-        raise _Refused(f"Location {location['id']} is not a place of the device's organization.")
+    if place is None:
+        raise _Refused(f"No location {location['id']} is registered.")
+    if place.organization_id != device.organization_id:
+        raise _Refused(f"Location {location['id']} is not a place of the device's organization.", 403)
 
 
 def _split(session: Session, rec: dict[str, Any], split: Any, user: User) -> Request:

@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from trace.db import utcnow
 from trace.errors import QuantityError, TraceError, ValidationError
 from trace.ledger.numbers import canonical_decimal
-from trace.models import Batch, BatchLink, Event, LogEntry, Product, SigningKey, User
+from trace.models import Batch, BatchLink, Event, Location, LogEntry, Product, SigningKey, User
 from trace.schemas.common import Dumper, canonical_dumper
 from trace.services.catalog.templates import check_stage_data
 from trace.services.compliance.compliance import check_event
+from trace.services.devices.locations import require_recording_place
 from trace.services.organizations.permissions import require_batch_write
 from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
@@ -63,6 +64,7 @@ class _Run:
         self.links: list[dict[str, Any]] = []
         self.pending: list[PendingRecord] = []
         self.prefetched: Prefetched | None = None
+        self.places: dict[int, Location | None] = {}
 
     def run(self, requests: Sequence[Request], numbered: bool) -> list[Recorded]:
         self.prefetched = Prefetched(self.session, [r.payload for r in requests])
@@ -109,6 +111,13 @@ class _Run:
             raise ValidationError("Unknown batch.", errors={field: [f"No batch {c}." for c in missing]})
         return [known[c] for c in codes]
 
+    def _require_place(self, actor: User, payload: dict[str, Any]) -> None:
+        """A registered location a new record names must be a place of the recording organization."""
+        location_id = (payload.get("location") or {}).get("id")
+        if location_id is not None:
+            require_recording_place(self.session, actor.organization_id, location_id, payload["occurred_at"],
+                                    self.places)
+
     def _user(self) -> User:
         if self.actor is None:
             raise ValidationError("A record from a client needs its user.")
@@ -137,6 +146,7 @@ class _Run:
                 require_batch_write(actor, batch, stage)
             if named.vouches:
                 require_vouching(self.session, actor, data, batches)
+        self._require_place(actor, payload)
         check_cited(self.session, payload.get("attachments") or [])
         named.apply(self.session, data, batches)
         row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches])
@@ -162,6 +172,7 @@ class _Run:
         if stored is not None:
             return judge_retry(stored, actor.organization_id, digest).id, False
         _check_inputs(actor, stage, lines, inputs)
+        self._require_place(actor, payload)
         outputs = []
         for i, line in enumerate(payload["outputs"]):
             product = self.session.get(Product, line["product"])
