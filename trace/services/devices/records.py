@@ -202,8 +202,9 @@ def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
     except SchemaValidationError as exc:
         raise _Refused(f"The record has invalid fields: {exc.normalized_messages()}") from exc
     requests = [Request(loaded)]
-    if item.get("split") is not None:
-        requests.insert(0, _split(session, rec, item["split"], user))
+    split = _split(session, rec, item.get("split"), user)
+    if split is not None:
+        requests.insert(0, split)
     return _Item(index, record_id(loaded["id"]), requests, device, user)
 
 
@@ -233,10 +234,25 @@ def _check_location(seen: _Seen, location: Any, device: Device) -> None:
         raise _Refused(f"Location {location['id']} is not a place of the device's organization.", 403)
 
 
-def _split(session: Session, rec: dict[str, Any], split: Any, user: User) -> Request:
-    """Return the transformation that splits the part to ship off its batch, as the new batch the record names."""
-    if not isinstance(split, dict) or not all(isinstance(split.get(k), str) for k in ("from", "quantity", "uom")):
-        raise _Refused("A split names from (the scanned code or GS1 keys), quantity and uom.")
+def _split(session: Session, rec: dict[str, Any], split: Any, user: User) -> Request | None:
+    """Return the transformation that splits the part to ship off its batch, as the new batch the record names.
+
+    What is split, how much and into which batch is what the device signed: the shipping record's
+    ``data.splitFrom`` (the scanned batch code or unit serial), ``quantity`` and ``uom``, and its
+    batch. An upload's ``split`` (older clients sent it beside the record) must say the same.
+    """
+    data = rec["data"] if isinstance(rec.get("data"), dict) else {}
+    if "splitFrom" not in data:
+        if split is not None:
+            raise _Refused("A split must be signed: the shipping record's data names splitFrom, quantity and uom "
+                           "(update the scanner client).")
+        return None
+    signed = {"from": data["splitFrom"], "quantity": data.get("quantity"), "uom": data.get("uom")}
+    if rec["stage"] != "shipping" or not all(isinstance(v, str) for v in signed.values()):
+        raise _Refused("Only a shipping record splits its batch first, naming splitFrom, quantity and uom.")
+    if split is not None and split != signed:
+        raise _Refused("The upload's split is not the one the device signed.", logged=True)
+    split = signed
     source = resolve_identifiers(session, [split["from"]]).get(split["from"])
     if source is None:
         raise _Refused(f"No batch has the identifier {split['from']}.")

@@ -198,6 +198,7 @@ class _Run:
                 self.links.append({"event_id": row.id, "input_batch_id": batch.id, "output_batch_id": out.id,
                                    "quantity": share, "uom": line["uom"]})
         self._stage(row, pending_for_event(row, self._signer(row)))
+        self._write()  # its links are there for what follows (a shipping says what its batch was split from)
         return row.id, True
 
     def _service(self, payload: dict[str, Any], service: Service) -> tuple[str, bool]:
