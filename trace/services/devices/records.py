@@ -28,6 +28,7 @@ from trace.db import utcnow
 from trace.errors import ConflictError, SignatureError, TraceError
 from trace.models import Batch, Device, DeviceRefusal, Location, SigningKey, UnitCode, User
 from trace.schemas.events import EventIn, TransformationIn
+from trace.schemas.fastload import loader_of
 from trace.services.devices.enrolment import device_by_key
 from trace.services.records.pipeline import Request, record
 from trace.services.records.retry import record_id
@@ -144,7 +145,7 @@ class _Seen:
         self.devices: dict[str, tuple[SigningKey | None, Device | None]] = {}
         self.users: dict[int, User | None] = {}
         self.places: dict[int, Location | None] = {}
-        self.event_in = EventIn()
+        self.load_event = loader_of(EventIn)
 
     def device(self, key_id: str) -> tuple[SigningKey | None, Device | None]:
         if key_id not in self.devices:
@@ -198,7 +199,7 @@ def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
     if location is not None:
         payload["location"] = location
     try:
-        loaded = seen.event_in.load(payload)
+        loaded = seen.load_event(payload)
     except SchemaValidationError as exc:
         raise _Refused(f"The record has invalid fields: {exc.normalized_messages()}") from exc
     requests = [Request(loaded)]
