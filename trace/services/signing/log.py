@@ -229,10 +229,35 @@ def verify_device_signature(session: Session, event: NewRecord, signature: dict[
         raw = base64.b64decode(signature["sig"], validate=True)
     except ValueError:
         raw = b""
-    if not ledger.verify_record(key.public_key, ledger.device_view(event_record(event)), raw):
+    if not device_signature_holds(session, key.public_key, ledger.device_view(event_record(event)), raw):
         raise SignatureError("The device signature does not verify over the record.",
                              errors={"deviceSignature": {"sig": ["Does not verify."]}})
     return ledger.signature_entry(key.key_id, raw)
+
+
+VERIFIED_KEEP = 10_000  # verified device signatures a session remembers (an upload holds at most a few thousand)
+
+
+def device_signature_holds(session: Session, public: bytes, record: dict[str, Any], sig: bytes) -> bool:
+    """Tell whether a device's signature verifies over a record; remember the ones that do, per session.
+
+    A device upload checks each signature when it reads the item (to refuse a forged one before
+    anything else) and the pipeline checks it again over the record it is about to log: the
+    second check is a lookup when the record's canonical bytes are the very bytes verified.
+    """
+    try:
+        message = ledger.record_message(record)
+    except ledger.LedgerError:
+        return False  # a value that has no canonical form cannot have been signed
+    verified: set[tuple[bytes, bytes, bytes]] = session.info.setdefault("verified_device_signatures", set())
+    if (public, sig, message) in verified:
+        return True
+    if not ledger.verify_message(public, message, sig):
+        return False
+    if len(verified) >= VERIFIED_KEEP:
+        verified.clear()
+    verified.add((public, sig, message))
+    return True
 
 
 def log_size(session: Session) -> int:
