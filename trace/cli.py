@@ -165,9 +165,11 @@ def mqtt_command(url: str | None) -> None:
 
 
 def _register_groups() -> None:
+    from trace.cli_ops import backup_command, master_key, restore_command
     from trace.cli_witness import witness
 
-    cli.add_command(witness)
+    for command in (witness, backup_command, restore_command, master_key):
+        cli.add_command(command)
 
 
 _register_groups()
