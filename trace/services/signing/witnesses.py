@@ -21,6 +21,8 @@ from trace.ledger.cosignature import WitnessKey, cosigners, format_add_checkpoin
 from trace.models import Checkpoint, WitnessCosignature
 from trace.services.signing.log import DbTileStore
 
+# pg_try_advisory_xact_lock key: one publisher at a time across app nodes ("suyuanwt").
+PUBLISHER_LOCK = int.from_bytes(b"suyuanwt", "big", signed=True)
 # post(url, body) -> (status, response text); raises OSError when the witness cannot be reached.
 Post = Callable[[str, bytes], tuple[int, str]]
 
@@ -70,6 +72,9 @@ def _own_line(note: str, answer: str, key: WitnessKey) -> tuple[str | None, int]
 
 def publish_round(session: Session, witnesses: Sequence[tuple[str, str]], post: Post) -> list[Outcome]:
     """Send the latest checkpoint to each witness; store the cosignatures that verify; report each answer."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            sa.select(sa.func.pg_try_advisory_xact_lock(PUBLISHER_LOCK))):
+        return []  # another node's publisher is in its round: one at a time
     checkpoint = session.scalar(sa.select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1))
     if checkpoint is None:
         return []
