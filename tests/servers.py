@@ -127,6 +127,42 @@ def spawn_flask(env: Mapping[str, str], log: Path, *args: str) -> subprocess.Pop
     return _spawn([str(VENV_BIN / "flask"), "--app", "wsgi", *args], env, log)
 
 
+def migrate_empty(env: dict[str, str]) -> str:
+    """Migrate and seed the empty database; return an administrator's token (no record yet: the log is empty)."""
+    for args in (("db", "upgrade", "heads"), ("trace", "seed")):
+        done = flask_command(env, *args)
+        assert done.returncode == 0, done.stderr
+    done = flask_command(env, "trace", "token", "--role", "admin", "--name", "root")
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()[-1]
+
+
+def make_producer(base: str, token: str, name: str = "两地合作社") -> dict[str, str]:
+    """Make a cooperative and a producer through the API; return the producer's headers."""
+    admin = {"Authorization": f"Bearer {token}"}
+    status, body, _ = http("POST", f"{base}/api/v1/organizations", {
+        "kind": "cooperative", "name": name, "region": {"province": "浙江省", "county": "松阳县"}}, admin)
+    assert status == 201, body
+    org = json.loads(body)["id"]
+    status, body, _ = http("POST", f"{base}/api/v1/organizations/{org}/members", {"name": "p", "role": "producer"},
+                           admin)
+    assert status == 201, body
+    status, body, _ = http("POST", f"{base}/api/v1/organizations/{org}/members/{json.loads(body)['id']}/tokens",
+                           {"name": "t"}, admin)
+    assert status == 201, body
+    return {"Authorization": f"Bearer {json.loads(body)['token']}"}
+
+
+def make_batch(base: str, headers: Mapping[str, str], lot: str) -> str:
+    """Register a product and a batch of it through the API; return the trace code."""
+    status, body, _ = http("POST", f"{base}/api/v1/products", {"category": "vegetables", "name": f"菜{lot}"}, headers)
+    assert status == 201, body
+    status, body, _ = http("POST", f"{base}/api/v1/batches", {"product": json.loads(body)["id"], "lot": lot,
+                                                             "quantity": "10", "uom": "KGM"}, headers)
+    assert status == 201, body
+    return str(json.loads(body)["code"])
+
+
 def postgres_bin() -> Path | None:
     """Return the folder of the newest installed ``initdb``/``pg_ctl``, or None."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))

@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from tests.factories import ago
 from tests.helpers import POSTGRES_URL, fresh_postgres_url, postgres_reason
-from tests.servers import app_env, flask_command, gunicorn, http, private_postgres, private_postgres_reason
+from tests.servers import (
+    app_env,
+    gunicorn,
+    http,
+    make_producer,
+    migrate_empty,
+    private_postgres,
+    private_postgres_reason,
+)
 from trace.models import Checkpoint, LogEntry, LogHead, SigningKey
 from trace.services.audit.audit import audit_log
 
@@ -40,35 +48,9 @@ def postgres_database() -> Iterator[str]:
         yield cluster.url
 
 
-def _migrate(env: dict[str, str]) -> str:
-    """Migrate and seed the empty database; return an administrator's token (no record yet: the log is empty)."""
-    for args in (("db", "upgrade", "heads"), ("trace", "seed")):
-        done = flask_command(env, *args)
-        assert done.returncode == 0, done.stderr
-    done = flask_command(env, "trace", "token", "--role", "admin", "--name", "root")
-    assert done.returncode == 0, done.stderr
-    return done.stdout.split()[-1]
-
-
-def _producer(base: str, token: str) -> dict[str, str]:
-    """Make a cooperative and a producer through the API; return the producer's headers."""
-    admin = {"Authorization": f"Bearer {token}"}
-    status, body, _ = http("POST", f"{base}/api/v1/organizations", {
-        "kind": "cooperative", "name": "两地合作社", "region": {"province": "浙江省", "county": "松阳县"}}, admin)
-    assert status == 201, body
-    org = json.loads(body)["id"]
-    status, body, _ = http("POST", f"{base}/api/v1/organizations/{org}/members", {"name": "p", "role": "producer"},
-                           admin)
-    assert status == 201, body
-    status, body, _ = http("POST", f"{base}/api/v1/organizations/{org}/members/{json.loads(body)['id']}/tokens",
-                           {"name": "t"}, admin)
-    assert status == 201, body
-    return {"Authorization": f"Bearer {json.loads(body)['token']}"}
-
-
 def test_two_nodes_write_at_once_without_fork_or_gap(tmp_path: Path) -> None:
     with postgres_database() as url:
-        token = _migrate(app_env(url, tmp_path / "setup"))
+        token = migrate_empty(app_env(url, tmp_path / "setup"))
         failures: list[str] = []
         created: list[str] = []
 
@@ -97,7 +79,7 @@ def test_two_nodes_write_at_once_without_fork_or_gap(tmp_path: Path) -> None:
 
         with gunicorn(app_env(url, tmp_path / "node-a"), tmp_path) as a, \
                 gunicorn(app_env(url, tmp_path / "node-b"), tmp_path) as b:
-            headers = _producer(a.url, token)
+            headers = make_producer(a.url, token)
             threads = [threading.Thread(target=writer, args=(node.url, i * 10 + j))
                        for i, node in enumerate((a, b)) for j in range(THREADS)]
             for t in threads:
