@@ -91,6 +91,31 @@ def test_publisher_gets_cosignatures_and_bundles_carry_them(witnessed, tmp_path)
         assert latest_cosigned(db.session(), (state.vkey,), 1).size == second.size
 
 
+def test_a_bundle_proves_it_extends_a_checkpoint_the_user_kept(witnessed, tmp_path) -> None:
+    app, state, url, code, headers = witnessed
+    client = app.test_client()
+    kept = client.get("/api/v1/log/checkpoint").get_data(as_text=True)
+    size = int(kept.split("\n")[1])
+    r = client.post("/api/v1/events", json=event_body("planting", [], {"plot": "1号", "variety": "浙粉"})
+                    | {"batches": [code]}, headers=headers)
+    assert r.status_code == 201
+    (tmp_path / "kept.txt").write_text(kept)
+    with app.app_context():
+        key = db.session.scalar(sa.select(SigningKey).where(SigningKey.role == "log"))
+        log_vkey = ledger.vkey(key.name, key.public_key)
+    plain = client.get(f"/api/v1/batches/{code}/audit-bundle", headers=headers).json
+    (tmp_path / "plain.json").write_text(json.dumps(plain))
+    out = io.StringIO()
+    args = ["--log-key", log_vkey, "--checkpoint", str(tmp_path / "kept.txt")]
+    assert main([str(tmp_path / "plain.json"), *args], out=out) == EXIT_PROBLEMS
+    assert "[consistency-missing]" in out.getvalue() and f"?since={size}" in out.getvalue()
+    proved = client.get(f"/api/v1/batches/{code}/audit-bundle?since={size}", headers=headers).json
+    assert proved["consistency"]["old"] == size
+    (tmp_path / "proved.json").write_text(json.dumps(proved))
+    assert main([str(tmp_path / "proved.json"), *args], out=io.StringIO()) == EXIT_OK
+    assert client.get(f"/api/v1/batches/{code}/audit-bundle?since=0", headers=headers).status_code == 422
+
+
 def test_a_lost_answer_is_recovered_from_the_witness_size(witnessed) -> None:
     app, state, url, code, headers = witnessed
     [first] = _publish(app)
