@@ -166,7 +166,7 @@ def _check(url: str, acknowledged: list[str]) -> None:
 
 def test_postgres_stopped_mid_traffic_answers_503_then_recovers(cluster) -> None:
     pg, env, token, folder = cluster
-    with gunicorn(env, folder) as node:
+    with gunicorn(env, folder, workers=1) as node:
         headers = make_producer(node.url, token, "停库合作社")
         code = make_batch(node.url, headers, "PG-STOP")
         acknowledged: list[str] = []
@@ -205,7 +205,7 @@ def test_postgres_stopped_mid_traffic_answers_503_then_recovers(cluster) -> None
 def test_kill_9_mid_bulk_keeps_all_or_nothing(cluster) -> None:
     pg, env, token, folder = cluster
     bulk: dict[str, Any] = {}
-    with gunicorn(env, folder) as node:
+    with gunicorn(env, folder, workers=1) as node:
         headers = make_producer(node.url, token, "断电合作社")
         code = make_batch(node.url, headers, "KILL-BULK")
         bulk = {"events": [_event(code, "冷库" + "批" * 50) for _ in range(1000)]}
@@ -228,7 +228,7 @@ def test_kill_9_mid_bulk_keeps_all_or_nothing(cluster) -> None:
         assert present in (0, len(ids)), present  # all or nothing
         if outcome and outcome[0] == 201:
             assert present == len(ids)
-    with gunicorn(env, folder) as node:  # the client retries with the same ids
+    with gunicorn(env, folder, workers=1) as node:  # the client retries with the same ids
         status, text, _ = http("POST", f"{node.url}/api/v1/events/bulk", bulk, headers, timeout=120)
         assert status in (200, 201), text[:300]
     _check(pg.url, ids)
@@ -237,7 +237,7 @@ def test_kill_9_mid_bulk_keeps_all_or_nothing(cluster) -> None:
 def test_read_only_postgres_answers_503_and_writes_nothing(cluster) -> None:
     pg, env, token, folder = cluster
     admin = sa.create_engine(pg.url, isolation_level="AUTOCOMMIT")
-    with gunicorn(env, folder) as node:
+    with gunicorn(env, folder, workers=1) as node:
         headers = make_producer(node.url, token, "只读合作社")
         code = make_batch(node.url, headers, "READ-ONLY")
         with _session(pg.url) as session:
@@ -283,7 +283,7 @@ class _SlowWitness:
 
 def test_kill_9_mid_witness_round_recovers_on_the_next(cluster) -> None:
     pg, env, token, folder = cluster
-    with gunicorn(env, folder) as node:
+    with gunicorn(env, folder, workers=1) as node:
         headers = make_producer(node.url, token, "见证合作社")
         make_batch(node.url, headers, "WITNESS")
     with _session(pg.url) as session:
