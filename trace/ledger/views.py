@@ -31,8 +31,9 @@ def _extends(old: Checkpoint, new: Checkpoint, proof: Sequence[bytes] | None, wh
     """Return the problem if ``new`` does not extend ``old`` (or cannot be shown to)."""
     if old.size > new.size:
         return BundleProblem(None, ROLLBACK, f"the log's checkpoint has {new.size} entries, fewer than the "
-                                             f"{old.size} of {what}: entries were removed (rolled back), or the "
-                                             "bundle is older than that checkpoint")
+                                             f"{old.size} of {what}: entries were removed (rolled back) or the log's "
+                                             "latest checkpoints were deleted, unless the bundle is older than that "
+                                             "checkpoint")
     if old.size == new.size:
         if old.root_hash != new.root_hash:
             return BundleProblem(None, FORK, f"{what} has the same size {old.size} but another root: the log forked")
