@@ -7,6 +7,7 @@ private cluster (tests/servers.py), never on the machine's shared server.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import threading
@@ -272,6 +273,8 @@ class _SlowWitness:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ["PATH_INFO"] == "/add-checkpoint" and not self.done.is_set():
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))  # all of it, then the pause
+            environ["wsgi.input"] = io.BytesIO(body)
             self.arrived.set()
             time.sleep(self.pause)
             try:
