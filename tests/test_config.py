@@ -66,3 +66,23 @@ def test_the_lan_address_is_an_ipv4_address_not_a_wildcard() -> None:
 
     address = ipaddress.ip_address(lan_address())
     assert address.version == 4 and not address.is_unspecified
+
+
+def test_witnesses_are_verifier_keys_with_urls() -> None:
+    from trace.ledger import generate_private_key, public_raw
+    from trace.ledger.cosignature import witness_vkey
+
+    one = witness_vkey("w1.example/witness", public_raw(generate_private_key()))
+    two = witness_vkey("w2.example/witness", public_raw(generate_private_key()))
+    config = Config.from_env({"TRACE_WITNESSES": f"{one} http://127.0.0.1:7380/;\n{two} https://w2.example",
+                              "TRACE_WITNESS_QUORUM": "2"})
+    assert config.witnesses == ((one, "http://127.0.0.1:7380"), (two, "https://w2.example"))
+    assert config.witness_quorum == 2 and config.witness_interval == 3.0
+    for bad in ({"TRACE_WITNESSES": one},  # no URL
+                {"TRACE_WITNESSES": f"{one} ftp://x"},
+                {"TRACE_WITNESSES": f"{one} http://a;{one} http://b"},  # the same witness twice
+                {"TRACE_WITNESSES": f"{one[:-4]}AAA= http://a"},  # a damaged key
+                {"TRACE_WITNESSES": f"{one} http://a", "TRACE_WITNESS_QUORUM": "2"},
+                {"TRACE_WITNESS_INTERVAL": "0.1"}):
+        with pytest.raises(ConfigError):
+            Config.from_env(bad)

@@ -83,6 +83,7 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
                    default_translation_directories=str(REPO_ROOT / "trace" / "translations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            _private_database_file(db.engine.url.database)
             tune_sqlite(db.engine)
 
     from trace import models  # noqa: F401  (register mappers)
@@ -117,6 +118,21 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         return response
 
     return app
+
+
+def _private_database_file(database: str | None) -> None:
+    """Create the SQLite file with mode 0600 (or make it so): it holds every record and the sealed keys.
+
+    SQLite gives its -wal and -shm files the database file's mode.
+    """
+    if not database or database == ":memory:" or database.startswith("file:") \
+            or not os.path.isdir(os.path.dirname(os.path.abspath(database))):
+        return
+    fd = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        if os.path.exists(path) and os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _instance_secret(instance_path: str) -> str:

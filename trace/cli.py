@@ -153,7 +153,9 @@ def token_command(role: str, name: str, org_id: int | None) -> None:
               help="A checkpoint you fetched earlier (signed note); the log must still contain it.")
 @click.option("--log-only", is_flag=True,
               help="Signatures and the log only: skip comparing the events table with the signed records.")
-def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: bool) -> None:
+@click.option("--witnesses", "ask_witnesses", is_flag=True,
+              help="Also fetch the checkpoint each witness in TRACE_WITNESSES cosigned last; the log must hold it.")
+def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: bool, ask_witnesses: bool) -> None:
     """Recompute the log; check every signature, prev link and checkpoint; name each bad entry."""
     import os
     import sys
@@ -164,12 +166,17 @@ def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: b
     from trace.services.audit.audit import audit_log
 
     origin = current_app.extensions["trace.ledger"].origin
+    notes = [f.read() for f in checkpoints]
+    if ask_witnesses:
+        from trace.cli_witness import witness_checkpoints
+
+        notes.extend(witness_checkpoints(current_app.config["TRACE"].witnesses, origin))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) or 0
     started = time.perf_counter()
     with click.progressbar(length=total, label="auditing", file=sys.stderr) as bar:
         report = audit_log(db.session(), origin, attachments_root=Path(current_app.instance_path),
                            workers=workers or os.cpu_count() or 1, progress=bar.update,
-                           external_checkpoints=[f.read() for f in checkpoints], rows=not log_only)
+                           external_checkpoints=notes, rows=not log_only)
     elapsed = time.perf_counter() - started
     click.echo(f"entries: {report.entries}  checkpoints: {report.checkpoints}  "
                f"time: {elapsed:.2f} s ({report.entries / elapsed if elapsed else 0:.0f} entries/s)")
@@ -184,9 +191,15 @@ def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: b
 @cli.command("verify-bundle")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
 @click.option("--log-key", help="The log's verifier key (default: this deployment's).")
-def verify_bundle_command(bundle: str, log_key: str | None) -> None:
-    """Check an audit bundle offline against the log key."""
+@click.option("--checkpoint", "kept", multiple=True, type=click.File("r"),
+              help="A checkpoint you kept (signed note); the bundle's log must extend it.")
+@click.option("--witness", "witnesses", multiple=True, help="A witness verifier key you trust (repeatable).")
+@click.option("--quorum", type=int, default=None, help="How many --witness keys must have cosigned (default: all).")
+def verify_bundle_command(bundle: str, log_key: str | None, kept: tuple[Any, ...], witnesses: tuple[str, ...],
+                          quorum: int | None) -> None:
+    """Check an audit bundle offline against the log key, checkpoints you kept and witnesses you trust."""
     from trace import ledger
+    from trace.ledger.views import check_views
     from trace.models import SigningKey
 
     if log_key is None:
@@ -196,7 +209,9 @@ def verify_bundle_command(bundle: str, log_key: str | None) -> None:
         log_key = ledger.vkey(key.name, key.public_key)
     try:
         with open(bundle, encoding="utf-8") as fh:
-            report = ledger.verify_bundle(ledger.load_bundle(fh.read()), log_key)
+            doc = ledger.load_bundle(fh.read())
+        report = ledger.verify_bundle(doc, log_key)
+        check_views(doc, report, log_key, [f.read() for f in kept], witnesses, quorum)
     except ledger.LedgerError as exc:
         raise click.ClickException(f"cannot read the bundle: {exc}") from exc
     for entry in report.entries:
@@ -263,3 +278,14 @@ def user_add_command(org_ref: str, role: str, username: str, random_password: bo
     click.echo(f"user {user.id} {user.username} ({role}) in organization {org.id} {org.name}")
     if random_password:
         click.echo(f"password (shown once): {password}")
+
+
+def _register_groups() -> None:
+    from trace.cli_ops import backup_command, master_key, restore_command
+    from trace.cli_witness import witness
+
+    for command in (witness, backup_command, restore_command, master_key):
+        cli.add_command(command)
+
+
+_register_groups()

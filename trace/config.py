@@ -44,6 +44,12 @@ class Config:
     bulk_limit: int = 1000
     # Sensor readings: mqtt://[user:password@]host[:port] or mqtts://... (TLS).
     mqtt_url: str = "mqtt://127.0.0.1:1883"
+    # Witnesses (c2sp.org/tlog-witness) that cosign the log's checkpoints: (verifier key, URL) each.
+    witnesses: tuple[tuple[str, str], ...] = ()
+    # How many witnesses' cosignatures make a checkpoint count as witnessed.
+    witness_quorum: int = 1
+    # Seconds between rounds of `trace witness publish` (never per request).
+    witness_interval: float = 3.0
     testing: bool = False
     secret_key: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -89,6 +95,8 @@ class Config:
         ):
             if env.get(name):
                 values[key] = env[name]
+        if env.get("TRACE_WITNESSES"):
+            values["witnesses"] = parse_witnesses(env["TRACE_WITNESSES"])
         if env.get("TRACE_RATE_LIMIT_ENABLED"):
             values["rate_limit_enabled"] = _flag(env["TRACE_RATE_LIMIT_ENABLED"], "TRACE_RATE_LIMIT_ENABLED")
         for key, name, kind, what in (
@@ -96,6 +104,8 @@ class Config:
             ("proxy_hops", "TRACE_PROXY_HOPS", int, "the number of proxies in front of the app"),
             ("lookup_state_max_age", "TRACE_LOOKUP_STATE_MAX_AGE", float, "a number of seconds"),
             ("max_body_bytes", "TRACE_MAX_BODY_BYTES", int, "an integer"),
+            ("witness_quorum", "TRACE_WITNESS_QUORUM", int, "an integer"),
+            ("witness_interval", "TRACE_WITNESS_INTERVAL", float, "a number of seconds"),
         ):
             if env.get(name):
                 try:
@@ -104,6 +114,11 @@ class Config:
                     raise ConfigError(f"{name} must be {what}") from exc
         if not 0 <= values.get("proxy_hops", 0) <= 5:
             raise ConfigError("TRACE_PROXY_HOPS must be between 0 and 5")
+        witnesses = len(values.get("witnesses", ()))
+        if witnesses and not 1 <= values.get("witness_quorum", 1) <= witnesses:
+            raise ConfigError("TRACE_WITNESS_QUORUM must be between 1 and the number of witnesses")
+        if values.get("witness_interval", 3.0) < 1:
+            raise ConfigError("TRACE_WITNESS_INTERVAL must be at least 1 second")
         return cls(**values)
 
     def with_(self, **changes: Any) -> Config:
@@ -143,6 +158,33 @@ def lan_address() -> str:
         except OSError:
             return "127.0.0.1"
     return "127.0.0.1" if address.startswith("0.") else address
+
+
+def parse_witnesses(text: str) -> tuple[tuple[str, str], ...]:
+    """Read ``TRACE_WITNESSES``: entries ``VKEY URL`` separated by ``;`` or newlines.
+
+    The verifier key (``name+hash+base64``, type 0x04) names the witness and holds its public key;
+    the URL is its submission prefix (``POST URL/add-checkpoint``).
+    """
+    from trace.ledger import LedgerError
+    from trace.ledger.cosignature import parse_witness_vkey
+
+    found = []
+    for item in text.replace("\n", ";").split(";"):
+        if not item.strip():
+            continue
+        parts = item.split()
+        if len(parts) != 2 or not parts[1].startswith(("http://", "https://")):
+            raise ConfigError(f"TRACE_WITNESSES entries are 'VKEY URL', got {item.strip()!r}")
+        try:
+            parse_witness_vkey(parts[0])
+        except LedgerError as exc:
+            raise ConfigError(f"TRACE_WITNESSES: {exc}") from exc
+        found.append((parts[0], parts[1].rstrip("/")))
+    names = [vkey.split("+", 1)[0] for vkey, _ in found]
+    if len(set(names)) != len(names):
+        raise ConfigError("TRACE_WITNESSES names a witness twice")
+    return tuple(found)
 
 
 def _flag(value: str, name: str) -> bool:

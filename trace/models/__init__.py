@@ -10,7 +10,7 @@ from trace.models.endorsement import BrandGrant, Certification, CertificationPro
 from trace.models.event import Event, EventBatch
 from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
-from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
+from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey, WitnessCosignature
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallAcknowledgement, RecallBatch
 from trace.models.township import OrganizationTownship, Township, Village
@@ -50,4 +50,5 @@ __all__ = [
     "UnitCode",
     "User",
     "Village",
+    "WitnessCosignature",
 ]
