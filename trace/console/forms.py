@@ -40,6 +40,17 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
                                                                                               message=NAME_LENGTH)])
 
 
+class DeviceForm(FlaskForm):  # type: ignore[misc]
+    label = StringField(_l("Where the scanner is (for example: warehouse gate 1)"),
+                        validators=[DataRequired(REQUIRED), Length(max=60, message=_l("At most %(max)d characters.",
+                                                                                      max=60))])
+
+
+class RevokeDeviceForm(FlaskForm):  # type: ignore[misc]
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500, message=_l(
+        "At most %(max)d characters.", max=500))])
+
+
 class UserForm(FlaskForm):  # type: ignore[misc]
     organization = SelectField(_l("Organization"), coerce=int, validate_choice=True)
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
