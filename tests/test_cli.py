@@ -76,7 +76,8 @@ def _counts(session):
 def test_demo_loads_a_county_once(runner, session):
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
-    for line in result.output.splitlines()[:-1]:
+    lines = result.output.splitlines()
+    for line in lines[:next(i for i, line in enumerate(lines) if line.startswith("organizations:"))]:
         parse_trace_code(line.split()[0])
 
     categories = set(session.scalars(sa.select(Category.code).join(Product, Product.category_id == Category.id)))
@@ -175,3 +176,24 @@ def test_user_add_prompts_for_the_password_and_refuses_a_taken_username(runner, 
     missing = runner.invoke(args=["trace", "user", "add", "--org", "99999", "--role", "admin", "--username", "nobody",
                                   "--random-password"])
     assert missing.exit_code == 1 and "no organization 99999" in missing.output
+
+
+def test_demo_prints_one_console_user_per_role_once_and_keeps_them_0600(runner, client, session, app):
+    import os
+    import stat
+    from pathlib import Path
+
+    result = invoke(runner, "demo")
+    assert result.exit_code == 0, result.output
+    shown = result.output.split("console users", 1)[1].splitlines()[1:]
+    users = {line.split()[0]: (line.split()[1], line.split()[2]) for line in shown}
+    assert set(users) == {"admin", "producer", "station", "lab", "inspector"}
+    kept = Path(app.instance_path) / "demo-accounts.txt"
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    assert all(password in kept.read_text(encoding="utf-8") for _, password in users.values())
+    station = session.scalar(sa.select(User).where(User.username == users["station"][0]))
+    assert (station.role, station.organization.kind, station.organization.township) == ("station", "station", "新兴镇")
+    username, password = users["lab"]
+    token = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    signed = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    assert signed.status_code == 302
