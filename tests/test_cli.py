@@ -193,7 +193,24 @@ def test_demo_prints_one_console_user_per_role_once_and_keeps_them_0600(runner, 
     assert all(password in kept.read_text(encoding="utf-8") for _, password in users.values())
     station = session.scalar(sa.select(User).where(User.username == users["station"][0]))
     assert (station.role, station.organization.kind, station.organization.township) == ("station", "station", "新兴镇")
+    assert station.organization.township_code is not None
     username, password = users["lab"]
     token = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     signed = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
     assert signed.status_code == 302
+
+
+def test_townships_seed_and_load(runner, session, tmp_path):
+    from trace.models import Township, Village
+
+    assert "added: 24" in invoke(runner, "townships", "seed").output
+    assert "added: 0" in invoke(runner, "townships", "seed").output
+    csv_file = tmp_path / "county.csv"
+    csv_file.write_text("code,name,name_en\n330102001000,清波街道,Qingbo\n330102001001,劳动路社区,\n",
+                        encoding="utf-8")
+    assert "added: 2" in invoke(runner, "townships", "load", str(csv_file)).output
+    assert session.get(Village, "330102001001").township_code == "330102001000"
+    csv_file.write_text("code,name,name_en\n330103001000,甲街道,\n330103999201,无主村,\n", encoding="utf-8")
+    result = invoke(runner, "townships", "load", str(csv_file))
+    assert result.exit_code != 0 and "nothing loaded" in result.output
+    assert session.get(Township, "330103001000") is None

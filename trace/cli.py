@@ -27,6 +27,51 @@ def seed_command() -> None:
     click.echo(f"categories added: {added}")
 
 
+townships_cli = AppGroup("townships", help="The township register (official division codes).")
+cli.add_command(townships_cli)
+
+
+@townships_cli.command("seed")
+def townships_seed_command() -> None:
+    """Add the demo county's (松阳县) townships and villages that are missing."""
+    from trace.services.organizations.township_seeds import seed_townships
+
+    with writing():
+        added = seed_townships(db.session())
+        db.session.commit()
+    click.echo(f"townships and villages added: {added}")
+
+
+@townships_cli.command("load")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def townships_load_command(csv_file: Any) -> None:
+    """Load a county's register from a CSV with columns code,name,name_en (townships before their villages)."""
+    import csv
+
+    from trace.errors import TraceError
+    from trace.models import Township, Village
+    from trace.services.organizations.townships import create_township, create_village, get_township
+
+    added = 0
+    with writing():
+        try:
+            for row in csv.DictReader(csv_file):
+                code, fields = row["code"].strip(), {"code": row["code"].strip(), "name": row["name"].strip(),
+                                                     "name_en": (row.get("name_en") or "").strip() or None}
+                if code.endswith("000"):
+                    if db.session.get(Township, code) is None:
+                        create_township(db.session(), None, fields)
+                        added += 1
+                elif db.session.get(Village, code) is None:
+                    create_village(db.session(), None, get_township(db.session(), code[:9] + "000"), fields)
+                    added += 1
+        except (TraceError, KeyError) as exc:
+            db.session.rollback()
+            raise click.ClickException(f"nothing loaded: {exc}") from exc
+        db.session.commit()
+    click.echo(f"townships and villages added: {added}")
+
+
 @cli.command("demo")
 @click.option("--force", is_flag=True, help="Load even if demo data is present.")
 def demo_command(force: bool) -> None:

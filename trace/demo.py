@@ -20,6 +20,7 @@ from trace.models import Batch, Organization, User
 from trace.services.catalog.catalog import create_product, get_product, seed_categories
 from trace.services.endorsements.demo import load_endorsements
 from trace.services.organizations.organizations import add_member, create_organization
+from trace.services.organizations.township_seeds import seed_townships, township_code_named, village_code_named
 from trace.services.records.batches import register_batch
 from trace.services.records.events import record_event, record_transformation
 from trace.services.signing.keys import LedgerConfig
@@ -44,7 +45,8 @@ def _org(
             "name": name,
             "name_en": name_en,
             "credit_code": _uscc(serial),
-            "region": {**COUNTY, "township": township, "village": village},
+            "region": {**COUNTY, "township_code": township_code_named(township) if township else None,
+                       "village_code": village_code_named(village) if village else None},
             "contact": {"name": "联系人", "phone": f"0578-80{serial:05d}"},
         },
     )
@@ -182,6 +184,7 @@ def _sell(chain: _Chain, user: User, retailer: tuple[Organization, User], batch:
 def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     """Load the demo county; return a summary, one line per batch."""
     seed_categories(session)
+    seed_townships(session)
     bureau, _ = _org(session, 1, "authority", DEMO_MARKER, "Songyang County Bureau of Agriculture (demo)", None)
     inspector = add_member(session, None, bureau, "demo-1-inspector", "inspector")
     lab = _org(session, 2, "inspection_agency", "松阳县农产品质量安全检测站", "Songyang Testing Station", "西屏街道")

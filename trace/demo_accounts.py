@@ -12,6 +12,7 @@ from trace.demo import COUNTY, DEMO_MARKER
 from trace.models import Organization, User
 from trace.services.organizations.accounts import add_account, random_password
 from trace.services.organizations.organizations import create_organization
+from trace.services.organizations.township_seeds import township_code_named
 
 ACCOUNTS_FILE = "demo-accounts.txt"
 STATION = "新兴镇农业综合服务站"
@@ -30,7 +31,7 @@ def add_demo_accounts(session: Session, instance_path: str | Path) -> list[str]:
     if session.scalar(sa.select(Organization.id).where(Organization.name == STATION)) is None:
         create_organization(session, None, {"kind": "station", "name": STATION,
                                              "name_en": "Xinxing Township Agricultural Service Station (demo)",
-                                             "region": {**COUNTY, "township": "新兴镇"}})
+                                             "region": {**COUNTY, "township_code": township_code_named("新兴镇")}})
     lines = []
     for username, role, org_name in DEMO_ACCOUNTS:
         if session.scalar(sa.select(User.id).where(User.username == username)) is not None:

@@ -1,7 +1,7 @@
 """accounts: console sign-in, lockout, account events; station kind and role
 
 Revision ID: a1accounts
-Revises: c3certs
+Revises: s1towns
 Create Date: 2026-12-02 09:38:49.053429
 
 Users get a console sign-in (a unique username and an argon2id hash), a failure count and lock for the
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'a1accounts'
-down_revision = 'c3certs'
+down_revision = 's1towns'
 branch_labels = None
 depends_on = None
 

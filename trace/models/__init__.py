@@ -13,6 +13,7 @@ from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallBatch
+from trace.models.township import OrganizationTownship, Township, Village
 
 __all__ = [
     "AccountEvent",
@@ -38,11 +39,14 @@ __all__ = [
     "LogHead",
     "LogTile",
     "Organization",
+    "OrganizationTownship",
     "Product",
     "Recall",
     "RecallBatch",
     "RegionalBrand",
     "SigningKey",
+    "Township",
     "UnitCode",
     "User",
+    "Village",
 ]

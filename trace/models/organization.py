@@ -43,6 +43,9 @@ class Organization(Model):
     county: Mapped[str] = mapped_column(sa.String(64))
     township: Mapped[str | None] = mapped_column(sa.String(64))
     village: Mapped[str | None] = mapped_column(sa.String(64))
+    # The register's township and village (trace/models/township.py); ``township``/``village`` hold their names.
+    township_code: Mapped[str | None] = mapped_column(sa.ForeignKey("townships.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(sa.ForeignKey("villages.code"))
     contact_name: Mapped[str | None] = mapped_column(sa.String(100))
     contact_phone: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
