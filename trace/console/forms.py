@@ -8,8 +8,10 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import ValidationError as FieldError
 
+from trace.codes.uscc import is_valid_uscc
 from trace.errors import ConflictError, TraceError, ValidationError
 from trace.services.organizations.accounts import MAX_PASSWORD, MIN_PASSWORD
 
@@ -57,6 +59,28 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     role = SelectField(_l("Role"))
 
 
+def _credit_code(_form: FlaskForm, field: StringField) -> None:
+    if field.data and not is_valid_uscc(field.data.strip().upper()):
+        raise FieldError(str(_l("Not a valid unified social credit code (18 characters, check character last).")))
+
+
+class OrganizationForm(FlaskForm):  # type: ignore[misc]
+    kind = SelectField(_l("Kind"))
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l(
+        "At most %(max)d characters.", max=200))])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), _credit_code])
+    province = StringField(_l("Province"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    county = StringField(_l("County"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    township = SelectField(_l("Township"))
+    contact_name = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+
+
+class PlaceForm(FlaskForm):  # type: ignore[misc]
+    township = SelectField(_l("Township"))
+
+
 class RoleForm(FlaskForm):  # type: ignore[misc]
     role = SelectField(_l("Role"))
 
@@ -73,6 +97,7 @@ FIELD_MESSAGES: Mapping[tuple[str, str], LazyString] = {
     ("username", "Taken."): _l("This username is taken."),
     ("username", "3–64 of a-z 0-9 . _ -"): _l("3 to 64 lower-case letters, digits, dots, dashes or underscores."),
     ("name", "Taken."): _l("This organization already has a member of this name."),
+    ("creditCode", "Taken."): _l("An organization with this credit code is registered already."),
     ("role", "self"): _l("You cannot change your own role."),
     ("user", "self"): _l("You cannot do this to yourself."),
 }

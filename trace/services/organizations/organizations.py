@@ -51,6 +51,8 @@ def create_organization(session: Session, actor: User | None, fields: dict[str, 
     session.flush()
     if region.get("township_code"):
         place_organization(session, None, org, region["township_code"], region.get("village_code"))
+    log_account_event(session, "organization_created", actor=actor, organization_id=org.id,
+                      detail={"name": org.name, "kind": org.kind})
     return org
 
 
