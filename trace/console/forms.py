@@ -77,6 +77,21 @@ class OrganizationForm(FlaskForm):  # type: ignore[misc]
     contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
 
 
+def _division_code(_form: FlaskForm, field: StringField) -> None:
+    code = (field.data or "").strip()
+    if len(code) != 12 or not code.isdigit() or code[0] == "0":
+        raise FieldError(str(_l("A division code has 12 digits (统计用区划代码).")))
+
+
+class DivisionForm(FlaskForm):  # type: ignore[misc]
+    """A township or a village of the register: its official division code and names."""
+
+    code = StringField(_l("Division code"), validators=[DataRequired(REQUIRED), _division_code])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=64, message=_l(
+        "At most %(max)d characters.", max=64))])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=128)])
+
+
 class PlaceForm(FlaskForm):  # type: ignore[misc]
     township = SelectField(_l("Township"))
 
@@ -98,6 +113,9 @@ FIELD_MESSAGES: Mapping[tuple[str, str], LazyString] = {
     ("username", "3–64 of a-z 0-9 . _ -"): _l("3 to 64 lower-case letters, digits, dots, dashes or underscores."),
     ("name", "Taken."): _l("This organization already has a member of this name."),
     ("creditCode", "Taken."): _l("An organization with this credit code is registered already."),
+    ("code", "Taken."): _l("This code is in the register already."),
+    ("code", "A township's code ends in 000 and its digits 7–9 are not 000."):
+        _l("A township's code ends in 000, and its digits 7 to 9 are not 000."),
     ("role", "self"): _l("You cannot change your own role."),
     ("user", "self"): _l("You cannot do this to yourself."),
 }
