@@ -80,7 +80,7 @@ class OrganizationForm(FlaskForm):  # type: ignore[misc]
 def _division_code(_form: FlaskForm, field: StringField) -> None:
     code = (field.data or "").strip()
     if len(code) != 12 or not code.isdigit() or code[0] == "0":
-        raise FieldError(str(_l("A division code has 12 digits (统计用区划代码).")))
+        raise FieldError(str(_l("A division code has 12 digits.")))
 
 
 class DivisionForm(FlaskForm):  # type: ignore[misc]
