@@ -195,7 +195,7 @@ def test_an_api_token_is_created_used_and_revoked(site: Site, browser: Any, size
     with _context(browser, site, size) as context:
         page = context.new_page()
         _sign_in(page, site, site.users["producer"])
-        page.get_by_role("link", name="API 令牌").click()
+        page.get_by_role("link", name="API 令牌").first.click()
         page.get_by_role("button", name="创建令牌").click()  # empty: refused beside the field
         assert page.locator("#name-err").inner_text() == "此项为必填项。"
         _shot(page, "tokens-refused", width)
