@@ -76,7 +76,8 @@ def _counts(session):
 def test_demo_loads_a_county_once(runner, session):
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
-    for line in result.output.splitlines()[:-1]:
+    lines = result.output.splitlines()
+    for line in lines[:next(i for i, line in enumerate(lines) if line.startswith("organizations:"))]:
         parse_trace_code(line.split()[0])
 
     categories = set(session.scalars(sa.select(Category.code).join(Product, Product.category_id == Category.id)))
@@ -146,22 +147,6 @@ def test_audit_command_checks_the_demo_log(runner, session, mode):
     assert "OK: the log, its signatures, prev links and checkpoints all verify" in result.output
     entries = int(result.output.split("entries: ")[1].split()[0])
     assert entries == session.scalar(sa.select(sa.func.count()).select_from(LogEntry))
-
-
-def test_townships_seed_and_load(runner, session, tmp_path):
-    from trace.models import Township, Village
-
-    assert "added: 24" in invoke(runner, "townships", "seed").output
-    assert "added: 0" in invoke(runner, "townships", "seed").output
-    csv_file = tmp_path / "county.csv"
-    csv_file.write_text("code,name,name_en\n330102001000,清波街道,Qingbo\n330102001001,劳动路社区,\n",
-                        encoding="utf-8")
-    assert "added: 2" in invoke(runner, "townships", "load", str(csv_file)).output
-    assert session.get(Village, "330102001001").township_code == "330102001000"
-    csv_file.write_text("code,name,name_en\n330103001000,甲街道,\n330103999201,无主村,\n", encoding="utf-8")
-    result = invoke(runner, "townships", "load", str(csv_file))
-    assert result.exit_code != 0 and "nothing loaded" in result.output
-    assert session.get(Township, "330103001000") is None
 
 
 def test_user_add_creates_the_first_administrator_who_can_sign_in(runner, client, session):
@@ -251,3 +236,41 @@ def test_pages_prints_lookup_urls_on_the_public_url_and_how_to_reach_them_from_a
     recalled = session.scalar(sa.select(Batch).where(Batch.status == "recalled"))
     assert f"HTTPS://TRACE.EXAMPLE.CN/T/{recalled.trace_code}" in urls
     assert "phone" in output
+
+
+def test_demo_prints_one_console_user_per_role_once_and_keeps_them_0600(runner, client, session, app):
+    import os
+    import stat
+    from pathlib import Path
+
+    result = invoke(runner, "demo")
+    assert result.exit_code == 0, result.output
+    shown = result.output.split("console users", 1)[1].splitlines()[1:]
+    users = {line.split()[0]: (line.split()[1], line.split()[2]) for line in shown}
+    assert set(users) == {"admin", "producer", "station", "lab", "inspector"}
+    kept = Path(app.instance_path) / "demo-accounts.txt"
+    assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
+    assert all(password in kept.read_text(encoding="utf-8") for _, password in users.values())
+    station = session.scalar(sa.select(User).where(User.username == users["station"][0]))
+    assert (station.role, station.organization.kind, station.organization.township) == ("station", "station", "新兴镇")
+    assert station.organization.township_code is not None
+    username, password = users["lab"]
+    token = client.get("/login").text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    signed = client.post("/login", data={"csrf_token": token, "username": username, "password": password})
+    assert signed.status_code == 302
+
+
+def test_townships_seed_and_load(runner, session, tmp_path):
+    from trace.models import Township, Village
+
+    assert "added: 24" in invoke(runner, "townships", "seed").output
+    assert "added: 0" in invoke(runner, "townships", "seed").output
+    csv_file = tmp_path / "county.csv"
+    csv_file.write_text("code,name,name_en\n330102001000,清波街道,Qingbo\n330102001001,劳动路社区,\n",
+                        encoding="utf-8")
+    assert "added: 2" in invoke(runner, "townships", "load", str(csv_file)).output
+    assert session.get(Village, "330102001001").township_code == "330102001000"
+    csv_file.write_text("code,name,name_en\n330103001000,甲街道,\n330103999201,无主村,\n", encoding="utf-8")
+    result = invoke(runner, "townships", "load", str(csv_file))
+    assert result.exit_code != 0 and "nothing loaded" in result.output
+    assert session.get(Township, "330103001000") is None

@@ -78,6 +78,7 @@ def townships_load_command(csv_file: Any) -> None:
 def demo_command(force: bool) -> None:
     """Load demo cooperatives, products and batches through full stage chains (once)."""
     from trace.demo import DEMO_MARKER, load_demo
+    from trace.demo_accounts import ACCOUNTS_FILE, add_demo_accounts
 
     with writing():
         present = db.session.scalar(sa.select(Organization.id).where(Organization.name == DEMO_MARKER))
@@ -85,9 +86,13 @@ def demo_command(force: bool) -> None:
             click.echo("demo data already loaded; nothing to do")
             return
         summary = load_demo(db.session(), current_app.extensions["trace.ledger"])
+        accounts = add_demo_accounts(db.session(), current_app.instance_path)
         db.session.commit()
     for line in summary:
         click.echo(line)
+    click.echo(f"console users (shown once; also in {current_app.instance_path}/{ACCOUNTS_FILE}, mode 0600):")
+    for line in accounts:
+        click.echo(f"  {line}")
 
 
 @cli.command("pages")

@@ -5,7 +5,8 @@ Revises: s1towns
 Create Date: 2026-12-02 09:38:49.053429
 
 Users get a console sign-in (a unique username and an argon2id hash), a failure count and lock for the
-back-off, and an epoch that signs out sessions when the password changes. Existing users stay API-only
+back-off, and an epoch that signs out sessions when the password changes. Tokens get a scope (``enrol``:
+an enrolment code, good for enrolling one scanner device) and an expiry. Existing users stay API-only
 (no username) until an administrator gives them one. Organizations of kind ``station`` and users of
 role ``station`` need no schema change (both are strings).
 """
@@ -41,6 +42,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_account_events_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_account_events_user_id'), ['user_id'], unique=False)
 
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('scope', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('username', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('password_hash', sa.String(length=200), nullable=True))
@@ -65,6 +70,10 @@ def downgrade():
         batch_op.drop_column('password_changed_at')
         batch_op.drop_column('password_hash')
         batch_op.drop_column('username')
+
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_column('expires_at')
+        batch_op.drop_column('scope')
 
     with op.batch_alter_table('account_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_events_user_id'))

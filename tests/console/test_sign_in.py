@@ -47,11 +47,12 @@ def test_the_console_sends_visitors_to_sign_in_and_back(client, make):
     after = client.post("/login?next=/console/password",
                         data={"csrf_token": token, "username": user.username, "password": PASSWORD})
     assert after.headers["Location"] == "/console/password"
-    client.post("/logout", data={"csrf_token": csrf_of(client.get("/console/").text)})
-    token = csrf_of(client.get("/login").text)
-    away = client.post("/login?next=//evil.example/x",
-                       data={"csrf_token": token, "username": user.username, "password": PASSWORD})
-    assert away.headers["Location"] == "/console/"
+    for elsewhere in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
+        client.post("/logout", data={"csrf_token": csrf_of(client.get("/console/").text)})
+        token = csrf_of(client.get("/login").text)
+        away = client.post("/login", query_string={"next": elsewhere},
+                           data={"csrf_token": token, "username": user.username, "password": PASSWORD})
+        assert away.headers["Location"] == "/console/", elsewhere
 
 
 def test_a_wrong_password_is_said_beside_the_field_and_counted(client, make, session):

@@ -193,9 +193,11 @@ def _authenticate() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise AuthenticationError("Use Authorization: Bearer <token>.")
-    from trace.services.organizations.organizations import authenticate
+    from trace.services.organizations.organizations import ENROL_SCOPE, authenticate
 
-    g.user, g.token_to_touch = authenticate(db.session(), secret.strip())
+    g.user, g.token_to_touch, g.token = authenticate(db.session(), secret.strip())
+    if g.token.scope == ENROL_SCOPE and request.endpoint != "api.enroll_device":
+        raise AuthenticationError("An enrolment code only enrols a scanner device (POST /api/v1/devices).")
 
 
 @api.after_request

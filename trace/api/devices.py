@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
@@ -67,7 +67,7 @@ def enroll_device() -> Any:
         public = base64.b64decode(fields_["public_key"], validate=True)
     except ValueError:
         public = b""
-    device = svc.enroll_device(db.session(), ledger_config(), user, fields_["name"], public)
+    device = svc.enroll_device(db.session(), ledger_config(), user, fields_["name"], public, via=g.token)
     return created({**key_view(device.key), "device": device.id})
 
 

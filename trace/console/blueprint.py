@@ -99,7 +99,9 @@ def end_session() -> None:
 
 def safe_next(target: str | None) -> str:
     """Return a same-site path to go on to after sign-in (never another host), else the console's home."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # "/\\host" and "//host" lead browsers to another host; control characters have no place in a path.
+    if (target and target.startswith("/") and target[1:2] not in ("/", "\\") and target.isprintable()
+            and not urlsplit(target).netloc):
         return target
     return url_for("console.home")
 

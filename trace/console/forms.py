@@ -8,8 +8,10 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import ValidationError as FieldError
 
+from trace.codes.uscc import is_valid_uscc
 from trace.errors import ConflictError, TraceError, ValidationError
 from trace.services.organizations.accounts import MAX_PASSWORD, MIN_PASSWORD
 
@@ -40,10 +42,58 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
                                                                                               message=NAME_LENGTH)])
 
 
+class DeviceForm(FlaskForm):  # type: ignore[misc]
+    label = StringField(_l("Where the scanner is (for example: warehouse gate 1)"),
+                        validators=[DataRequired(REQUIRED), Length(max=60, message=_l("At most %(max)d characters.",
+                                                                                      max=60))])
+
+
+class RevokeDeviceForm(FlaskForm):  # type: ignore[misc]
+    reason = StringField(_l("Reason"), validators=[DataRequired(REQUIRED), Length(max=500, message=_l(
+        "At most %(max)d characters.", max=500))])
+
+
 class UserForm(FlaskForm):  # type: ignore[misc]
     organization = SelectField(_l("Organization"), coerce=int, validate_choice=True)
     username = StringField(_l("Username"), validators=[DataRequired(REQUIRED), Length(max=64)])
     role = SelectField(_l("Role"))
+
+
+def _credit_code(_form: FlaskForm, field: StringField) -> None:
+    if field.data and not is_valid_uscc(field.data.strip().upper()):
+        raise FieldError(str(_l("Not a valid unified social credit code (18 characters, check character last).")))
+
+
+class OrganizationForm(FlaskForm):  # type: ignore[misc]
+    kind = SelectField(_l("Kind"))
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=200, message=_l(
+        "At most %(max)d characters.", max=200))])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[Optional(), _credit_code])
+    province = StringField(_l("Province"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    county = StringField(_l("County"), validators=[DataRequired(REQUIRED), Length(max=64)])
+    township = SelectField(_l("Township"))
+    contact_name = StringField(_l("Contact"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+
+
+def _division_code(_form: FlaskForm, field: StringField) -> None:
+    code = (field.data or "").strip()
+    if len(code) != 12 or not code.isdigit() or code[0] == "0":
+        raise FieldError(str(_l("A division code has 12 digits.")))
+
+
+class DivisionForm(FlaskForm):  # type: ignore[misc]
+    """A township or a village of the register: its official division code and names."""
+
+    code = StringField(_l("Division code"), validators=[DataRequired(REQUIRED), _division_code])
+    name = StringField(_l("Name"), validators=[DataRequired(REQUIRED), Length(max=64, message=_l(
+        "At most %(max)d characters.", max=64))])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=128)])
+
+
+class PlaceForm(FlaskForm):  # type: ignore[misc]
+    township = SelectField(_l("Township"))
 
 
 class RoleForm(FlaskForm):  # type: ignore[misc]
@@ -62,6 +112,10 @@ FIELD_MESSAGES: Mapping[tuple[str, str], LazyString] = {
     ("username", "Taken."): _l("This username is taken."),
     ("username", "3–64 of a-z 0-9 . _ -"): _l("3 to 64 lower-case letters, digits, dots, dashes or underscores."),
     ("name", "Taken."): _l("This organization already has a member of this name."),
+    ("creditCode", "Taken."): _l("An organization with this credit code is registered already."),
+    ("code", "Taken."): _l("This code is in the register already."),
+    ("code", "A township's code ends in 000 and its digits 7–9 are not 000."):
+        _l("A township's code ends in 000, and its digits 7 to 9 are not 000."),
     ("role", "self"): _l("You cannot change your own role."),
     ("user", "self"): _l("You cannot do this to yourself."),
 }

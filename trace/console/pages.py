@@ -39,7 +39,7 @@ ACTION_NAMES: dict[str, LazyString] = {
     "role_changed": _l("Role changed"), "user_disabled": _l("User disabled"), "user_enabled": _l("User enabled"),
     "token_created": _l("API token created"), "token_revoked": _l("API token revoked"),
     "device_enrolled": _l("Device enrolled"), "device_revoked": _l("Device revoked"),
-    "organization_created": _l("Organization created"),
+    "organization_created": _l("Organization created"), "organization_placed": _l("Organization placed in a township"),
 }
 
 

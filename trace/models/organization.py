@@ -93,5 +93,8 @@ class ApiToken(Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # None: whatever the user's role may do; "enrol": an enrolment code, good for enrolling one scanner device.
+    scope: Mapped[str | None] = mapped_column(sa.String(16))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")

@@ -2,27 +2,51 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from trace.db import utcnow
 from trace.errors import NotFoundError, PermissionDeniedError
-from trace.models import Device, SigningKey, User
+from trace.models import ApiToken, Device, SigningKey, User
 from trace.models.organization import Role
+from trace.services.organizations.account_log import log_account_event
+from trace.services.organizations.organizations import ENROL_SCOPE, issue_token
 from trace.services.signing import key_admin
 from trace.services.signing.keys import LedgerConfig, key_view
 from trace.times import rfc3339
 
+# How long an enrolment code shown in the console may be used.
+ENROLMENT_CODE_LIFETIME = dt.timedelta(hours=1)
 
-def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes) -> Device:
-    """Publish a device key for the producer's organization; its records carry that producer's authority."""
+
+def issue_enrolment_code(session: Session, user: User, label: str,
+                         remote_addr: str | None = None) -> tuple[ApiToken, str]:
+    """Return a one-use code (a narrow, short-lived token) a scanner PC enrols with; the secret is shown once."""
+    if user.role != Role.PRODUCER:
+        raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
+    return issue_token(session, user, user, f"enrolment: {label}", scope=ENROL_SCOPE,
+                       expires_at=utcnow() + ENROLMENT_CODE_LIFETIME, remote_addr=remote_addr)
+
+
+def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes,
+                  via: ApiToken | None = None) -> Device:
+    """Publish a device key for the producer's organization; its records carry that producer's authority.
+
+    ``via``: the token the request came with; an enrolment code is used up by the enrolment.
+    """
     if user.role != Role.PRODUCER:
         raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
     key = key_admin.enroll_device_key(session, cfg, user.organization_id, name, public)
     device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id)
     session.add(device)
+    if via is not None and via.scope == ENROL_SCOPE:
+        via.revoked_at = utcnow()
     session.flush()
+    log_account_event(session, "device_enrolled", actor=user, user=user,
+                      detail={"device": device.id, "name": name, "key": key.key_id})
     return device
 
 
@@ -36,14 +60,19 @@ def list_devices(session: Session, user: User) -> list[Device]:
     return list(session.scalars(query))
 
 
-def revoke_device(session: Session, cfg: LedgerConfig, user: User, device_id: int, reason: str) -> Device:
+def revoke_device(session: Session, cfg: LedgerConfig, user: User, device_id: int, reason: str,
+                  remote_addr: str | None = None) -> Device:
     """Revoke a device's key: records it signs from now on are refused (and logged)."""
     device = session.get(Device, device_id)
     if device is None:
         raise NotFoundError(f"No device {device_id}.")
     if user.role != Role.ADMIN and not (user.role == Role.PRODUCER and user.organization_id == device.organization_id):
         raise PermissionDeniedError("Admins, or the device organization's producers, revoke a device.")
+    already = device.key.revoked_at is not None
     key_admin.revoke_key(session, cfg, device.key.key_id, reason)
+    if not already:
+        log_account_event(session, "device_revoked", actor=user, organization_id=device.organization_id,
+                          remote_addr=remote_addr, detail={"device": device.id, "name": device.name, "reason": reason})
     return device
 
 

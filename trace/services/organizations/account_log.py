@@ -14,7 +14,7 @@ from trace.services.organizations.permissions import require_role
 # What an entry's action says (the console shows each in the reader's language).
 ACTIONS = ("user_created", "signed_in", "sign_in_failed", "sign_in_locked", "signed_out", "password_changed",
            "password_reset", "role_changed", "user_disabled", "user_enabled", "token_created", "token_revoked",
-           "device_enrolled", "device_revoked", "organization_created")
+           "device_enrolled", "device_revoked", "organization_created", "organization_placed")
 
 
 def log_account_event(session: Session, action: str, *, actor: User | None = None, user: User | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from trace.errors import AuthenticationError, ConflictError, NotFoundError, Vali
 from trace.ledger.policy import ROLE_KINDS, role_fits
 from trace.models import ApiToken, Organization, User
 from trace.models.organization import Role
+from trace.services.organizations.account_log import log_account_event
 from trace.services.organizations.permissions import require_role
 from trace.services.organizations.townships import place_organization
 
@@ -50,6 +51,8 @@ def create_organization(session: Session, actor: User | None, fields: dict[str, 
     session.flush()
     if region.get("township_code"):
         place_organization(session, None, org, region["township_code"], region.get("village_code"))
+    log_account_event(session, "organization_created", actor=actor, organization_id=org.id,
+                      detail={"name": org.name, "kind": org.kind})
     return org
 
 
@@ -90,14 +93,21 @@ def get_member(session: Session, org: Organization, user_id: int) -> User:
     return user
 
 
-def issue_token(session: Session, actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token for a user; return it with its secret, which is never stored."""
+def issue_token(session: Session, actor: User | None, user: User, name: str, *, scope: str | None = None,
+                expires_at: dt.datetime | None = None, remote_addr: str | None = None) -> tuple[ApiToken, str]:
+    """Create a token for a user; return it with its secret, which is never stored.
+
+    ``scope`` narrows what it may do (``ENROL_SCOPE``: enrol one scanner device); ``expires_at`` ends it.
+    """
     if actor is not None and actor.id != user.id:
         require_role(actor, Role.ADMIN)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=hash_token(secret))
+    token = ApiToken(user_id=user.id, name=name, prefix=secret[:10], token_hash=hash_token(secret), scope=scope,
+                     expires_at=expires_at)
     session.add(token)
     session.flush()
+    log_account_event(session, "token_created", actor=actor, user=user, remote_addr=remote_addr,
+                      detail={"token": token.id, "name": name, **({"scope": scope} if scope else {})})
     return token, secret
 
 
@@ -108,13 +118,15 @@ def list_tokens(session: Session, actor: User, user: User) -> list[ApiToken]:
     return list(session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
 
 
-def revoke_token(session: Session, actor: User, token_id: int) -> ApiToken:
+def revoke_token(session: Session, actor: User, token_id: int, remote_addr: str | None = None) -> ApiToken:
     """Revoke a token (its owner or an admin)."""
     token = session.get(ApiToken, token_id)
     if token is None or (actor.role != Role.ADMIN and token.user_id != actor.id):
         raise NotFoundError(f"No token {token_id}.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        log_account_event(session, "token_revoked", actor=actor, user=token.user, remote_addr=remote_addr,
+                          detail={"token": token.id, "name": token.name})
     session.flush()
     return token
 
@@ -123,16 +135,30 @@ def revoke_token(session: Session, actor: User, token_id: int) -> ApiToken:
 TOKEN_USE_PRECISION = dt.timedelta(minutes=5)
 
 
-def authenticate(session: Session, secret: str) -> tuple[User, int | None]:
-    """Return the user a bearer token belongs to, and the token's id when its last use is stale.
+# The scope of an enrolment code: a token that only enrols one scanner device, then is revoked.
+ENROL_SCOPE = "enrol"
 
-    Raises AuthenticationError for an unknown or revoked token or a disabled user.
+
+class Bearer(NamedTuple):
+    """Who a bearer token speaks for: the user, the token's id when its last use is stale, the token."""
+
+    user: User
+    touch: int | None
+    token: ApiToken
+
+
+def authenticate(session: Session, secret: str) -> Bearer:
+    """Return the user a bearer token belongs to, the token's id when its last use is stale, and the token.
+
+    Raises AuthenticationError for an unknown, revoked or expired token or a disabled user.
     """
     token = session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
-    if token is None or token.revoked_at is not None or token.user.disabled_at is not None:
-        raise AuthenticationError("The token is unknown or revoked.")
-    stale = token.last_used_at is None or utcnow() - token.last_used_at >= TOKEN_USE_PRECISION
-    return token.user, token.id if stale else None
+    now = utcnow()
+    if (token is None or token.revoked_at is not None or token.user.disabled_at is not None
+            or (token.expires_at is not None and token.expires_at <= now)):
+        raise AuthenticationError("The token is unknown, revoked or expired.")
+    stale = token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION
+    return Bearer(token.user, token.id if stale else None, token)
 
 
 def record_token_use(session: Session, token_id: int) -> None:

@@ -18,6 +18,7 @@ from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models import Organization, OrganizationTownship, Township, User, Village
 from trace.models.organization import Role
+from trace.services.organizations.account_log import log_account_event
 from trace.services.organizations.permissions import require_role
 
 CODE = re.compile(r"^[1-9][0-9]{11}$")
@@ -128,6 +129,9 @@ def place_organization(
     if moved or session.scalar(sa.select(OrganizationTownship.id)
                                .where(OrganizationTownship.organization_id == org.id).limit(1)) is None:
         session.add(OrganizationTownship(organization_id=org.id, township_code=org.township_code, since=utcnow()))
+    if moved:  # a station's scope follows its township: a permission change
+        log_account_event(session, "organization_placed", actor=actor, organization_id=org.id,
+                          detail={"township": org.township_code})
     session.flush()
     return org
 

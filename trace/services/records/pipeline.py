@@ -21,7 +21,7 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import QuantityError, TraceError, ValidationError
+from trace.errors import PermissionDeniedError, QuantityError, TraceError, ValidationError
 from trace.ledger.numbers import canonical_decimal
 from trace.models import Batch, BatchLink, Event, Location, LogEntry, Product, SigningKey, User
 from trace.schemas.common import Dumper, canonical_dumper
@@ -29,7 +29,7 @@ from trace.schemas.fastload import Loader, fast_loader
 from trace.services.catalog.templates import check_stage_data
 from trace.services.compliance.compliance import check_event
 from trace.services.devices.locations import require_recording_place
-from trace.services.organizations.permissions import require_batch_write
+from trace.services.organizations.permissions import acting_for, require_batch_write
 from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
 from trace.services.records.batch_rows import create_batch
@@ -139,9 +139,10 @@ class _Run:
             data = settle_basis(actor, data)
         _require_canonical(payload, data)
         digest = content_digest({**payload, "data": _sent(data)})
+        owner, who = acting_for(actor, batches)  # a station's record is its producer's, naming the station
         stored = self._stored(event_id)
         if stored is not None:
-            return judge_retry(stored, actor.organization_id, digest).id, False
+            return judge_retry(stored, owner, digest).id, False
         if not authorized:
             for batch in batches:
                 require_batch_write(actor, batch, stage)
@@ -150,7 +151,8 @@ class _Run:
         self._require_place(actor, payload)
         check_cited(self.session, payload.get("attachments") or [])
         named.apply(self.session, data, batches)
-        row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches])
+        row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches],
+                          recorded_for=(owner, who))
         devices = [verify_device_signature(self.session, row, device)] if device is not None else []
         self._stage(row, pending_for_event(row, self._signer(row), devices))
         return row.id, True
@@ -159,6 +161,8 @@ class _Run:
         """Consume quantities of input batches and create output batches in one record."""
 
         actor = self._user()
+        if actor.role == "station":
+            raise PermissionDeniedError("Stations record events on their producers' batches, not transformations.")
         self._write()  # reads and locks the database: what came before it must be there
         event_id = record_id(payload["id"])
         stage = payload["stage"]
@@ -333,11 +337,12 @@ def _require_canonical(payload: dict[str, Any], data: dict[str, Any]) -> None:
 
 
 def _new_record(actor: User, payload: dict[str, Any], data: dict[str, Any], digest: str,
-                lines: list[BatchLine]) -> NewRecord:
+                lines: list[BatchLine], recorded_for: tuple[int, str] | None = None) -> NewRecord:
     named = stage_named(payload["stage"])
+    organization_id, who = recorded_for or (actor.organization_id, f"user:{actor.id}")
     return NewRecord(
         id=record_id(payload["id"]), stage=named.name, biz_step=named.biz_step,
-        organization_id=actor.organization_id, actor=f"user:{actor.id}", occurred_at=payload["occurred_at"],
+        organization_id=organization_id, actor=who, occurred_at=payload["occurred_at"],
         recorded_at=utcnow(), location=_location(payload.get("location")),
         data=data,  # the canonical dump: strings, ints and lists and objects of them
         sensors=jsonable(payload.get("sensors")), attachments=payload.get("attachments") or [],
