@@ -12,11 +12,12 @@ from flask import current_app, jsonify, render_template
 
 from trace.api.base import ROUTES, RouteDoc, api
 from trace.schemas import common
-from trace.schemas.common import MAX_ROW_ID
+from trace.schemas.common import MAX_LOG_INDEX, MAX_ROW_ID
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _PARAM_TYPES = {
     "int": {"type": "integer"},
+    "index": {"type": "integer", "minimum": 0, "maximum": MAX_LOG_INDEX},
     "id": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID},
     "uuid": {"type": "string", "format": "uuid"},
     None: {"type": "string"},

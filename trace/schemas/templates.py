@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from trace.schemas.common import UNITS, UTCDateTimeOut
+from trace.schemas.common import MAX_ROW_ID, UNITS, UTCDateTimeOut, bounded
 from trace.schemas.stage_extra import BUILT_IN_KEYS, FIELD_NAME, canonical_decimal
 from trace.stages import STAGES, OneOfStages, transformation_stages
 
@@ -129,7 +129,7 @@ class TemplateIn(Schema):
 
 
 class TemplateQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = bounded(1, MAX_ROW_ID)
 
 
 class TemplateOut(Schema):
