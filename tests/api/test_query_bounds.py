@@ -62,3 +62,24 @@ def test_a_plain_page_number_still_works(client, scene):
     assert r.status_code == 200
     assert r.json["page"] == 1 and r.json["perPage"] == 5
     assert r.json["items"]
+
+
+@pytest.mark.parametrize("name", ["%01", "%7F", "%C2%88", "a" * 201])
+def test_attachment_names_are_text_in_the_grammar(client, make, name):
+    producer = make.actor("producer")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    r = client.post(f"/api/v1/attachments?name={name}", data=pdf, content_type="application/pdf",
+                    headers=producer.headers)
+    assert_problem(r, 422, "validation", "name")
+
+
+@pytest.mark.parametrize("rating", ["%D9%A5", "1_0", "%205", "9" * 5000])
+def test_feedback_ratings_are_plain_digits(client, scene, rating):
+    import re
+
+    code = scene["batch"].trace_code
+    token = re.search(r'name="token" value="([^"]+)"', client.get(f"/t/{code}").get_data(as_text=True)).group(1)
+    r = client.post(f"/t/{code}/feedback", data=f"token={token}&kind=rating&rating={rating}".encode(),
+                    content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 422
+    assert r.mimetype == "text/html"

@@ -31,7 +31,7 @@ class OriginPlot(Schema):
 class BatchIn(Schema):
     product = RowId(required=True)
     lot = fields.String(
-        required=True, validate=validate.Regexp(r"^[!-~]{1,20}$", error="A lot is 1–20 printable ASCII characters.")
+        required=True, validate=validate.Regexp(r"^[!-~]{1,20}\Z", error="A lot is 1–20 printable ASCII characters.")
     )
     quantity = BatchQuantity(required=True)
     uom = Unit(required=True)

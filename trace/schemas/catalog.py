@@ -22,7 +22,7 @@ class TemperatureRange(Schema):
 
 
 class CategoryIn(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}\Z"))
     name_zh = Text(64, data_key="nameZh", required=True)
     name_en = Text(64, data_key="nameEn", required=True)
     template = fields.List(fields.Nested(TemplateStep), required=True, validate=validate.Length(min=1, max=30))

@@ -10,7 +10,7 @@ from trace.schemas.common import RowId, Text, UTCDateTimeOut
 from trace.stages.certification import KINDS
 from trace.stages.certification_check import RESULTS
 
-CATEGORY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$")
+CATEGORY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}\Z")
 
 
 class CertificationIn(Schema):
@@ -20,7 +20,7 @@ class CertificationIn(Schema):
     products = fields.List(RowId(), required=True, validate=validate.Length(min=1, max=200))
     valid_from = fields.Date(data_key="validFrom", required=True)
     valid_until = fields.Date(data_key="validUntil", required=True)
-    scan = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+    scan = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}\Z"),
                          metadata={"description": "SHA-256 of the certificate's scan, uploaded with POST /attachments"})
 
 
@@ -57,7 +57,7 @@ class RegionIn(Schema):
 
 
 class BrandIn(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,31}$"))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,31}\Z"))
     name = Text(100, required=True)
     name_en = Text(100, data_key="nameEn")
     owner = RowId(required=True)

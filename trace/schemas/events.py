@@ -30,14 +30,14 @@ class Location(Schema):
 
 
 class Attachment(Schema):
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}\Z"))
     name = Text(200, required=True)
     mime = Text(100, min_len=3, required=True)
     size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
 class DeviceSignature(Schema):
-    key_id = fields.String(data_key="keyId", required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    key_id = fields.String(data_key="keyId", required=True, validate=validate.Regexp(r"^[0-9a-f]{64}\Z"))
     sig = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -74,7 +74,7 @@ class InputLine(Schema):
 
 class OutputLine(Schema):
     product = RowId(required=True)
-    lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}$"))
+    lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}\Z"))
     quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
     origin = fields.Nested(OriginPlot, allow_none=True)
@@ -135,4 +135,4 @@ class CorrectionIn(Schema):
                           metadata={"description": "Field names of the record's data (for a registration: lot, "
                                                    "quantity, uom, origin, producedAt) and their corrected values."})
     void = fields.Boolean(metadata={"description": "true: the record was made in error and no longer counts."})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = Text(1000, required=True, multiline=True)

@@ -24,7 +24,7 @@ class RegionSchema(Schema):
 
 class ContactSchema(Schema):
     name = _text(100, allow_none=True)
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}$"))
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}\Z"))
 
 
 class OrganizationIn(Schema):
