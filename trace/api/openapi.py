@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -67,7 +68,7 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
 def build_spec(version: str = "1.0.0") -> dict[str, Any]:
     """Return the OpenAPI document as a dict."""
     plugin = MarshmallowPlugin()
-    spec = APISpec(title="Suyuan (溯源) traceability API", version=version, openapi_version="3.0.3",
+    spec = APISpec(title="Suyuan (溯源) traceability API", version=version, openapi_version="3.1.0",
                    plugins=[plugin], info={"description": "Records, lineage and public lookups for farm products."})
     plugin.map_to_openapi_type(common.Measurement, "string", "decimal")
     plugin.map_to_openapi_type(common.TraceCode, "string", None)
@@ -86,9 +87,20 @@ def build_spec(version: str = "1.0.0") -> dict[str, Any]:
         by_path.setdefault(path, {})[doc.method.lower()] = _operation(doc)
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
-    out = spec.to_dict()
+    out = _numbers_as_numbers(spec.to_dict())
     out["security"] = [{"bearer": []}]
     return out
+
+
+def _numbers_as_numbers(node: Any) -> Any:
+    """Return the document with Decimal bounds (validate.Range on exact decimals) as JSON numbers."""
+    if isinstance(node, dict):
+        return {k: _numbers_as_numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_numbers_as_numbers(v) for v in node]
+    if isinstance(node, Decimal):
+        return int(node) if node == node.to_integral_value() else float(node)
+    return node
 
 
 @api.get("/openapi.json")

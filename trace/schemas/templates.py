@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from trace.ledger.numbers import GrammarError
+from trace.ledger.numbers import GrammarError, parse_decimal
 from trace.schemas.common import MAX_ROW_ID, UNITS, Text, UTCDateTimeOut, bounded
 from trace.schemas.stage_extra import BUILT_IN_KEYS, FIELD_NAME, canonical_decimal
 from trace.stages import STAGES, OneOfStages, transformation_stages
@@ -43,7 +43,7 @@ class Bound(fields.Decimal):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kw: Any) -> Decimal:
         try:
-            return Decimal(canonical_decimal(value))  # not Decimal(): it takes "1_000" and " 5"
+            return parse_decimal(value)  # not Decimal(): it takes "1_000" and " 5"
         except GrammarError as exc:
             raise ValidationError(str(exc)) from exc
 
