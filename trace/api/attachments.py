@@ -34,6 +34,7 @@ def _root() -> Path:
     status=201,
     errors=(401, 403, 413, 415, 422),
     query=AttachmentQuery,
+    consumes=tuple(sorted(svc.SIGNATURES)),
 )
 def upload_attachment() -> Any:
     user = current_user()

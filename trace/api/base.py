@@ -82,6 +82,7 @@ class RouteDoc:
     produces: str = "application/json"
     consumes: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = field(default=())
+    limited: bool = False  # rate-limited per client address (429)
 
 
 ROUTES: list[RouteDoc] = []

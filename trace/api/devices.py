@@ -32,7 +32,8 @@ class DeviceRevocationIn(Schema):
 
 
 class DeviceRecordsIn(Schema):
-    records = fields.List(fields.Raw(metadata={"type": "object"}), required=True,
+    # Any JSON per item: each is checked on its own and answered in ``items`` (never all or nothing).
+    records = fields.List(fields.Raw(), required=True,
                           validate=validate.Length(min=1),
                           metadata={"description": "Items {record, signature: {keyId, sig}, split?: {from, "
                                                    "quantity, uom}}; the record as the device signed it"})

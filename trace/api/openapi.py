@@ -11,7 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
 
-from trace.api.base import ROUTES, RouteDoc, api
+from trace.api.base import ROUTES, SAFE_METHODS, RouteDoc, api
 from trace.schemas import common
 from trace.schemas.common import MAX_LOG_INDEX, MAX_ROW_ID
 
@@ -26,8 +26,8 @@ _PARAM_TYPES = {
 _ERROR_TEXT = {
     400: "Malformed request", 401: "Missing or bad token", 403: "Not allowed for this role or organization",
     404: "Not found", 409: "Conflicts with recorded data", 413: "Body too large",
-    415: "Not a media type it takes (application/json; capture also application/ld+json)",
-    422: "Invalid fields (see errors)",
+    415: "Not a media type the operation takes (see its request body)",
+    422: "Invalid fields (see errors)", 429: "Too many requests from this address; retry after Retry-After seconds",
 }
 
 
@@ -39,6 +39,22 @@ def _path(rule: str) -> tuple[str, list[dict[str, Any]]]:
     return "/api/v1" + _CONVERTER.sub(r"{\2}", rule), params
 
 
+def _failures(doc: RouteDoc, has_path_params: bool) -> list[int]:
+    """Return every error status an operation can answer, beyond the ones its route names."""
+    codes = set(doc.errors) | {401}  # any request may carry a bad token, public operations too
+    if has_path_params:
+        codes.add(404)
+    if doc.query is not None or has_path_params:
+        codes.add(422)
+    if doc.auth:
+        codes.add(403)
+    if doc.method not in SAFE_METHODS:
+        codes |= {400, 409, 413, 415, 422}
+    if doc.limited:
+        codes.add(429)
+    return sorted(codes)
+
+
 def _operation(doc: RouteDoc) -> dict[str, Any]:
     path, params = _path(doc.rule)
     op: dict[str, Any] = {"summary": doc.summary, "tags": [doc.tag], "operationId": f"{doc.method.lower()}{path}"}
@@ -47,8 +63,10 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
     if params:
         op.setdefault("parameters", []).extend(params)
     if doc.body is not None or doc.consumes != ("application/json",):
-        body: Any = doc.body if doc.body is not None else {"type": "object"}
-        op["requestBody"] = {"required": True, "content": {media: {"schema": body} for media in doc.consumes}}
+        def body(media: str) -> Any:  # a file upload: the raw bytes of that type (OpenAPI 3.1 style)
+            return doc.body if doc.body is not None else {"type": "string", "contentMediaType": media, "minLength": 1}
+
+        op["requestBody"] = {"required": True, "content": {media: {"schema": body(media)} for media in doc.consumes}}
     success: dict[str, Any] = {"description": "OK" if doc.status == 200 else "Created"}
     if doc.response is not None:
         schema: Any = {"type": "array", "items": doc.response} if doc.many else doc.response
@@ -56,7 +74,7 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
             schema = {"type": "object", "properties": {"items": schema}}
         success["content"] = {doc.produces: {"schema": schema}}
     responses: dict[str, Any] = {str(doc.status): success}
-    for status in doc.errors or ((401,) if doc.auth else ()):
+    for status in _failures(doc, bool(params)):
         responses[str(status)] = {"$ref": "#/components/responses/Problem", "description": _ERROR_TEXT[status]}
     op["responses"] = responses
     if not doc.auth:
@@ -92,14 +110,18 @@ def build_spec(version: str = "1.0.0") -> dict[str, Any]:
     return out
 
 
-def _numbers_as_numbers(node: Any) -> Any:
-    """Return the document with Decimal bounds (validate.Range on exact decimals) as JSON numbers."""
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _numbers_as_numbers(node: Any, key: str = "") -> Any:
+    """Return the document with exact-decimal bounds (dumped as strings or Decimals) as JSON numbers."""
     if isinstance(node, dict):
-        return {k: _numbers_as_numbers(v) for k, v in node.items()}
+        return {k: _numbers_as_numbers(v, k) for k, v in node.items()}
     if isinstance(node, list):
         return [_numbers_as_numbers(v) for v in node]
-    if isinstance(node, Decimal):
-        return int(node) if node == node.to_integral_value() else float(node)
+    if key in _BOUNDS and isinstance(node, str | Decimal):
+        number = Decimal(node)
+        return int(number) if number == number.to_integral_value() else float(number)
     return node
 
 

@@ -43,7 +43,7 @@ class CertificationOut(Schema):
     products = fields.Function(lambda c: c.product_ids)
     valid_from = fields.Date(data_key="validFrom")
     valid_until = fields.Date(data_key="validUntil")
-    scan = fields.String(attribute="scan_sha256")
+    scan = fields.String(allow_none=True, attribute="scan_sha256")
     record = fields.String(attribute="record_id")
     verification = fields.Function(lambda c: None if c.check_result is None else {
         "result": c.check_result, "note": c.check_note, "by": c.checked_by,
@@ -93,16 +93,16 @@ class GrantOut(Schema):
     valid_until = fields.Date(data_key="validUntil")
     record = fields.String(attribute="record_id")
     granted_at = UTCDateTimeOut(data_key="grantedAt")
-    revoked_at = UTCDateTimeOut(data_key="revokedAt")
-    revoked_reason = fields.String(data_key="revokedReason")
-    revocation_record = fields.String(attribute="revocation_record_id", data_key="revocationRecord")
+    revoked_at = UTCDateTimeOut(allow_none=True, data_key="revokedAt")
+    revoked_reason = fields.String(allow_none=True, data_key="revokedReason")
+    revocation_record = fields.String(allow_none=True, attribute="revocation_record_id", data_key="revocationRecord")
 
 
 class BrandOut(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
-    name_en = fields.String(data_key="nameEn")
+    name_en = fields.String(allow_none=True, data_key="nameEn")
     owner = fields.Integer(attribute="owner_id")
     categories = fields.List(fields.String())
     region = fields.Raw()

@@ -121,9 +121,9 @@ class EventOut(Schema):
     outputs = fields.Function(
         lambda e: [EventBatchOut(exclude=["role"]).dump(eb) for eb in e.batches if eb.role == "output"]
     )
-    location = fields.Raw()
+    location = fields.Raw(allow_none=True)
     data = fields.Raw()
-    sensors = fields.Raw()
+    sensors = fields.Raw(allow_none=True)
     attachments = fields.Raw()
 
 
