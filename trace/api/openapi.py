@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import Decimal
 from functools import cache
@@ -10,10 +11,13 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
+from marshmallow import validate
 
 from trace.api.base import ROUTES, SAFE_METHODS, RouteDoc, api
+from trace.ledger.numbers import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, NUMBER_SYNTAX
 from trace.schemas import common
 from trace.schemas.common import MAX_LOG_INDEX, MAX_ROW_ID
+from trace.stages import STAGES, transformation_stages
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _PARAM_TYPES = {
@@ -85,20 +89,24 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
 @cache
 def build_spec(version: str = "1.0.0") -> dict[str, Any]:
     """Return the OpenAPI document as a dict."""
-    plugin = MarshmallowPlugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=_SchemaNames())
     spec = APISpec(title="Suyuan (溯源) traceability API", version=version, openapi_version="3.1.0",
                    plugins=[plugin], info={"description": "Records, lineage and public lookups for farm products."})
-    plugin.map_to_openapi_type(common.Measurement, "string", "decimal")
     plugin.map_to_openapi_type(common.TraceCode, "string", None)
+    plugin.converter.add_attribute_function(_measurement)  # type: ignore[union-attr]
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.response("Problem", {
         "description": "RFC 9457 problem details",
         "content": {"application/problem+json": {"schema": {
             "type": "object",
+            "required": ["type", "title", "status", "detail"],
             "properties": {k: {"type": "string"} for k in ("type", "title", "detail", "instance")}
-            | {"status": {"type": "integer"}, "errors": {"type": "object"}},
+            | {"status": {"type": "integer", "minimum": 400, "maximum": 599},
+               "errors": {"type": "object", "description": "field name → messages (nested for nested fields)"}},
         }}},
     })
+    for name, stage in STAGES.items():
+        spec.components.schema(_stage_schema_name(name), schema=type(stage.loader))
     by_path: dict[str, dict[str, Any]] = {}
     for doc in ROUTES:
         path, _ = _path(doc.rule)
@@ -106,8 +114,68 @@ def build_spec(version: str = "1.0.0") -> dict[str, Any]:
     for path, operations in by_path.items():
         spec.path(path=path, operations=operations)
     out = _numbers_as_numbers(spec.to_dict())
+    schemas = out["components"]["schemas"]
+    _select_by_stage(schemas, "EventIn", list(STAGES))
+    _select_by_stage(schemas, "TransformationIn", sorted(transformation_stages()))
     out["security"] = [{"bearer": []}]
     return out
+
+
+class _SchemaNames:
+    """Name each schema class after itself; a second class of the same name gets its module's name in front."""
+
+    def __init__(self) -> None:
+        self.taken: dict[str, type] = {}
+
+    def __call__(self, schema: Any) -> str:
+        cls = schema if isinstance(schema, type) else type(schema)
+        name = cls.__name__.removesuffix("Schema") or cls.__name__
+        if self.taken.setdefault(name, cls) is not cls:
+            name = cls.__module__.rsplit(".", 1)[-1].title().replace("_", "") + name
+            self.taken.setdefault(name, cls)
+        return name
+
+
+def _stage_schema_name(stage: str) -> str:
+    return "".join(part.title() for part in stage.split("_")) + "Data"
+
+
+def _measurement(_converter: Any, field: Any, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """A number of the records' grammar: a JSON number, or a string in JSON's number syntax.
+
+    Its range bounds the number (JSON Schema applies them to numbers only; a string is checked by the server).
+    """
+    if not isinstance(field, common.Measurement):
+        return {}
+    ret.pop("x-minimum", None)
+    ret.pop("x-maximum", None)
+    out: dict[str, Any] = {
+        "type": ["string", "number", "null"] if field.allow_none else ["string", "number"],
+        "pattern": NUMBER_SYNTAX.pattern.removesuffix("\\Z").join("^$"),
+        "description": f"at most {MAX_INTEGER_DIGITS} digits before the point and {MAX_FRACTION_DIGITS} after",
+    }
+    for rule in field.validators:
+        if isinstance(rule, validate.Range):
+            if rule.min is not None:
+                out["minimum" if rule.min_inclusive else "exclusiveMinimum"] = rule.min
+            if rule.max is not None:
+                out["maximum" if rule.max_inclusive else "exclusiveMaximum"] = rule.max
+    return out
+
+
+def _select_by_stage(schemas: dict[str, Any], name: str, stages: list[str]) -> None:
+    """Make a record body one of its stages' variants, chosen by ``stage``, each with that stage's data schema."""
+    base = schemas.pop(name)
+    mapping = {}
+    for stage in stages:
+        variant = copy.deepcopy(base)
+        variant["properties"]["stage"] = {"type": "string", "const": stage}
+        variant["properties"]["data"] = {"$ref": f"#/components/schemas/{_stage_schema_name(stage)}"}
+        variant_name = f"{name}{_stage_schema_name(stage).removesuffix('Data')}"
+        schemas[variant_name] = variant
+        mapping[stage] = f"#/components/schemas/{variant_name}"
+    schemas[name] = {"oneOf": [{"$ref": ref} for ref in mapping.values()],
+                     "discriminator": {"propertyName": "stage", "mapping": mapping}}
 
 
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
