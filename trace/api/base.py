@@ -83,6 +83,7 @@ class RouteDoc:
     consumes: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = field(default=())
     limited: bool = False  # rate-limited per client address (429)
+    replays: bool = False  # the same request again (same id) answers 200 with what the first made
 
 
 ROUTES: list[RouteDoc] = []

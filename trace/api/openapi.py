@@ -78,6 +78,8 @@ def _operation(doc: RouteDoc) -> dict[str, Any]:
             schema = {"type": "object", "properties": {"items": schema}}
         success["content"] = {doc.produces: {"schema": schema}}
     responses: dict[str, Any] = {str(doc.status): success}
+    if doc.replays:
+        responses["200"] = {**success, "description": "Already recorded under this id: what the first request made"}
     for status in _failures(doc, bool(params)):
         responses[str(status)] = {"$ref": "#/components/responses/Problem", "description": _ERROR_TEXT[status]}
     op["responses"] = responses

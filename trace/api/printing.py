@@ -119,7 +119,7 @@ def label_captions() -> LabelCaptions:
 @route("/batches/<code>/certificate", "POST", "Issue a 承诺达标合格证 for a batch: records a signed, logged "
        "certificate event (the producing organization, or an administrator issuing on its behalf); a retry "
        "with the same id returns the first issue", TAG, body=CertificateIn, response=IssuedCertificateOut,
-       status=201, errors=(401, 403, 404, 409, 415, 422))
+       status=201, errors=(401, 403, 404, 409, 415, 422), replays=True)
 def issue_certificate(code: str) -> Any:
     user = current_user()
     body = load(CertificateIn(), json_body())

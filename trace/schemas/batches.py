@@ -63,3 +63,4 @@ class BatchOut(Schema):
     status = fields.String()
     disposition = fields.String()
     created_at = UTCDateTimeOut(data_key="createdAt")
+
