@@ -34,9 +34,15 @@ def _resolve(doc: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def openapi_problems(doc: dict[str, Any]) -> list[str]:
-    """Return what makes doc an invalid OpenAPI 3.1 document (the rules an API client relies on)."""
-    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in OpenAPIV31SpecValidator(doc).iter_errors()]
+def openapi_problems(doc: dict[str, Any], *, full: bool = True) -> list[str]:
+    """Return what makes doc an invalid OpenAPI 3.1 document (the rules an API client relies on).
+
+    ``full``: also run openapi-spec-validator (every schema against the 3.1 dialect: seconds on this document).
+    """
+    problems = []
+    if full:
+        problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                    for e in OpenAPIV31SpecValidator(doc).iter_errors()]
     if not re.fullmatch(r"3\.1\.\d+", str(doc.get("openapi"))):
         problems.append("openapi must be 3.1.x")
     info = doc.get("info", {})
@@ -99,7 +105,13 @@ def spec(client):
     return r.json
 
 
-def test_openapi_document_is_valid(spec):
+def _one_engine(engine_name):
+    if engine_name != "sqlite":
+        pytest.skip("the document does not depend on the database engine")
+
+
+def test_openapi_document_is_valid(spec, engine_name):
+    _one_engine(engine_name)
     assert openapi_problems(spec) == []
 
 
@@ -117,7 +129,7 @@ def test_openapi_document_is_valid(spec):
 def test_the_validity_check_catches_broken_documents(spec, breakage):
     broken = copy.deepcopy(spec)
     breakage(broken)
-    assert openapi_problems(broken)
+    assert openapi_problems(broken, full=False)
 
 
 def test_every_registered_route_is_documented(spec):
@@ -173,7 +185,8 @@ def test_docs_page_uses_only_local_assets(client, spec):
      lambda d: d["paths"]["/api/v1/batches"]["post"]["responses"]["201"].pop("description")],
     ids=["string-bound", "required-not-a-list", "response-without-description"],
 )
-def test_the_validator_catches_what_the_issue_found(spec, breakage):
+def test_the_validator_catches_what_the_issue_found(spec, engine_name, breakage):
+    _one_engine(engine_name)
     broken = copy.deepcopy(spec)
     breakage(broken)
     assert openapi_problems(broken)
