@@ -37,13 +37,14 @@ def _admin_token(app) -> str:
     return app.test_cli_runner().invoke(args=["trace", "token", "--role", "admin", "--name", "fuzz"]).output.split()[-1]
 
 
-def _run(base: str, token: str, *selection: str, timeout: float) -> subprocess.CompletedProcess[str]:
+def _run(base: str, token: str, workdir: str, *selection: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run schemathesis in ``workdir``: its cache of what it learnt starts empty each run, as in CI."""
     env = {**os.environ, "SUYUAN_FUZZ_TOKEN": token, "NO_COLOR": "1"}
     try:
         return subprocess.run(
             [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"{base}/api/v1/openapi.json", "--checks", "all",
              "--output-truncate", "true", *selection],
-            env=env, capture_output=True, text=True, timeout=timeout, check=False)
+            env=env, cwd=workdir, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         pytest.fail(f"schemathesis ran past the {BUDGET:.0f} s budget:\n{exc.stdout!s:.5000}")
 
@@ -65,8 +66,8 @@ def test_the_api_keeps_to_its_openapi_document(engine_name):
         thread.start()
         base = f"http://127.0.0.1:{server.server_port}"
         try:
-            main = _run(base, token, "--exclude-name", REVOKING, timeout=BUDGET - (time.monotonic() - started))
-            tokens = _run(base, spare, "--include-name", REVOKING, timeout=BUDGET - (time.monotonic() - started))
+            main = _run(base, token, tmp, "--exclude-name", REVOKING, timeout=BUDGET - (time.monotonic() - started))
+            tokens = _run(base, spare, tmp, "--include-name", REVOKING, timeout=BUDGET - (time.monotonic() - started))
         finally:
             server.shutdown()
             server.server_close()
