@@ -132,3 +132,22 @@ def test_characters_outside_the_grammar_are_refused_everywhere_text_comes_in(cli
         raw = json.dumps(body, ensure_ascii=True)  # a lone surrogate travels as a \\u escape
         r = client.post(url, data=raw, content_type="application/json", headers=producer.headers)
         assert_problem(r, 422, "validation")
+
+
+@pytest.mark.parametrize("where", ["data-key", "top-key", "stage", "batch"])
+def test_a_lone_surrogate_anywhere_in_a_body_is_a_422(client, make, session, where):
+    producer = make.actor("producer")
+    batch = make.batch(producer)
+    body = event_body("storage", [batch], {"warehouse": "冷库"})
+    if where == "data-key":
+        body["data"]["\ud800"] = 1
+    elif where == "top-key":
+        body["\udc00x"] = 1
+    elif where == "stage":
+        body["stage"] = "\ud800"
+    else:
+        body["batches"] = ["\ud800"]
+    r = client.post("/api/v1/events", data=json.dumps(body), content_type="application/json",
+                    headers=producer.headers)
+    problem = assert_problem(r, 422, "validation")
+    assert "surrogate" in problem["detail"] or "代理" in problem["detail"]
