@@ -51,7 +51,10 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         SQLALCHEMY_DATABASE_URI=config.sqlalchemy_url,
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(config.sqlalchemy_url),
         MAX_CONTENT_LENGTH=config.max_body_bytes,
-        RATELIMIT_STORAGE_URI=config.rate_limit_storage,
+        RATELIMIT_STORAGE_URI=config.limiter_storage,
+        RATELIMIT_KEY_PREFIX=config.redis_prefix,
+        # Redis unreachable: count in this process meanwhile (limits hold per worker) rather than answer 500.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=not config.limiter_storage.startswith("memory://"),
         # Always set: the limiter is a module global and would keep the previous app's setting.
         RATELIMIT_ENABLED=config.rate_limit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,

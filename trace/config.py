@@ -26,7 +26,13 @@ class Config:
     master_key: str | None = None
     log_origin: str = "suyuan.localhost/log"
     max_body_bytes: int = 2 * 1024 * 1024
-    rate_limit_storage: str = "memory://"
+    # Where rate-limit counters live: memory:// (the default) counts per process, so with N gunicorn
+    # workers a client gets N times the limit; TRACE_REDIS_URL shares them across workers and machines.
+    rate_limit_storage: str | None = None
+    # redis://[:password@]host:port/db: rate limits (and lookup counters) shared by every worker and node.
+    redis_url: str | None = None
+    # Prefix of this deployment's keys in Redis (several deployments may share one server).
+    redis_prefix: str = "suyuan"
     public_rate_limit: str = "120/minute"
     feedback_rate_limit: str = "5/minute;30/hour"
     # Console sign-in attempts per client address (each account also locks itself after failures).
@@ -61,6 +67,11 @@ class Config:
             return self.database_url
         return f"sqlite:///{self.instance_path / 'suyuan.sqlite3'}"
 
+    @property
+    def limiter_storage(self) -> str:
+        """Return the rate limiter's storage URI: TRACE_RATE_LIMIT_STORAGE, else TRACE_REDIS_URL, else memory."""
+        return self.rate_limit_storage or self.redis_url or "memory://"
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         """Build the configuration from TRACE_* variables."""
@@ -84,6 +95,10 @@ class Config:
             if not env["TRACE_MQTT_URL"].startswith(("mqtt://", "mqtts://")):
                 raise ConfigError("TRACE_MQTT_URL must be mqtt://host[:port] or mqtts://host[:port]")
             values["mqtt_url"] = env["TRACE_MQTT_URL"]
+        if env.get("TRACE_REDIS_URL"):
+            if not env["TRACE_REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
+                raise ConfigError("TRACE_REDIS_URL must be redis://host[:port][/db], rediss://... or unix://...")
+            values["redis_url"] = env["TRACE_REDIS_URL"]
         for key, name in (
             ("master_key", "TRACE_MASTER_KEY"),
             ("log_origin", "TRACE_LOG_ORIGIN"),
@@ -92,6 +107,7 @@ class Config:
             ("feedback_rate_limit", "TRACE_FEEDBACK_RATE_LIMIT"),
             ("sign_in_rate_limit", "TRACE_SIGN_IN_RATE_LIMIT"),
             ("secret_key", "TRACE_SECRET_KEY"),
+            ("redis_prefix", "TRACE_REDIS_PREFIX"),
         ):
             if env.get(name):
                 values[key] = env[name]

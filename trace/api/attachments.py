@@ -6,13 +6,19 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, request
+from marshmallow import Schema
 
-from trace.api.base import created, current_user, route
+from trace.api.base import created, current_user, load_query, route
 from trace.db import db
 from trace.errors import MalformedRequestError
+from trace.schemas.common import Text
 from trace.services.records import attachments as svc
 
 TAG = "Attachments"
+
+
+class AttachmentQuery(Schema):
+    name = Text(200, min_len=0, load_default="", metadata={"description": "the file's name; default its hash"})
 
 
 def _root() -> Path:
@@ -27,6 +33,8 @@ def _root() -> Path:
     TAG,
     status=201,
     errors=(401, 403, 413, 415, 422),
+    query=AttachmentQuery,
+    consumes=tuple(sorted(svc.SIGNATURES)),
 )
 def upload_attachment() -> Any:
     user = current_user()
@@ -35,7 +43,7 @@ def upload_attachment() -> Any:
     if not content:
         raise MalformedRequestError("Send the file as the request body.")
     attachment = svc.store_attachment(
-        db.session(), _root(), user, request.args.get("name", ""), request.mimetype, content
+        db.session(), _root(), user, load_query(AttachmentQuery())["name"], request.mimetype, content
     )
     return created(
         {"sha256": attachment.sha256, "name": attachment.name, "mime": attachment.mime, "size": attachment.size},

@@ -24,7 +24,7 @@ from trace.errors import (
 )
 from trace.ledger.numbers import GrammarError, loads_exact
 from trace.models import User
-from trace.schemas.common import MAX_ROW_ID
+from trace.schemas.common import MAX_LOG_INDEX, MAX_ROW_ID
 from trace.services.signing.keys import LedgerConfig
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -35,16 +35,31 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class RowIdConverter(IntegerConverter):
     """``<id:name>``: a row id in URLs; one no row can have is 404, not a database overflow."""
 
+    regex = r"[0-9]+"  # ASCII digits: a bare \d would take "٥" too
+
     def to_python(self, value: str) -> int:
-        number = int(value)
+        number = int(value) if len(value) <= 18 else MAX_ROW_ID + 1
         if not 1 <= number <= MAX_ROW_ID:
             # Not a routing miss: that would turn POST into 405 when a GET rule has the same path.
             raise NotFound(f"There is nothing with the id {value}.")
         return number
 
 
+class LogIndexConverter(IntegerConverter):
+    """``<index:name>``: a log index; one beyond any log (or not plain ASCII digits) is 404."""
+
+    regex = r"[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        number = int(value) if len(value) <= 18 else MAX_LOG_INDEX + 1
+        if number > MAX_LOG_INDEX:
+            raise NotFound(f"There is no log entry {value}.")
+        return number
+
+
 def _register_converters(state: Any) -> None:
     state.app.url_map.converters.setdefault("id", RowIdConverter)
+    state.app.url_map.converters.setdefault("index", LogIndexConverter)
 
 
 api.record_once(_register_converters)
@@ -67,6 +82,8 @@ class RouteDoc:
     produces: str = "application/json"
     consumes: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = field(default=())
+    limited: bool = False  # rate-limited per client address (429)
+    replays: bool = False  # the same request again (same id) answers 200 with what the first made
 
 
 ROUTES: list[RouteDoc] = []

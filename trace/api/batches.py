@@ -12,7 +12,7 @@ from trace.db import db
 from trace.errors import NotFoundError
 from trace.schemas.batches import BatchIn, BatchOut, BatchQuery
 from trace.schemas.common import page_out
-from trace.schemas.events import EventOut
+from trace.schemas.events import BatchViewOut, EventOut
 from trace.services.audit.verification import page_verdict
 from trace.services.quality.views import verdict_view
 from trace.services.records import batches as svc
@@ -47,7 +47,7 @@ def register_batch() -> Any:
 
 @route("/batches/<code>", "GET", "One batch with its events and the page's verdict (verified, cautions such as "
        "recalls and failed results here or upstream, who tested and sampled, results through lineage)", TAG,
-       response=BatchOut, errors=(401, 403, 404))
+       response=BatchViewOut, errors=(401, 403, 404))
 def get_batch(code: str) -> Any:
     user = current_user()
     batch = svc.read_batch(db.session(), user, parse_code(code))

@@ -12,6 +12,7 @@ from trace.api.base import created, current_user, json_body, ledger_config, load
 from trace.db import db
 from trace.errors import PayloadTooLargeError
 from trace.models.device import LOCATION_KINDS
+from trace.schemas.common import Text
 from trace.services.devices import enrolment as svc
 from trace.services.devices import locations as places
 from trace.services.devices.records import record_device_items, resolve_identifiers
@@ -22,36 +23,37 @@ MAX_ITEMS = 1000
 
 
 class DeviceIn(Schema):
-    name = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$"))
+    name = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,64}\Z"))
     public_key = fields.String(data_key="publicKey", required=True)
 
 
 class DeviceRevocationIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(500, required=True)
 
 
 class DeviceRecordsIn(Schema):
-    records = fields.List(fields.Raw(metadata={"type": "object"}), required=True,
+    # Any JSON per item: each is checked on its own and answered in ``items`` (never all or nothing).
+    records = fields.List(fields.Raw(), required=True,
                           validate=validate.Length(min=1),
                           metadata={"description": "Items {record, signature: {keyId, sig}, split?: {from, "
                                                    "quantity, uom}}; the record as the device signed it"})
 
 
 class IdentifiersIn(Schema):
-    items = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+    items = fields.List(Text(100), required=True,
                         validate=validate.Length(min=1, max=MAX_ITEMS))
 
 
 class LocationIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(LOCATION_KINDS))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    gln = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{13}$"))
-    address = fields.String(allow_none=True, validate=validate.Length(max=300))
+    name = Text(200, required=True)
+    gln = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{13}\Z"))
+    address = Text(300, min_len=0, allow_none=True)
 
 
 class LocationChange(LocationIn):
     kind = fields.String(validate=validate.OneOf(LOCATION_KINDS))
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = Text(200)
 
 
 class LocationQuery(Schema):

@@ -38,7 +38,7 @@ class BulkOut(Schema):
 
 @route("/events", "POST", "Record a stage of one or more batches; the client-chosen id makes retries "
        "idempotent (201 new, 200 replay of the same content, 409 same id with other content)", TAG,
-       body=EventIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+       body=EventIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422), replays=True)
 def record_event() -> Any:
     user = current_user()
     payload = load(EventIn(), json_body())
@@ -48,7 +48,7 @@ def record_event() -> Any:
 
 @route("/transformations", "POST", "Process, split or merge: consume quantities of input batches and "
        "create output batches (idempotent like /events)", TAG,
-       body=TransformationIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+       body=TransformationIn, response=EventOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422), replays=True)
 def record_transformation() -> Any:
     user = current_user()
     payload = load(TransformationIn(), json_body())
@@ -59,7 +59,7 @@ def record_transformation() -> Any:
 @route("/events/bulk", "POST", "Record up to TRACE bulk limit (default 1,000) events and transformations, "
        "all or nothing; each item is an event body, or a transformation body when it has inputs. The answer "
        "lists each item's id, status (created or replayed) and log index; GET /events/<id> has the rest", TAG,
-       body=BulkIn, response=BulkOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422))
+       body=BulkIn, response=BulkOut, status=201, errors=(400, 401, 403, 409, 413, 415, 422), replays=True)
 def record_bulk() -> Any:
     user = current_user()
     raw = json_body()
@@ -96,7 +96,7 @@ def get_event(event_id: Any) -> Any:
 @route("/events/<uuid:event_id>/corrections", "POST", "Correct or void a record of your organization with a "
        "signed correction record (fields with new values, or void: true, and the reason); the record itself never "
        "changes. Pages and exports show the corrected values with a note", TAG,
-       body=CorrectionIn, response=EventOut, status=201, errors=(400, 401, 403, 404, 409, 415, 422))
+       body=CorrectionIn, response=EventOut, status=201, errors=(400, 401, 403, 404, 409, 415, 422), replays=True)
 def correct_event(event_id: Any) -> Any:
     user = current_user()
     body = load(CorrectionIn(), json_body())

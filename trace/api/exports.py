@@ -42,7 +42,7 @@ CAPTURE_MEDIA = ("application/ld+json", "application/json")
        "or application/json (validated against GS1's JSON Schema; all or nothing). Idempotent by eventID; an "
        "event without one is named by its CBV 2.0 event hash ID, which exports carry. The same id with the same "
        "content is a replay, with other content a 409. Producers capture their own events, admins anyone's", TAG,
-       status=201, consumes=CAPTURE_MEDIA, errors=(401, 403, 409, 413, 415, 422))
+       status=201, consumes=CAPTURE_MEDIA, errors=(401, 403, 409, 413, 415, 422), replays=True)
 def capture() -> Any:
     user = current_user()
     doc = json_body(CAPTURE_MEDIA)

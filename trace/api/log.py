@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 from flask import Response, jsonify
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema
 
 from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.api.batches import parse_code
 from trace.db import db
 from trace.errors import PermissionDeniedError
 from trace.models.organization import Role
+from trace.schemas.common import MAX_LOG_INDEX, Text, bounded
 from trace.services.audit import bundles
 from trace.services.records.batches import read_batch
 from trace.services.signing import key_admin
@@ -24,28 +25,28 @@ TAG = "Log"
 
 
 class RangeQuery(Schema):
-    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    start = bounded(0, MAX_LOG_INDEX, load_default=0)
+    limit = bounded(1, 1000, load_default=100)
 
 
 class InclusionQuery(Schema):
-    index = fields.Integer(required=True, validate=validate.Range(min=0))
-    size = fields.Integer(required=True, validate=validate.Range(min=1))
+    index = bounded(0, MAX_LOG_INDEX, required=True)
+    size = bounded(1, MAX_LOG_INDEX, required=True)
 
 
 class ConsistencyQuery(Schema):
-    old = fields.Integer(required=True, validate=validate.Range(min=1))
-    new = fields.Integer(required=True, validate=validate.Range(min=1))
+    old = bounded(1, MAX_LOG_INDEX, required=True)
+    new = bounded(1, MAX_LOG_INDEX, required=True)
 
 
 class BundleQuery(Schema):
-    since = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62),
+    since = bounded(1, MAX_LOG_INDEX, load_default=None,
                            metadata={"description": "Size of a checkpoint you kept: the bundle adds a consistency "
                                                     "proof from it."})
 
 
 class KeyRevocationIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(500, required=True)
 
 
 def _b64(items: list[bytes]) -> list[str]:
@@ -67,7 +68,7 @@ def list_keys() -> Any:
     return jsonify([key_svc.key_view(k) for k in key_svc.published_keys(db.session())])
 
 
-@route("/log/entries/<int:index>", "GET", "One log entry: its leaf bytes and leaf hash", TAG, auth=False,
+@route("/log/entries/<index:index>", "GET", "One log entry: its leaf bytes and leaf hash", TAG, auth=False,
        errors=(404,))
 def entry(index: int) -> Any:
     return jsonify(svc.entry_view(svc.get_entry(db.session(), index)))

@@ -11,6 +11,7 @@ from trace.db import db
 from trace.errors import PermissionDeniedError
 from trace.models.organization import Role
 from trace.schemas.organizations import (
+    MeOut,
     NewTokenOut,
     OrganizationIn,
     OrganizationOut,
@@ -24,7 +25,7 @@ from trace.services.organizations import organizations as svc
 TAG = "Organizations"
 
 
-@route("/me", "GET", "The authenticated user and organization", TAG, response=UserOut)
+@route("/me", "GET", "The authenticated user and organization", TAG, response=MeOut)
 def me() -> Any:
     user = current_user()
     return jsonify(user=UserOut().dump(user), organization=OrganizationOut().dump(user.organization))

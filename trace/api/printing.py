@@ -64,7 +64,7 @@ def _conditional(etag: str, cache: str, weak: bool, render: Callable[[], bytes],
 
 @route("/batches/<code>/qr.png", "GET", "The batch's QR code as a PNG: its GS1 Digital Link when the product "
        "has a GTIN, else its /T/ lookup URL (public, rate-limited; ?ec=M|Q, ?size= pixels a module, 1-40)", TAG,
-       query=QrPngQuery, auth=False, produces="image/png", errors=(404, 422))
+       query=QrPngQuery, auth=False, produces="image/png", errors=(404, 422), limited=True)
 @limiter.limit(_public_limit)
 def batch_qr_png(code: str) -> Response:
     params = load_query(QrPngQuery())
@@ -76,7 +76,7 @@ def batch_qr_png(code: str) -> Response:
 
 
 @route("/batches/<code>/qr.svg", "GET", "The batch's QR code as SVG, 1 mm a module (public, rate-limited; "
-       "?ec=M|Q)", TAG, query=QrSvgQuery, auth=False, produces="image/svg+xml", errors=(404, 422))
+       "?ec=M|Q)", TAG, query=QrSvgQuery, auth=False, produces="image/svg+xml", errors=(404, 422), limited=True)
 @limiter.limit(_public_limit)
 def batch_qr_svg(code: str) -> Response:
     params = load_query(QrSvgQuery())
@@ -120,7 +120,7 @@ def label_captions() -> LabelCaptions:
 @route("/batches/<code>/certificate", "POST", "Issue a 承诺达标合格证 for a batch: records a signed, logged "
        "certificate event (the producing organization, or an administrator issuing on its behalf); a retry "
        "with the same id returns the first issue", TAG, body=CertificateIn, response=IssuedCertificateOut,
-       status=201, errors=(401, 403, 404, 409, 415, 422))
+       status=201, errors=(401, 403, 404, 409, 415, 422), replays=True)
 def issue_certificate(code: str) -> Any:
     user = current_user()
     body = load(CertificateIn(), json_body())

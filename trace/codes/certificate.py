@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from fpdf import FPDF
 
+from trace.codes.fonts import drawable
 from trace.codes.pdfdraw import bold, draw_qr, fit_lines, new_pdf, qr_side
 from trace.codes.qr import QUIET_ZONE, qr_symbol
 
@@ -133,7 +134,8 @@ def _draw_fields(pdf: FPDF, info: CertificateInfo, right: float) -> None:
         pdf.text(left, y + 3.6, label)
         _small(pdf, english, 5, x=left, y=y + 6.3)
         lines = fit_lines(pdf, value, value_width)
-        if len(lines[0]) < len(" ".join(value.split())):  # too long for one line: two, smaller
+        # Too long for one line: two, smaller (none at all: nothing in it the font can draw).
+        if lines and len(lines[0]) < len(" ".join(drawable(value).split())):
             pdf.set_font_size(7)
             lines = fit_lines(pdf, value, value_width, max_lines=2)
         baseline = y + (4.6 if len(lines) == 1 else 2.6)

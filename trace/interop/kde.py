@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from trace.interop.xmltext import xml_text
 from trace.ledger.policy import COMMISSIONED, SELF_CHECK, SUPERVISORY, result_basis
 from trace.schemas.stage_extra import NamedTemplates, extra_definitions
 from trace.stages import stage as stage_named
@@ -148,6 +149,13 @@ def _safe(value: Any) -> Any:
     return value
 
 
+def _xlsx_value(value: Any) -> Any:
+    """Return a cell value for the .xlsx: local time, or text neutralised and fit for its XML."""
+    if isinstance(value, dt.datetime):
+        return _local(value)
+    return xml_text(_safe(value)) if isinstance(value, str) else value
+
+
 def _local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(CHINA).replace(tzinfo=None)
 
@@ -190,9 +198,9 @@ def to_xlsx(rows: list[KdeRow]) -> bytes:
     sheet = book.active
     sheet.title = "KDE"
     extra_header = _extra_header(rows)
-    sheet.append(HEADER + extra_header)
+    sheet.append(HEADER + [xml_text(h) for h in extra_header])
     for row in rows:
-        sheet.append([_local(v) if isinstance(v, dt.datetime) else _safe(v) for v in _cells(row, extra_header)])
+        sheet.append([_xlsx_value(v) for v in _cells(row, extra_header)])
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in sheet[1]:
         cell.font, cell.fill, cell.alignment = bold, fill, Alignment(wrap_text=True, vertical="top")

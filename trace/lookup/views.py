@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -51,8 +53,13 @@ from trace.services.public import lookup as svc
 from trace.services.signing.keys import LedgerConfig
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
-# Stand for what differs between requests in cached page HTML (NUL never occurs in rendered text).
-SLOTS = {name: f"\x00{name}\x00" for name in ("token", "code", "warning", "serial", "scans")}
+# Stand for what differs between requests in cached page HTML: HTML comments naming the slot and a
+# nonce of this process. Text the page shows is escaped ("<" becomes "&lt;"), so no name or record can
+# hold one, and the nonce never leaves the process; the slots are filled in one pass, so a filled
+# value is never searched for another slot.
+_SLOT_NONCE = secrets.token_hex(16)
+SLOTS = {name: f"<!--slot:{name}:{_SLOT_NONCE}-->" for name in ("token", "code", "warning", "serial", "scans")}
+_SLOT = re.compile(f"<!--slot:([a-z]+):{_SLOT_NONCE}-->")
 
 
 @dataclass(frozen=True)
@@ -258,9 +265,7 @@ def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | 
     unit = view["unit"]
     for name in ("warning", "serial", "scans"):
         fill[name] = str(get_template_attribute("lookup/_unit.html", name)(unit)) if unit else ""
-    for name, value in fill.items():
-        html = html.replace(SLOTS[name], value)
-    return html
+    return _SLOT.sub(lambda slot: fill[slot.group(1)], html)
 
 
 def respond(target: Target) -> Response:

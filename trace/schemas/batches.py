@@ -31,7 +31,7 @@ class OriginPlot(Schema):
 class BatchIn(Schema):
     product = RowId(required=True)
     lot = fields.String(
-        required=True, validate=validate.Regexp(r"^[!-~]{1,20}$", error="A lot is 1–20 printable ASCII characters.")
+        required=True, validate=validate.Regexp(r"^[!-~]{1,20}\Z", error="A lot is 1–20 printable ASCII characters.")
     )
     quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
@@ -58,8 +58,9 @@ class BatchOut(Schema):
     quantity = Quantity()
     available = Quantity()
     uom = fields.String()
-    origin = fields.Raw()
-    produced_at = UTCDateTimeOut(data_key="producedAt")
+    origin = fields.Raw(allow_none=True)
+    produced_at = UTCDateTimeOut(allow_none=True, data_key="producedAt")
     status = fields.String()
     disposition = fields.String()
     created_at = UTCDateTimeOut(data_key="createdAt")
+

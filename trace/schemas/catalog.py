@@ -22,7 +22,7 @@ class TemperatureRange(Schema):
 
 
 class CategoryIn(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$"))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{1,31}\Z"))
     name_zh = Text(64, data_key="nameZh", required=True)
     name_en = Text(64, data_key="nameEn", required=True)
     template = fields.List(fields.Nested(TemplateStep), required=True, validate=validate.Length(min=1, max=30))
@@ -40,7 +40,7 @@ class CategoryOut(Schema):
     name_en = fields.String(data_key="nameEn")
     template = fields.Raw()
     template_version = fields.Integer(data_key="templateVersion")
-    temperature_range = fields.Raw(data_key="temperatureRange")
+    temperature_range = fields.Raw(allow_none=True, data_key="temperatureRange")
 
 
 class Certification(Schema):
@@ -80,10 +80,10 @@ class ProductOut(Schema):
     organization_id = fields.Integer(data_key="organization")
     category = fields.Function(lambda p: p.category.code)
     name = fields.String()
-    name_en = fields.String(data_key="nameEn")
-    gtin = fields.String()
-    regional_brand = fields.String(data_key="regionalBrand")
-    brand = fields.String()
+    name_en = fields.String(allow_none=True, data_key="nameEn")
+    gtin = fields.String(allow_none=True)
+    regional_brand = fields.String(allow_none=True, data_key="regionalBrand")
+    brand = fields.String(allow_none=True)
     certifications = fields.Raw()
     created_at = UTCDateTimeOut(data_key="createdAt")
 

@@ -107,7 +107,33 @@ class Text(fields.String):
 MAX_ROW_ID = 2**31 - 1
 
 
-class RowId(fields.Integer):
+# Log indices and tree sizes: JSON-safe integers (the log's BigInteger holds them; JCS writes them exactly).
+MAX_LOG_INDEX = 2**53 - 1
+# Pages of a listing: (page - 1) * perPage stays a small 64-bit offset on both engines.
+MAX_PAGE = MAX_ROW_ID
+_WHOLE = re.compile(r"-?[0-9]{1,18}\Z")
+
+
+class WholeNumber(fields.Integer):
+    """An integer from a query string, a form or JSON: in a string only ASCII digits and a leading minus.
+
+    Python's ``int()`` takes ``"1_000"``, ``" 5"`` and ``"٥"``; none of them is a number a client means.
+    More than 18 digits is refused before conversion; give a ``validate.Range`` for the field's bounds.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, str) and not _WHOLE.match(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
+
+
+def bounded(low: int, high: int, **kwargs: Any) -> WholeNumber:
+    """Return a whole-number field between ``low`` and ``high`` (inclusive)."""
+    kwargs.setdefault("validate", validate.Range(min=low, max=high))
+    return WholeNumber(**kwargs)
+
+
+class RowId(WholeNumber):
     """A reference to a row by id (strict: a JSON integer, unless told otherwise for query strings)."""
 
     def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
@@ -244,8 +270,8 @@ def _utc_text(value: dt.datetime) -> str:
 
 
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(data_key="perPage", load_default=50, validate=validate.Range(min=1, max=500))
+    page = bounded(1, MAX_PAGE, load_default=1)
+    per_page = bounded(1, 500, data_key="perPage", load_default=50)
 
 
 def page_out(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from trace.schemas.common import RowId, Text, UTCDateTimeOut
 from trace.stages.certification import KINDS
 from trace.stages.certification_check import RESULTS
 
-CATEGORY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$")
+CATEGORY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}\Z")
 
 
 class CertificationIn(Schema):
@@ -20,7 +20,7 @@ class CertificationIn(Schema):
     products = fields.List(RowId(), required=True, validate=validate.Length(min=1, max=200))
     valid_from = fields.Date(data_key="validFrom", required=True)
     valid_until = fields.Date(data_key="validUntil", required=True)
-    scan = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+    scan = fields.String(validate=validate.Regexp(r"^[0-9a-f]{64}\Z"),
                          metadata={"description": "SHA-256 of the certificate's scan, uploaded with POST /attachments"})
 
 
@@ -43,7 +43,7 @@ class CertificationOut(Schema):
     products = fields.Function(lambda c: c.product_ids)
     valid_from = fields.Date(data_key="validFrom")
     valid_until = fields.Date(data_key="validUntil")
-    scan = fields.String(attribute="scan_sha256")
+    scan = fields.String(allow_none=True, attribute="scan_sha256")
     record = fields.String(attribute="record_id")
     verification = fields.Function(lambda c: None if c.check_result is None else {
         "result": c.check_result, "note": c.check_note, "by": c.checked_by,
@@ -57,7 +57,7 @@ class RegionIn(Schema):
 
 
 class BrandIn(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,31}$"))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{1,31}\Z"))
     name = Text(100, required=True)
     name_en = Text(100, data_key="nameEn")
     owner = RowId(required=True)
@@ -93,16 +93,16 @@ class GrantOut(Schema):
     valid_until = fields.Date(data_key="validUntil")
     record = fields.String(attribute="record_id")
     granted_at = UTCDateTimeOut(data_key="grantedAt")
-    revoked_at = UTCDateTimeOut(data_key="revokedAt")
-    revoked_reason = fields.String(data_key="revokedReason")
-    revocation_record = fields.String(attribute="revocation_record_id", data_key="revocationRecord")
+    revoked_at = UTCDateTimeOut(allow_none=True, data_key="revokedAt")
+    revoked_reason = fields.String(allow_none=True, data_key="revokedReason")
+    revocation_record = fields.String(allow_none=True, attribute="revocation_record_id", data_key="revocationRecord")
 
 
 class BrandOut(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
-    name_en = fields.String(data_key="nameEn")
+    name_en = fields.String(allow_none=True, data_key="nameEn")
     owner = fields.Integer(attribute="owner_id")
     categories = fields.List(fields.String())
     region = fields.Raw()

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from trace.ledger.numbers import unsafe_integer_at
-from trace.schemas.batches import OriginPlot
+from trace.schemas.batches import BatchOut, OriginPlot
 from trace.schemas.common import (
     BatchQuantity,
     Measurement,
@@ -30,14 +30,14 @@ class Location(Schema):
 
 
 class Attachment(Schema):
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}\Z"))
     name = Text(200, required=True)
     mime = Text(100, min_len=3, required=True)
     size = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
 
 class DeviceSignature(Schema):
-    key_id = fields.String(data_key="keyId", required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    key_id = fields.String(data_key="keyId", required=True, validate=validate.Regexp(r"^[0-9a-f]{64}\Z"))
     sig = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -74,7 +74,7 @@ class InputLine(Schema):
 
 class OutputLine(Schema):
     product = RowId(required=True)
-    lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}$"))
+    lot = fields.String(required=True, validate=validate.Regexp(r"^[!-~]{1,20}\Z"))
     quantity = BatchQuantity(required=True)
     uom = Unit(required=True)
     origin = fields.Nested(OriginPlot, allow_none=True)
@@ -121,9 +121,9 @@ class EventOut(Schema):
     outputs = fields.Function(
         lambda e: [EventBatchOut(exclude=["role"]).dump(eb) for eb in e.batches if eb.role == "output"]
     )
-    location = fields.Raw()
+    location = fields.Raw(allow_none=True)
     data = fields.Raw()
-    sensors = fields.Raw()
+    sensors = fields.Raw(allow_none=True)
     attachments = fields.Raw()
 
 
@@ -135,4 +135,39 @@ class CorrectionIn(Schema):
                           metadata={"description": "Field names of the record's data (for a registration: lot, "
                                                    "quantity, uom, origin, producedAt) and their corrected values."})
     void = fields.Boolean(metadata={"description": "true: the record was made in error and no longer counts."})
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    reason = Text(1000, required=True, multiline=True)
+
+
+def _shape(description: str, **members: fields.Field) -> fields.List:
+    """A list of objects with these members (values as the verdict carries them)."""
+    return fields.List(fields.Nested(Schema.from_dict(members, name=description)(unknown="raise")),
+                       required=True)
+
+
+class VerdictOut(Schema):
+    """What the lookup page may claim of a batch, and who vouches for it (services/quality/views.verdict_view)."""
+
+    verified = fields.Boolean(required=True, metadata={"description": "signed, logged and its chain complete"})
+    cleared = fields.Boolean(required=True, metadata={"description": "verified and no caution: the page's green mark"})
+    records = fields.Integer(required=True)
+    checkpoint = fields.Integer(required=True, allow_none=True, metadata={"description": "log size checked against"})
+    problems = _shape("VerdictProblem", kind=fields.String(), event=fields.String(allow_none=True),
+                      detail=fields.String(allow_none=True))
+    cautions = _shape("VerdictCaution", kind=fields.String(), batch=fields.String(allow_none=True),
+                      record=fields.String(allow_none=True))
+    endorsements = _shape("VerdictEndorsement", kind=fields.String(), by=fields.Raw(allow_none=True),
+                          batch=fields.Raw(allow_none=True), record=fields.Raw(allow_none=True),
+                          basis=fields.Raw(allow_none=True), at=fields.String(allow_none=True),
+                          until=fields.String(allow_none=True))
+    results = _shape("VerdictResult", **{k: fields.Raw(allow_none=True) for k in (
+        "record", "batch", "product", "depth", "source", "occurredAt", "result", "kind", "basis", "signedBy", "lab",
+        "sampledBy", "requestedBy", "answers", "reportNumber", "items")})
+    credentials = _shape("VerdictCredential", **{k: fields.Raw(allow_none=True) for k in (
+        "kind", "what", "number", "by", "state", "until", "records")})
+
+
+class BatchViewOut(BatchOut):
+    """One batch with its events, oldest first, and the page's verdict."""
+
+    events = fields.List(fields.Nested(EventOut), required=True)
+    verdict = fields.Nested(VerdictOut, required=True)

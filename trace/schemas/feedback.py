@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from trace.schemas.common import OffsetDateTime, PageQuery, Text, TraceCode, UTCDateTimeOut
+from trace.schemas.common import OffsetDateTime, PageQuery, Text, TraceCode, UTCDateTimeOut, bounded
 
 KINDS = ("complaint", "rating")
 
@@ -15,7 +15,7 @@ class FeedbackForm(Schema):
     """The lookup page's form (application/x-www-form-urlencoded); shape only."""
 
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    rating = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
+    rating = bounded(1, 5, allow_none=True)
     text = Text(1000, min_len=0, multiline=True, load_default="")
     contact = Text(100, min_len=0, load_default="")
 
@@ -45,8 +45,8 @@ class FeedbackOut(Schema):
     organization_id = fields.Integer(data_key="organization")
     serial = fields.Function(lambda f: f.unit.serial if f.unit else None)
     kind = fields.String()
-    rating = fields.Integer()
-    text = fields.String()
-    contact = fields.String()
+    rating = fields.Integer(allow_none=True)
+    text = fields.String(allow_none=True)
+    contact = fields.String(allow_none=True)
     lang = fields.String()
     created_at = UTCDateTimeOut(data_key="createdAt")

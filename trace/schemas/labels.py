@@ -16,8 +16,8 @@ class UnitOut(Schema):
     serial = fields.String()
     url = fields.String()
     scan_count = fields.Integer(data_key="scanCount")
-    first_scanned_at = UTCDateTimeOut(data_key="firstScannedAt")
-    last_scanned_at = UTCDateTimeOut(data_key="lastScannedAt")
+    first_scanned_at = UTCDateTimeOut(allow_none=True, data_key="firstScannedAt")
+    last_scanned_at = UTCDateTimeOut(allow_none=True, data_key="lastScannedAt")
 
 
 class LabelRunOut(Schema):

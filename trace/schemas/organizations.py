@@ -29,7 +29,7 @@ class RegionSchema(Schema):
 
 class ContactSchema(Schema):
     name = _text(100, allow_none=True)
-    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}$"))
+    phone = fields.String(allow_none=True, validate=validate.Regexp(r"^\+?[0-9][0-9 -]{4,30}\Z"))
 
 
 class OrganizationIn(Schema):
@@ -50,8 +50,8 @@ class OrganizationOut(Schema):
     id = fields.Integer()
     kind = fields.String()
     name = fields.String()
-    name_en = fields.String(data_key="nameEn")
-    credit_code = fields.String(data_key="creditCode")
+    name_en = fields.String(allow_none=True, data_key="nameEn")
+    credit_code = fields.String(allow_none=True, data_key="creditCode")
     region = fields.Function(
         lambda o: {"province": o.province, "county": o.county, "township": o.township, "village": o.village,
                    "townshipCode": o.township_code, "villageCode": o.village_code}
@@ -83,9 +83,16 @@ class TokenOut(Schema):
     name = fields.String()
     prefix = fields.String()
     created_at = UTCDateTimeOut(data_key="createdAt")
-    last_used_at = UTCDateTimeOut(data_key="lastUsedAt")
-    revoked_at = UTCDateTimeOut(data_key="revokedAt")
+    last_used_at = UTCDateTimeOut(allow_none=True, data_key="lastUsedAt")
+    revoked_at = UTCDateTimeOut(allow_none=True, data_key="revokedAt")
 
 
 class NewTokenOut(TokenOut):
     token = fields.String()
+
+
+class MeOut(Schema):
+    """The authenticated user and their organization."""
+
+    user = fields.Nested(UserOut, required=True)
+    organization = fields.Nested(OrganizationOut, required=True)

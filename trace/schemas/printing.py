@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from trace.codes.labels import LAYOUTS
 from trace.limits import MAX_LABELS_PER_PRINT
-from trace.schemas.common import Quantity, RowId, Text, Unit, UTCDateTimeOut
+from trace.schemas.common import MAX_ROW_ID, Quantity, RowId, Text, Unit, UTCDateTimeOut, WholeNumber, bounded
 from trace.schemas.events import EventOut
 
 # The most labels one request prints: one PDF stays within seconds to make (DESIGN.md §10).
@@ -33,7 +33,7 @@ class QrSvgQuery(Schema):
 
 
 class QrPngQuery(QrSvgQuery):
-    size = fields.Integer(
+    size = WholeNumber(
         load_default=10,
         validate=validate.Range(min=1, max=MAX_MODULE_PX,
                                 error=f"Pixels per module: 1 to {MAX_MODULE_PX}. 每个模块 1 至 {MAX_MODULE_PX} 像素。"),
@@ -47,7 +47,7 @@ class LabelQuery(Schema):
         validate=validate.OneOf(list(LAYOUTS), error=f"Unknown layout; choose one of {', '.join(LAYOUTS)}. "
                                                      f"未知的标签版式，可选：{'、'.join(LAYOUTS)}。"),
     )
-    count = fields.Integer(
+    count = WholeNumber(
         validate=validate.Range(
             min=1, max=MAX_LABELS_PER_PRINT,
             error=f"Print 1 to {MAX_LABELS_PER_PRINT} labels at a time. 每次打印 1 至 {MAX_LABELS_PER_PRINT} 张。"),
@@ -57,7 +57,7 @@ class LabelQuery(Schema):
     run = RowId(strict=False, metadata={"description": "a label run: one label per unit serial, in serial order"})
     lang = fields.String(validate=validate.OneOf(["zh", "en"]), metadata={
         "description": "the captions' language; default the lang cookie, then Accept-Language, then Chinese"})
-    start = fields.Integer(validate=validate.Range(min=0), metadata={
+    start = bounded(0, MAX_ROW_ID, metadata={
         "description": "with run: the first unit to print (0-based), for runs longer than one request prints"})
 
     @validates_schema

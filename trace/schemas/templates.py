@@ -7,7 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from trace.schemas.common import UNITS, UTCDateTimeOut
+from trace.ledger.numbers import GrammarError, parse_decimal
+from trace.schemas.common import MAX_ROW_ID, UNITS, Text, UTCDateTimeOut, bounded
 from trace.schemas.stage_extra import BUILT_IN_KEYS, FIELD_NAME, canonical_decimal
 from trace.stages import STAGES, OneOfStages, transformation_stages
 
@@ -30,22 +31,28 @@ MAX_NUMBER = Decimal("1e15")  # the record grammar: at most 15 digits before the
 
 
 def _label(max_len: int = 64, **kw: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+    return Text(max_len, **kw)
 
 
 class Bound(fields.Decimal):
-    """A number field's min or max, kept as a canonical decimal string."""
+    """A number field's min or max in the records' number grammar, kept as a canonical decimal string."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(allow_nan=False, validate=validate.Range(
             min=-MAX_NUMBER, max=MAX_NUMBER, min_inclusive=False, max_inclusive=False), **kw)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kw: Any) -> Decimal:
+        try:
+            return parse_decimal(value)  # not Decimal(): it takes "1_000" and " 5"
+        except GrammarError as exc:
+            raise ValidationError(str(exc)) from exc
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kw: Any) -> str | None:
         return None if value is None else canonical_decimal(Decimal(value))
 
 
 class EnumOption(Schema):
-    value = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    value = Text(64, required=True)
     label_zh = _label(data_key="labelZh", required=True)
     label_en = _label(data_key="labelEn", required=True)
 
@@ -87,7 +94,7 @@ def _built_in_fields(stage: str) -> set[str]:
 
 class TemplateStep(Schema):
     stage = fields.String(required=True, validate=OneOfStages())
-    requires = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
+    requires = fields.List(Text(64), load_default=list)
     extra_fields = fields.List(fields.Nested(FieldDefinition), data_key="fields", load_default=list,
                                validate=validate.Length(max=50))
 
@@ -129,7 +136,7 @@ class TemplateIn(Schema):
 
 
 class TemplateQuery(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = bounded(1, MAX_ROW_ID)
 
 
 class TemplateOut(Schema):

@@ -28,7 +28,7 @@ KINDS: dict[str, Label] = {
 class Scan(Schema):
     """The certificate's scan, an uploaded attachment named by its hash."""
 
-    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}\Z"))
     name = text(200, required=True)
     mime = fields.String(required=True)
     size = fields.Integer(required=True)

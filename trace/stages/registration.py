@@ -20,7 +20,7 @@ class ProductRef(Schema):
     id = RowId(required=True)
     name = text(required=True)
     name_en = text(data_key="nameEn", allow_none=True)
-    gtin = fields.String(allow_none=True, validate=validate.Regexp(r"^\d{14}$"))
+    gtin = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9]{14}\Z"))
     category = text(32, required=True)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
+
+from trace.interop.xmltext import xml_text
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN, HEADER = 210, 64, 90, 22, 20, 40
 
@@ -19,6 +21,11 @@ TEXT = {
     "en": {"title": "Lineage", "upstream": "sources", "downstream": "made from it", "recalled": "recalled",
            "hidden": "{n} more batches you may not see"},
 }
+def escape(text: str) -> str:
+    """Return text escaped for XML content and attributes, without the characters XML cannot carry."""
+    return _escape(xml_text(text), {'"': "&quot;"})
+
+
 STATUS_ZH = {"active": "在库", "consumed": "已用完", "recalled": "已召回", "destroyed": "已销毁"}
 
 
