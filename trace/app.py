@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify
+from sqlalchemy.orm import sessionmaker
 
 from trace.config import Config
 from trace.db import db, engine_options, tune_sqlite
@@ -71,6 +73,7 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             tune_sqlite(db.engine)
+        app.extensions["trace.lookup_counter"] = _lookup_counter(config, db.engine)
 
     from trace import models  # noqa: F401  (register mappers)
     from trace.api import api
@@ -100,6 +103,14 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         return response
 
     return app
+
+
+def _lookup_counter(config: Config, engine: sa.Engine) -> Any:
+    """Return the lookup counter: pending tallies in Redis when configured, else in the process."""
+    from trace.services.public.counters import LookupCounter, MemoryStore, PendingStore, RedisStore
+
+    store: PendingStore = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
+    return LookupCounter(store, sessionmaker(bind=engine), interval=config.lookup_flush_interval)
 
 
 def _instance_secret(instance_path: str) -> str:

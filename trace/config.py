@@ -35,6 +35,10 @@ class Config:
     lookup_state_max_age: float = 1.0
     # Off only for load benchmarks on a private instance (TRACE_RATE_LIMIT_ENABLED=0).
     rate_limit_enabled: bool = True
+    # Redis shared by every worker (lookup counters); None: each process counts and flushes its own.
+    redis_url: str | None = None
+    # Seconds between flushes of the lookup counters to the database (0: no flusher; tests flush themselves).
+    lookup_flush_interval: float = 1.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto it trusts (0: none). Rate
     # limits key on the client address: behind a proxy without this, every client shares one.
     proxy_hops: int = 0
@@ -80,6 +84,7 @@ class Config:
             ("public_rate_limit", "TRACE_PUBLIC_RATE_LIMIT"),
             ("feedback_rate_limit", "TRACE_FEEDBACK_RATE_LIMIT"),
             ("secret_key", "TRACE_SECRET_KEY"),
+            ("redis_url", "TRACE_REDIS_URL"),
         ):
             if env.get(name):
                 values[key] = env[name]
@@ -89,6 +94,7 @@ class Config:
             ("counterfeit_threshold", "TRACE_COUNTERFEIT_THRESHOLD", int, "an integer"),
             ("proxy_hops", "TRACE_PROXY_HOPS", int, "the number of proxies in front of the app"),
             ("lookup_state_max_age", "TRACE_LOOKUP_STATE_MAX_AGE", float, "a number of seconds"),
+            ("lookup_flush_interval", "TRACE_LOOKUP_FLUSH_INTERVAL", float, "a number of seconds"),
             ("max_body_bytes", "TRACE_MAX_BODY_BYTES", int, "an integer"),
         ):
             if env.get(name):

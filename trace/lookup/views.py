@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -16,7 +17,7 @@ from markupsafe import Markup
 from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
-from trace.db import db, writing
+from trace.db import db
 from trace.extensions import limiter, page_language
 from trace.lookup.blueprint import lookup
 from trace.lookup.forms import form_token
@@ -46,8 +47,9 @@ from trace.lookup.resolver import (
 from trace.models import Batch
 from trace.services.audit.bundles import audit_bundle
 from trace.services.endorsements import china_today
-from trace.services.printing.labels import UnitScan, count_scan, peek_unit
+from trace.services.printing.labels import UnitScan, peek_unit
 from trace.services.public import lookup as svc
+from trace.services.public.counters import PAGE, SCAN, LookupCounter
 from trace.services.signing.keys import LedgerConfig
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
@@ -188,15 +190,25 @@ def _internal_navigation() -> bool:
 
 
 def count_lookup(target: Target) -> UnitScan | None:
-    """Count a lookup of a unit serial (not HEAD, not in-site navigation) and return its counts."""
-    assert target.serial is not None
-    if request.method == "HEAD" or _internal_navigation():
-        return peek_unit(db.session(), target.serial, batch_id=target.batch_id)
-    db.session.rollback()  # end the read transaction: the count begins its own, as a writer
-    with writing():
-        scan = count_scan(db.session(), target.serial, batch_id=target.batch_id)
-        db.session.commit()
-    return scan
+    """Count a lookup (not HEAD, not in-site navigation) in the lookup counters; return a unit's counts.
+
+    No write here: the counter holds the tally until its flusher moves it to the database.
+    """
+    counting = request.method != "HEAD" and not _internal_navigation()
+    counter: LookupCounter = current_app.extensions["trace.lookup_counter"]
+    if target.serial is None:
+        if counting:
+            counter.count(target.code, target.batch_id, PAGE)
+        return None
+    unit = peek_unit(db.session(), target.serial, batch_id=target.batch_id)
+    if unit is None:
+        return None
+    first: dt.datetime | None
+    if counting:
+        pending, first = counter.count(unit.serial, unit.batch_id, SCAN)
+    else:
+        pending, first = counter.pending(unit.serial, unit.batch_id, SCAN)
+    return replace(unit, scan_count=unit.scan_count + pending, first_scanned_at=unit.first_scanned_at or first)
 
 
 def _ledger() -> LedgerConfig:
@@ -268,11 +280,9 @@ def respond(target: Target) -> Response:
     resolved = _resolver(target)
     if resolved is not None:
         return resolved
-    unit = None
-    if target.serial is not None:
-        unit = count_lookup(target)
-        if unit is None:
-            raise PageError(404, "not-found", _unknown(target.code), _l("Code not found"))
+    unit = count_lookup(target)
+    if target.serial is not None and unit is None:
+        raise PageError(404, "not-found", _unknown(target.code), _l("Code not found"))
     cfg = config()
     state = svc.log_state(db.session(), cfg.lookup_state_max_age)
     view = page_content(target, unit, state)
