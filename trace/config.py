@@ -28,6 +28,7 @@ class Config:
     rate_limit_storage: str = "memory://"
     public_rate_limit: str = "120/minute"
     feedback_rate_limit: str = "5/minute;30/hour"
+    photo_rate_limit: str = "600/minute"
     # A unit serial looked up more often than this shows a counterfeit warning on its page.
     counterfeit_threshold: int = 5
     # Seconds a worker may answer lookups from the log state it last read (a checkpoint's size and

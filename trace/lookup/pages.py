@@ -46,6 +46,11 @@ def feedback_limit() -> str:
     return config().feedback_rate_limit
 
 
+def photo_limit() -> str:
+    """Return the rate limit of photo requests per client address (a page shows a few)."""
+    return config().photo_rate_limit
+
+
 def verification_cache() -> VerificationCache:
     return current_app.extensions["trace.verification"]  # type: ignore[no-any-return]
 

@@ -54,7 +54,7 @@ from trace.services.signing.keys import LedgerConfig
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
 # Stand for what differs between requests in cached page HTML (NUL never occurs in rendered text).
-SLOTS = {name: f"\x00{name}\x00" for name in ("token", "code", "warning", "serial", "scans")}
+SLOTS = {name: f"\x00{name}\x00" for name in ("token", "code", "warning", "serial", "quantity", "scans")}
 
 
 @dataclass(frozen=True)
@@ -270,6 +270,7 @@ def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | 
     unit = view["unit"]
     for name in ("warning", "serial", "scans"):
         fill[name] = str(get_template_attribute("lookup/_unit.html", name)(unit)) if unit else ""
+    fill["quantity"] = str(get_template_attribute("lookup/_unit.html", "quantity")(unit, view["batch"]["quantityText"]))
     for name, value in fill.items():
         html = html.replace(SLOTS[name], value)
     return html
