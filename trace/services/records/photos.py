@@ -47,6 +47,8 @@ def sniff(content: bytes) -> Sniffed:
                                             "them.") from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_large() from exc
+        except (OSError, SyntaxError, ValueError) as exc:  # a known format, but its header is cut short or broken
+            raise _damaged() from exc
         with image:
             mime = IMAGE_TYPES.get(image.format or "")
             if mime is None:
@@ -57,11 +59,14 @@ def sniff(content: bytes) -> Sniffed:
                 image.load()
                 cleaned = _without_metadata(image)
             except (OSError, SyntaxError, ValueError) as exc:  # Pillow's ways of saying the file is broken
-                raise ValidationError("The image cannot be read.", errors={"file": ["Damaged or truncated image."]}) \
-                    from exc
+                raise _damaged() from exc
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
                 raise _too_large() from exc
     return cleaned
+
+
+def _damaged() -> ValidationError:
+    return ValidationError("The image cannot be read.", errors={"file": ["Damaged or truncated image."]})
 
 
 def _too_large() -> ValidationError:
