@@ -290,3 +290,35 @@ def test_the_proof_bundle_is_public_and_verifies_offline(client, life, app):
     report = ledger_lib.verify_bundle(bundle, log_vkey)
     assert report.ok, report
     assert len(report.entries) == 11  # the registration and ten stages
+
+
+def _card(html: str) -> str:
+    found = re.search(r'<section class="card" id="verification">(.*?)</section>', html, re.S)
+    assert found, html[:500]
+    return found.group(1)
+
+
+def test_the_verification_card_says_what_was_verified_and_by_whom_with_the_proofs_one_tap_away(client, life):
+    html = client.get(f"/T/{life.batch.trace_code}", headers=HTML).get_data(as_text=True)
+    card = _card(html)
+    text = text_of(card)
+    producer = life.producer.org.name
+    signers = rf"{re.escape(producer)}（\d+ 条）、松阳县城东农贸市场（2 条）"
+    assert re.search(rf"共 \d+ 条记录，每条都由记录单位签名：{signers}", text), text
+    assert "签名后没有任何记录被改动" in text and "自批次登记起，记录链完整" in text
+    details = re.search(r"<details><summary>技术细节：签名与证明</summary>(.*?)</details>", card, re.S)
+    assert details and f'href="/t/{life.batch.trace_code}/proof"' in details.group(1)  # one tap away
+    assert "/proof" not in card.replace(details.group(0), "")  # and not before it
+    assert "audit-bundle" not in html and "token" not in text_of(card).lower()  # nothing that needs a token
+
+
+def test_beside_a_recall_nothing_reads_as_safe(client, life, make, session, ledger):
+    open_recall(session, make.actor("inspector").user, life.batch, "吡虫啉超标", ledger=ledger)
+    session.commit()
+    html = client.get(f"/T/{life.batch.trace_code}", headers=HTML).get_data(as_text=True)
+    assert "✓" not in text_of(html)  # no tick anywhere under the red banner
+    assert '<p class="mark ok">' not in html
+    assert '<p class="mark note"><a href="#verification">记录完整，但不代表安全' in html
+    assert "验证只证明谁记录了什么，不证明产品安全" in text_of(_card(html))
+    en = client.get(f"/T/{life.batch.trace_code}?lang=en", headers=HTML).get_data(as_text=True)
+    assert "✓" not in text_of(en) and "not that the product is safe" in text_of(_card(en))

@@ -89,3 +89,13 @@ def test_the_threshold_and_feedback_limit_come_from_the_environment():
     assert Config.from_env({}).counterfeit_threshold == 5
     with pytest.raises(ConfigError, match="TRACE_COUNTERFEIT_THRESHOLD"):
         Config.from_env({"TRACE_COUNTERFEIT_THRESHOLD": "many"})
+
+
+def test_a_unit_page_shows_one_unit_not_the_whole_batch_quantity(client, life, session):
+    (serial,) = units(life, session, 1)
+    unit = text_of(client.get(f"/T/{serial}", headers=HTML).get_data(as_text=True))
+    assert "数量 1 件（整批 2500 千克）" in unit
+    en = text_of(client.get(f"/T/{serial}?lang=en", headers=HTML).get_data(as_text=True))
+    assert "Quantity One unit; the whole batch: 2500 kilograms" in en
+    batch = text_of(client.get(f"/T/{life.batch.trace_code}?lang=zh", headers=HTML).get_data(as_text=True))
+    assert "数量 2500 千克" in batch and "整批" not in batch

@@ -56,7 +56,8 @@ def party_name(party: Party | None, lang: str) -> str | None:
 def _signers(organization_ids: list[int], names: dict[int, Organization], lang: str) -> str | None:
     """Return who signed the records, most records first, each with how many (``A (28), B (2)``)."""
     counted = Counter(organization_ids).most_common()
-    return joined([f"{org_name(names.get(org_id), lang)} ({n})" for org_id, n in counted], lang)
+    return joined([ngettext("%(who)s (%(num)s record)", "%(who)s (%(num)s records)", n,
+                            who=org_name(names.get(org_id), lang)) for org_id, n in counted], lang)
 
 
 def _statements(v: Verification, signers: str | None, endorsements: list[dict[str, Any]],
