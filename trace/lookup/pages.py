@@ -73,6 +73,7 @@ def inline_css() -> tuple[str, str]:
     return text, f"'sha256-{digest}'"
 
 
+@cache
 def page_csp() -> str:
     """Return the Content-Security-Policy of the public pages: no scripts, only our inline CSS."""
     return (f"default-src 'none'; style-src {inline_css()[1]}; img-src 'self' data:; form-action 'self'; "

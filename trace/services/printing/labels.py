@@ -24,7 +24,7 @@ from trace.services.organizations.permissions import can_read_batch
 class UnitScan:
     """A unit serial with how often it was looked up (the counters': flushed plus pending) and when first."""
 
-    id: int
+    id: int | None  # None when a lookup took the counts from the counter's memory
     batch_id: int
     serial: str
     scan_count: int
@@ -123,15 +123,21 @@ def unit_scans(session: Session, serials: list[str]) -> dict[str, tuple[int, dt.
     return found
 
 
+_MINE = LookupCount.code == UnitCode.serial
+# Built once: a unit and its lookups as flushed (one round trip; the statement's compiled form is cached).
+_PEEK = sa.select(UnitCode.id, UnitCode.batch_id, UnitCode.serial,
+                  sa.select(sa.func.coalesce(sa.func.sum(LookupCount.count), 0)).where(_MINE).scalar_subquery(),
+                  sa.select(sa.func.min(LookupCount.first_at)).where(_MINE).scalar_subquery()
+                  ).where(UnitCode.serial == sa.bindparam("serial"))
+_PEEK_IN_BATCH = _PEEK.where(UnitCode.batch_id == sa.bindparam("batch_id"))
+
+
 def peek_unit(session: Session, serial: str, *, batch_id: int | None = None) -> UnitScan | None:
     """Return a unit serial with its lookups as flushed to the database (pending ones are the counter's)."""
-    mine = LookupCount.code == UnitCode.serial
-    total = sa.select(sa.func.coalesce(sa.func.sum(LookupCount.count), 0)).where(mine).scalar_subquery()
-    first = sa.select(sa.func.min(LookupCount.first_at)).where(mine).scalar_subquery()
-    query = sa.select(UnitCode.id, UnitCode.batch_id, UnitCode.serial, total, first).where(UnitCode.serial == serial)
-    if batch_id is not None:
-        query = query.where(UnitCode.batch_id == batch_id)
-    row = session.execute(query).one_or_none()
+    if batch_id is None:
+        row = session.execute(_PEEK, {"serial": serial}).one_or_none()
+    else:
+        row = session.execute(_PEEK_IN_BATCH, {"serial": serial, "batch_id": batch_id}).one_or_none()
     if row is None:
         return None
     first_at = row[4]

@@ -225,6 +225,9 @@ class LookupCounter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        # Codes' totals as last read from the database (monotonic time read, count, first time); kept
+        # for ``interval`` seconds, and moved on by this process's own flushes.
+        self._flushed: dict[str, tuple[float, int, dt.datetime | None]] = {}
 
     def count(self, code: str, batch_id: int, kind: str) -> tuple[int, dt.datetime]:
         """Count one lookup of a code today; return its pending count today and the pending first time."""
@@ -236,6 +239,19 @@ class LookupCounter:
         """Return today's pending count of a code without counting."""
         return self.store.peek((code, utcnow().astimezone(CHINA).date(), kind, batch_id))
 
+    def remembered(self, code: str) -> tuple[int, dt.datetime | None] | None:
+        """Return a code's flushed total and first lookup as read less than ``interval`` seconds ago, or None."""
+        found = self._flushed.get(code)
+        if found is None or time.monotonic() - found[0] >= max(self.interval, 0.0):
+            return None
+        return found[1], found[2]
+
+    def remember(self, code: str, count: int, first: dt.datetime | None) -> None:
+        """Keep a code's flushed total as just read (a later read within ``interval`` seconds is saved)."""
+        if len(self._flushed) > 10_000:
+            self._flushed.clear()
+        self._flushed[code] = (time.monotonic(), count, first)
+
     def flush(self, session: Session) -> int:
         """Move the pending tallies into the database in the session's transaction; the caller commits.
 
@@ -245,6 +261,11 @@ class LookupCounter:
         tallies, forget = self.store.take()
         added = flush_tallies(session, tallies)
         self._forget = forget
+        for t in tallies:  # what this flush moved is no longer pending: totals remembered include it now
+            known = self._flushed.get(t.code)
+            if known is not None:
+                first = min(known[2], t.first_at) if known[2] else t.first_at
+                self._flushed[t.code] = (known[0], known[1] + t.count, first)
         return added
 
     def forget(self) -> None:
