@@ -84,6 +84,7 @@ class Config:
             ("rate_limit_storage", "TRACE_RATE_LIMIT_STORAGE"),
             ("public_rate_limit", "TRACE_PUBLIC_RATE_LIMIT"),
             ("feedback_rate_limit", "TRACE_FEEDBACK_RATE_LIMIT"),
+            ("photo_rate_limit", "TRACE_PHOTO_RATE_LIMIT"),
             ("secret_key", "TRACE_SECRET_KEY"),
             ("redis_url", "TRACE_REDIS_URL"),
         ):
