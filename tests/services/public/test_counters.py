@@ -169,3 +169,16 @@ def test_a_clean_stop_flushes_everything_and_a_crash_loses_only_the_pending(tmp_
                               {"c": serial}).scalar()
     engine.dispose()
     assert stored == kept, done.stderr[-2000:]
+
+
+def test_the_app_counts_in_redis_when_trace_redis_url_is_set(tmp_path):
+    from tests.helpers import make_config
+    from trace import create_app
+    from trace.config import Config
+
+    assert Config.from_env({"TRACE_REDIS_URL": REDIS_URL}).redis_url == REDIS_URL
+    assert Config.from_env({"TRACE_LOOKUP_FLUSH_INTERVAL": "0.5"}).lookup_flush_interval == 0.5
+    with_redis = create_app(make_config("sqlite", tmp_path / "a").with_(redis_url=REDIS_URL))
+    without = create_app(make_config("sqlite", tmp_path / "b"))
+    assert isinstance(with_redis.extensions["trace.lookup_counter"].store, RedisStore)
+    assert isinstance(without.extensions["trace.lookup_counter"].store, MemoryStore)
