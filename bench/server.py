@@ -46,7 +46,7 @@ def call(port: int, method: str, path: str, token: str | None = None, body: obje
     if token:
         sent["Authorization"] = f"Bearer {token}"
     if body is not None:
-        sent["Content-Type"] = "application/json"
+        sent.setdefault("Content-Type", "application/json")
     payload = body if isinstance(body, bytes) or body is None else json.dumps(body)
     conn.request(method, path, body=payload, headers=sent)
     response = conn.getresponse()

@@ -53,6 +53,7 @@ class _ConnectionBoundSession(FlaskSession):
 @pytest.fixture()
 def session(app: Flask) -> Iterator[Any]:
     """Run the test inside one outer transaction that is rolled back at the end."""
+    app.extensions["trace.lookup_counter"].store.take()  # lookups an earlier test left pending are not this one's
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

@@ -77,6 +77,7 @@ def make_config(engine: str, instance: Path) -> Config:
         secret_key="test",
         rate_limit_storage="memory://",
         lookup_state_max_age=0.0,  # pages reflect each change at once
+        lookup_flush_interval=0.0,  # no flusher thread: tests flush the lookup counters themselves
     )
 
 

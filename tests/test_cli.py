@@ -209,14 +209,15 @@ def test_demo_cold_chain_only_where_produce_is_kept_cold_and_each_batch_its_own(
 
 
 def test_demo_has_a_recall_and_a_unit_serial_scanned_often_enough_to_warn(runner, session, client):
-    from trace.models import UnitCode
+    from trace.models import LookupCount
 
     assert invoke(runner, "demo").exit_code == 0
     recalled = session.scalar(sa.select(Batch).where(Batch.status == "recalled"))
     assert recalled is not None
     page = client.get(f"/t/{recalled.trace_code}", headers={"Accept-Language": "zh-CN"})
     assert "召回" in page.get_data(as_text=True)
-    scans = session.scalars(sa.select(UnitCode.scan_count).order_by(UnitCode.scan_count.desc())).all()
+    scans = session.scalars(sa.select(LookupCount.count).where(LookupCount.kind == "scan")
+                            .order_by(LookupCount.count.desc())).all()
     assert scans[0] > client.application.config["TRACE"].counterfeit_threshold >= scans[1] > 0
 
 

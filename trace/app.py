@@ -6,7 +6,9 @@ import datetime as dt
 import os
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, jsonify
+from sqlalchemy.orm import sessionmaker
 
 from trace.config import Config
 from trace.db import db, engine_options, tune_sqlite
@@ -88,6 +90,7 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         if db.engine.dialect.name == "sqlite":
             _private_database_file(db.engine.url.database)
             tune_sqlite(db.engine)
+        app.extensions["trace.lookup_counter"] = _lookup_counter(config, db.engine)
 
     from trace import models  # noqa: F401  (register mappers)
     from trace.api import api
@@ -136,6 +139,12 @@ def _private_database_file(database: str | None) -> None:
     for path in (database, f"{database}-wal", f"{database}-shm"):
         if os.path.exists(path) and os.stat(path).st_mode & 0o077:
             os.chmod(path, 0o600)
+def _lookup_counter(config: Config, engine: sa.Engine) -> Any:
+    """Return the lookup counter: pending tallies in Redis when configured, else in the process."""
+    from trace.services.public.counters import LookupCounter, MemoryStore, PendingStore, RedisStore
+
+    store: PendingStore = RedisStore(config.redis_url) if config.redis_url else MemoryStore()
+    return LookupCounter(store, sessionmaker(bind=engine), interval=config.lookup_flush_interval)
 
 
 def _instance_secret(instance_path: str) -> str:

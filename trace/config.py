@@ -29,7 +29,8 @@ class Config:
     # Where rate-limit counters live: memory:// (the default) counts per process, so with N gunicorn
     # workers a client gets N times the limit; TRACE_REDIS_URL shares them across workers and machines.
     rate_limit_storage: str | None = None
-    # redis://[:password@]host:port/db: rate limits (and lookup counters) shared by every worker and node.
+    # redis://[:password@]host:port/db: rate limits and lookup counters shared by every worker and node
+    # (None: each process counts its own and flushes its lookup counts itself).
     redis_url: str | None = None
     # Prefix of this deployment's keys in Redis (several deployments may share one server).
     redis_prefix: str = "suyuan"
@@ -37,6 +38,7 @@ class Config:
     feedback_rate_limit: str = "5/minute;30/hour"
     # Console sign-in attempts per client address (each account also locks itself after failures).
     sign_in_rate_limit: str = "10/minute;100/hour"
+    photo_rate_limit: str = "600/minute"
     # A unit serial looked up more often than this shows a counterfeit warning on its page.
     counterfeit_threshold: int = 5
     # Seconds a worker may answer lookups from the log state it last read (a checkpoint's size and
@@ -44,6 +46,8 @@ class Config:
     lookup_state_max_age: float = 1.0
     # Off only for load benchmarks on a private instance (TRACE_RATE_LIMIT_ENABLED=0).
     rate_limit_enabled: bool = True
+    # Seconds between flushes of the lookup counters to the database (0: no flusher; tests flush themselves).
+    lookup_flush_interval: float = 1.0
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto it trusts (0: none). Rate
     # limits key on the client address: behind a proxy without this, every client shares one.
     proxy_hops: int = 0
@@ -108,6 +112,7 @@ class Config:
             ("sign_in_rate_limit", "TRACE_SIGN_IN_RATE_LIMIT"),
             ("secret_key", "TRACE_SECRET_KEY"),
             ("redis_prefix", "TRACE_REDIS_PREFIX"),
+            ("photo_rate_limit", "TRACE_PHOTO_RATE_LIMIT"),
         ):
             if env.get(name):
                 values[key] = env[name]
@@ -119,6 +124,7 @@ class Config:
             ("counterfeit_threshold", "TRACE_COUNTERFEIT_THRESHOLD", int, "an integer"),
             ("proxy_hops", "TRACE_PROXY_HOPS", int, "the number of proxies in front of the app"),
             ("lookup_state_max_age", "TRACE_LOOKUP_STATE_MAX_AGE", float, "a number of seconds"),
+            ("lookup_flush_interval", "TRACE_LOOKUP_FLUSH_INTERVAL", float, "a number of seconds"),
             ("max_body_bytes", "TRACE_MAX_BODY_BYTES", int, "an integer"),
             ("witness_quorum", "TRACE_WITNESS_QUORUM", int, "an integer"),
             ("witness_interval", "TRACE_WITNESS_INTERVAL", float, "a number of seconds"),

@@ -23,14 +23,15 @@ from sqlalchemy.orm import Session
 
 from trace.codes.uscc import uscc_check_character
 from trace.demo_chain import Chain, cold_chain
-from trace.models import Batch, Organization, UnitCode, User
+from trace.models import Batch, LookupCount, Organization, User
 from trace.services.catalog.catalog import create_product, get_product, seed_categories
 from trace.services.endorsements.demo import load_endorsements
 from trace.services.lineage.recalls import open_recall
 from trace.services.organizations.organizations import add_member, create_organization
 from trace.services.organizations.township_seeds import seed_townships, township_code_named, village_code_named
-from trace.services.printing.labels import count_scan, issue_labels
+from trace.services.printing.labels import issue_labels
 from trace.services.printing.printing import default_contact, default_origin
+from trace.services.public.counters import SCAN, Tally, flush_tallies
 from trace.services.records.batches import register_batch
 from trace.services.signing.keys import LedgerConfig
 from trace.times import CHINA
@@ -158,9 +159,9 @@ DEMO_SCANS = (2, 9)
 def _unit_serials(session: Session, mill: User, oil: Batch) -> None:
     """Issue a run of unit serials for the oil and count some lookups of two of them."""
     _, units = issue_labels(session, mill, oil, 24)
-    for unit, scans in zip(units, DEMO_SCANS, strict=False):
-        for _ in range(scans):
-            count_scan(session, unit.serial, batch_id=oil.id)
+    now = dt.datetime.now(dt.UTC)
+    flush_tallies(session, [Tally(unit.serial, now.astimezone(CHINA).date(), SCAN, oil.id, scans, now, now)
+                            for unit, scans in zip(units, DEMO_SCANS, strict=False)])
 
 
 def demo_pages(session: Session) -> list[tuple[str, Batch, str | None]]:
@@ -175,8 +176,9 @@ def demo_pages(session: Session) -> list[tuple[str, Batch, str | None]]:
                                                   if lot in found]
     oil = found.get("OIL2026-07")
     if oil is not None:
-        copied = session.scalar(sa.select(UnitCode.serial).where(UnitCode.batch_id == oil.id)
-                                .order_by(UnitCode.scan_count.desc()).limit(1))
+        copied = session.scalar(sa.select(LookupCount.code).where(LookupCount.batch_id == oil.id,
+                                                                  LookupCount.kind == SCAN)
+                                .order_by(LookupCount.count.desc()).limit(1))
         if copied is not None:
             pages.append(("a bottle of oil whose serial was scanned too often: the copy warning", oil, copied))
     return pages

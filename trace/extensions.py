@@ -47,6 +47,7 @@ class Catalogs(Domain):
                 catalog = Translations.load(directory, names, self.domain[0])
                 if isinstance(catalog, Translations):  # else no catalog for the locale: msgids show
                     merged.merge(catalog)
+                    merged.plural = catalog.plural  # merge() copies the messages, not the language's plural rule
             self.cache[key] = merged
         return self.cache[key]
 

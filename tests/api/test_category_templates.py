@@ -203,8 +203,8 @@ def test_the_page_and_the_kde_export_label_extra_fields(client, make, vegetables
     batch = make.batch(producer)
     extra = {"grade": "B", "brix": "14", "washed": True}
     assert _harvest(client, producer, batch, extra).status_code == 201
-    expected = {"zh": [("等级", "二级"), ("糖度", "14 %"), ("是否清洗", "是")],
-                "en": [("Grade", "Grade B"), ("Brix", "14 percent"), ("Washed", "Yes")]}
+    expected = {"zh": [("等级", "二级"), ("糖度", "14%"), ("是否清洗", "是")],
+                "en": [("Grade", "Grade B"), ("Brix", "14%"), ("Washed", "Yes")]}
     for lang, pairs in expected.items():
         page = client.get(f"/t/{batch.trace_code}?lang={lang}", headers=JSON).json
         details = [(d["label"], d["value"]) for e in page["timeline"] if e["stage"] == "harvest" for d in e["details"]]

@@ -62,10 +62,10 @@ class Life:
     clock: float = 0
 
     def record(self, stage: str, data: dict[str, Any] | None = None, *, actor: Actor | None = None,
-               batch: Batch | None = None, days: float = 1) -> Event:
+               batch: Batch | None = None, days: float = 1, attachments: list[dict[str, Any]] | None = None) -> Event:
         self.clock += days
         body = {"id": uuid.uuid4(), "stage": stage, "batches": [(batch or self.batch).trace_code],
-                "occurred_at": at(self.clock), "data": data or {}, "attachments": []}
+                "occurred_at": at(self.clock), "data": data or {}, "attachments": attachments or []}
         event, _ = record_event(self.session, (actor or self.producer).user, body,
                                 ledger=self.ledger)
         self.session.commit()

@@ -151,9 +151,9 @@ def test_a_processed_product_shows_its_sources_lab_results(site: Site, shots: Pa
 def test_a_recalled_source_leads_and_the_mark_is_no_safety_claim(site: Site, shots: Path) -> None:
     with phone(site.base) as page:
         for lang, banner, mark, green in (
-                ("zh", "此批次已召回，请勿食用或销售。", "✓ 记录已验证（不代表质量合格）", "✓ 已验证"),
+                ("zh", "此批次已召回，请勿食用或销售。", "记录完整，但不代表安全：请看上方警示", "✓ 已验证"),
                 ("en", "This batch has been recalled. Do not eat or sell it.",
-                 "✓ Records verified (not a safety claim)", "✓ Verified")):
+                 "Records intact, but not safe: see the warning above", "✓ Verified")):
             assert page.goto(f"{site.base}/t/{site.recalled}?lang={lang}").status == 200
             alert = page.get_by_role("alert")
             assert alert.count() == 1 and banner in alert.inner_text()

@@ -108,7 +108,7 @@ def test_a_recall_leads_and_the_verified_mark_makes_no_safety_claim(client, make
     r = client.get(f"/T/{life.batch.trace_code}", headers=HTML)
     html = r.get_data(as_text=True)
     text = text_of(html)
-    assert "✓ 已验证" not in text and "✓ 记录已验证（不代表质量合格）" in text
+    assert "✓ 已验证" not in text and "记录完整，但不代表安全：请看上方警示" in text
     assert "此批次已召回或检测不合格：以下认证与品牌不代表产品安全。" in text
     assert html.index('role="alert"') < html.index('id="product"') < html.index('id="certifications"')
     body = _json(client, life.batch.trace_code, "en")

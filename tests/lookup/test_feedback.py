@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.lookup.helpers import HTML, new_life
+from tests.lookup.helpers import HTML, JSON, new_life, text_of
 from trace.lookup.forms import form_token
 from trace.models import Feedback
 from trace.services.printing.labels import issue_labels
@@ -99,6 +99,26 @@ def test_feedback_is_rate_limited_more_tightly_than_lookups(client, life, sessio
     assert statuses == [303] * 5 + [429]
     assert len(stored(session)) == 5
     assert client.get(f"/T/{code}", headers=HTML).status_code == 200  # lookups go on
+
+
+def test_the_rate_limited_feedback_page_says_so_keeps_the_text_and_leads_back(client, life, app, monkeypatch):
+    monkeypatch.setitem(app.config, "TRACE", app.config["TRACE"].with_(feedback_rate_limit="1/minute"))
+    code = life.batch.trace_code
+    _, token = form_of(client, f"/T/{code}")
+    client.post(f"/T/{code}/feedback", data={"token": token, "kind": "rating", "rating": "4"}, headers=HTML)
+    typed = {"token": token, "kind": "complaint", "text": "包装破损，番茄压坏了 <b>", "contact": "138 0000 0000"}
+    r = client.post(f"/T/{code}/feedback", data=typed, headers=HTML)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "60" and r.headers["Cache-Control"] == "no-store"
+    text = text_of(html)
+    assert "多次提交了反馈" in text and "查询过于频繁" not in text
+    assert ">包装破损，番茄压坏了 &lt;b&gt;</textarea>" in html and 'value="138 0000 0000"' in html  # kept, escaped
+    assert 'value="complaint" checked' in html
+    assert f'<a href="/T/{code}?lang=zh">' in html  # a way back to the product page
+    assert re.search(r'name="token" value="[^"]+"', html)  # a fresh form, to send again later
+    r = client.post(f"/T/{code}/feedback?lang=en", data=typed, headers=HTML)
+    assert r.status_code == 429 and "You have sent feedback several times" in r.get_data(as_text=True)
+    assert client.post(f"/T/{code}/feedback", data=typed, headers=JSON).status_code == 429  # the API way: JSON
 
 
 def test_the_feedback_page_has_a_fresh_form(client, life):

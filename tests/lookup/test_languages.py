@@ -11,11 +11,13 @@ import re
 
 import pypdfium2 as pdfium
 import pytest
+import sqlalchemy as sa
 
 import trace.lookup.views as views
 from tests.lookup.helpers import HTML, JSON, ascii_life, ascii_org, text_of
 from trace.codes.digital_link import digital_link_url
 from trace.codes.tracecode import new_trace_code
+from trace.models import Batch, Event, Organization, Product, RegionalBrand
 from trace.schemas.batches import BatchIn
 from trace.services.lineage.recalls import close_recall, open_recall
 from trace.services.printing.labels import issue_labels
@@ -95,9 +97,9 @@ def test_the_batch_page_in_english(client, ascii):
     text = text_of(html)
     for expected in ("Highland tomatoes", "Vegetables", "Green Valley Co-op", "Fail", "Self-check", "Organic",
                      "Certificate no.: OG-1", "Compliance certificates", "Timeline", "Planting", "Variety: Zhefen 702",
-                     "1 readings outside the required range", "required 0 to 10 °C",
-                     "✓ Records verified (not a safety claim)",
-                     "Feedback", "Recipient: Town Market", "Channel: Market", "2500 kilogram"):
+                     "1 reading outside the required range", "required 0 to 10 °C",
+                     "Records intact, but not safe: see the warning above",
+                     "Feedback", "Recipient: Town Market", "Channel: Market", "2500 kilograms"):
         assert expected in text, expected
     zh = client.get(f"/T/{ascii.batch.trace_code}?lang=zh", headers=HTML).get_data(as_text=True)
     assert "不合格" in zh and "证书编号：OG-1" in zh and "合格证编号：HGZ-2026-0088" in zh
@@ -216,3 +218,49 @@ def test_label_captions_follow_the_language(client, ascii):
     en = client.get(path, headers=headers, query_string={"layout": "a4-2x7", "run": run.json["id"], "lang": "en"})
     text = _pdf_text(en.data)
     assert "Serial no." in text and not CJK.search(text), text
+
+
+def _typed(session) -> list[str]:
+    """Return every text a producer, laboratory or administrator typed (records, organizations, products, brands)."""
+    found: set[str] = set()
+
+    def leaves(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                leaves(v)
+        elif isinstance(value, list):
+            for v in value:
+                leaves(v)
+        elif isinstance(value, str):
+            found.add(value)
+
+    for (data,) in session.execute(sa.select(Event.data)):
+        leaves(data)
+    for org in session.scalars(sa.select(Organization)):
+        found.update(v for v in (org.name, org.province, org.county, org.township, org.village) if v)
+    for product in session.scalars(sa.select(Product)):
+        found.update(v for v in (product.name, product.brand, product.regional_brand) if v)
+        leaves(product.certifications)
+    for brand in session.scalars(sa.select(RegionalBrand)):
+        found.add(brand.name)
+    for (origin,) in session.execute(sa.select(Batch.origin)):
+        leaves(origin)
+    return sorted(found, key=len, reverse=True)
+
+
+def test_english_pages_of_chinese_data_show_chinese_only_where_it_was_typed(client, life, session, make, ledger):
+    """Labels, units, enumerations, separators and plurals are English; names and notes stay as typed."""
+    open_recall(session, make.actor("inspector").user, life.batch, "吡虫啉超标", ledger=ledger)
+    _, (unit,) = issue_labels(session, life.producer.user, life.batch, 1)
+    session.commit()
+    typed = _typed(session)
+    for path in (f"/T/{life.batch.trace_code}", f"/T/{unit.serial}", f"/T/{life.batch.trace_code}/feedback"):
+        html = client.get(path + "?lang=en", headers=HTML).get_data(as_text=True)
+        text = text_of(MARKED_CHINESE.sub(" ", html))
+        for value in typed:
+            text = text.replace(value, " ")
+        left = [text[max(0, m.start() - 30):m.end() + 30] for m in CJK.finditer(text)]
+        assert left == [], (path, left)
+    text = text_of(client.get(f"/T/{life.batch.trace_code}?lang=en", headers=HTML).get_data(as_text=True))
+    assert "2500 kilograms" in text and "3.5 mu" in text and "、" not in text and "，" not in text
+    assert "5 stars" in text and "1 star " in text

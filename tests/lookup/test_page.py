@@ -37,7 +37,7 @@ def test_the_page_shows_product_producer_origin_timeline_inspection_certificates
                      # cold chain
                      "最低 3.5 °C，最高 6.2 °C", "要求 0～10 °C", "全程在要求范围内",
                      # verification, feedback form
-                     "✓ 已验证", "全部 11 条记录", "意见反馈"):
+                     "✓ 已验证", "共 11 条记录，每条都由记录单位签名", "意见反馈"):
         assert expected in text, expected
     assert html.count('<li><time datetime="') == len(life.events) == 10
     # The producer's own test names a laboratory in free text: the page shows it as 自检, signed by the producer.
@@ -108,8 +108,10 @@ def test_every_message_exists_in_both_languages_with_the_same_placeholders(catal
         if not message.id:
             continue
         zh, en = message.string, catalogs["en"].get(message.id, message.context).string
-        assert zh.strip() and en.strip(), message.id
-        assert set(re.findall(r"%\((\w+)\)s", zh)) == set(re.findall(r"%\((\w+)\)s", en)), message.id
+        for text in (*([zh] if isinstance(zh, str) else zh), *([en] if isinstance(en, str) else en)):  # plurals
+            assert text.strip(), message.id
+            first = zh if isinstance(zh, str) else zh[0]
+            assert set(re.findall(r"%\((\w+)\)s", text)) == set(re.findall(r"%\((\w+)\)s", first)), message.id
 
 
 def _typo(code: str) -> str:
@@ -255,7 +257,7 @@ def test_a_batch_without_events_or_gtin_still_has_a_page(client, make, session, 
     text = text_of(html)
     assert "暂无记录" in text and "暂无检测记录" in text and "暂无温度记录" in text and "暂未开具合格证" in text
     # its registration record is its only one, and it verifies
-    assert "✓ 已验证" in text and "全部 1 条记录" in text and "未通过验证" not in text
+    assert "✓ 已验证" in text and "共 1 条记录，每条都由记录单位签名" in text and "未通过验证" not in text
     assert r.headers["Link"].startswith(f"<https://trace.example.cn/T/{bare.batch.trace_code}?linkType=linkset>")
 
 
@@ -288,3 +290,35 @@ def test_the_proof_bundle_is_public_and_verifies_offline(client, life, app):
     report = ledger_lib.verify_bundle(bundle, log_vkey)
     assert report.ok, report
     assert len(report.entries) == 11  # the registration and ten stages
+
+
+def _card(html: str) -> str:
+    found = re.search(r'<section class="card" id="verification">(.*?)</section>', html, re.S)
+    assert found, html[:500]
+    return found.group(1)
+
+
+def test_the_verification_card_says_what_was_verified_and_by_whom_with_the_proofs_one_tap_away(client, life):
+    html = client.get(f"/T/{life.batch.trace_code}", headers=HTML).get_data(as_text=True)
+    card = _card(html)
+    text = text_of(card)
+    producer = life.producer.org.name
+    signers = rf"{re.escape(producer)}（\d+ 条）、松阳县城东农贸市场（2 条）"
+    assert re.search(rf"共 \d+ 条记录，每条都由记录单位签名：{signers}", text), text
+    assert "签名后没有任何记录被改动" in text and "自批次登记起，记录链完整" in text
+    details = re.search(r"<details><summary>技术细节：签名与证明</summary>(.*?)</details>", card, re.S)
+    assert details and f'href="/t/{life.batch.trace_code}/proof"' in details.group(1)  # one tap away
+    assert "/proof" not in card.replace(details.group(0), "")  # and not before it
+    assert "audit-bundle" not in html and "token" not in text_of(card).lower()  # nothing that needs a token
+
+
+def test_beside_a_recall_nothing_reads_as_safe(client, life, make, session, ledger):
+    open_recall(session, make.actor("inspector").user, life.batch, "吡虫啉超标", ledger=ledger)
+    session.commit()
+    html = client.get(f"/T/{life.batch.trace_code}", headers=HTML).get_data(as_text=True)
+    assert "✓" not in text_of(html)  # no tick anywhere under the red banner
+    assert '<p class="mark ok">' not in html
+    assert '<p class="mark note"><a href="#verification">记录完整，但不代表安全' in html
+    assert "验证只证明谁记录了什么，不证明产品安全" in text_of(_card(html))
+    en = client.get(f"/T/{life.batch.trace_code}?lang=en", headers=HTML).get_data(as_text=True)
+    assert "✓" not in text_of(en) and "not that the product is safe" in text_of(_card(en))

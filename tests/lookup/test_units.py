@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from tests.lookup.helpers import HTML, JSON, text_of
 from trace.config import Config, ConfigError
-from trace.models import UnitCode
-from trace.services.printing.labels import issue_labels
+from trace.models import LookupCount
+from trace.services.printing.labels import issue_labels, unit_scans
+from trace.services.public.counters import PAGE
 
 
 def units(life, session, count=2):
@@ -19,12 +20,13 @@ def units(life, session, count=2):
     return [u.serial for u in issued]
 
 
-def stored(session, serial):
-    session.expire_all()
-    return session.scalar(sa.select(UnitCode).where(UnitCode.serial == serial))
+def stored(app, session, serial):
+    """Flush the lookup counters (as the flusher would) and return a unit's (count, first, last) as stored."""
+    app.extensions["trace.lookup_counter"].flush(session)
+    return unit_scans(session, [serial]).get(serial, (0, None, None))
 
 
-def test_each_lookup_counts_and_the_first_time_is_kept(client, life, session):
+def test_each_lookup_counts_and_the_first_time_is_kept(client, life, session, app):
     serial, other = units(life, session)
     before = dt.datetime.now(dt.UTC)
     r = client.get(f"/T/{serial}", headers=HTML)
@@ -32,27 +34,27 @@ def test_each_lookup_counts_and_the_first_time_is_kept(client, life, session):
     text = text_of(r.get_data(as_text=True))
     assert "查询次数 1" in text and "首次查询时间" in text and serial in text and life.batch.trace_code in text
     assert r.headers["Cache-Control"] == "no-store"
-    first = stored(session, serial)
-    assert first.scan_count == 1 and first.first_scanned_at >= before.replace(microsecond=0)
-    assert first.last_scanned_at == first.first_scanned_at
+    count, first_at, last_at = stored(app, session, serial)
+    assert count == 1 and first_at >= before.replace(microsecond=0) and last_at == first_at
     body = client.get(f"/t/{serial.lower()}", headers=JSON).json  # JSON lookups count too
     assert body["kind"] == "unit" and body["code"] == serial and body["batch"]["code"] == life.batch.trace_code
     assert body["unit"]["scanCount"] == 2 and body["unit"]["warning"] is False
-    again = stored(session, serial)
-    assert again.scan_count == 2 and again.first_scanned_at == first.first_scanned_at
-    assert again.last_scanned_at >= first.last_scanned_at
-    assert stored(session, other).scan_count == 0 and stored(session, other).first_scanned_at is None
+    assert body["unit"]["firstScannedAt"] is not None
+    count, again_first, again_last = stored(app, session, serial)
+    assert count == 2 and again_first == first_at and again_last >= last_at
+    assert stored(app, session, other) == (0, None, None)
+    assert client.get(f"/T/{serial}", headers=JSON).json["unit"]["scanCount"] == 3  # flushed plus pending
 
 
-def test_head_requests_and_the_language_switch_do_not_count(client, life, session):
+def test_head_requests_and_the_language_switch_do_not_count(client, life, session, app):
     (serial,) = units(life, session, 1)
     assert client.head(f"/T/{serial}").status_code == 200
-    assert stored(session, serial).scan_count == 0
+    assert stored(app, session, serial)[0] == 0
     client.get(f"/T/{serial}", headers=HTML)
     r = client.get(f"/T/{serial}?lang=en", headers={**HTML, "Referer": f"http://localhost/T/{serial}"})
     assert r.status_code == 200 and "Times looked up 1" in text_of(r.get_data(as_text=True))
     client.get(f"/T/{serial}", headers={**HTML, "Referer": "https://search.example.com/?q=tomato"})
-    assert stored(session, serial).scan_count == 2
+    assert stored(app, session, serial)[0] == 2
 
 
 def test_a_warning_shows_past_the_threshold(client, life, session, app, monkeypatch):
@@ -70,10 +72,15 @@ def test_a_warning_shows_past_the_threshold(client, life, session, app, monkeypa
     assert "Caution: this code has been looked up 5 times" in text_of(html)
 
 
-def test_the_batch_code_itself_is_not_counted(client, life, session):
-    units(life, session, 1)
-    client.get(f"/T/{life.batch.trace_code}", headers=HTML)
-    assert session.scalar(sa.select(sa.func.sum(UnitCode.scan_count)).where(UnitCode.batch_id == life.batch.id)) == 0
+def test_a_batch_page_counts_as_a_page_lookup_not_as_a_unit_scan(client, life, session, app):
+    (serial,) = units(life, session, 1)
+    code = life.batch.trace_code
+    client.get(f"/T/{code}", headers=HTML)
+    client.get(f"/t/{code}", headers=JSON)
+    client.head(f"/T/{code}")  # HEAD does not count
+    assert stored(app, session, serial) == (0, None, None)
+    rows = session.execute(sa.select(LookupCount.code, LookupCount.kind, LookupCount.count, LookupCount.batch_id)).all()
+    assert rows == [(code, PAGE, 2, life.batch.id)]
 
 
 def test_the_threshold_and_feedback_limit_come_from_the_environment():
@@ -82,3 +89,13 @@ def test_the_threshold_and_feedback_limit_come_from_the_environment():
     assert Config.from_env({}).counterfeit_threshold == 5
     with pytest.raises(ConfigError, match="TRACE_COUNTERFEIT_THRESHOLD"):
         Config.from_env({"TRACE_COUNTERFEIT_THRESHOLD": "many"})
+
+
+def test_a_unit_page_shows_one_unit_not_the_whole_batch_quantity(client, life, session):
+    (serial,) = units(life, session, 1)
+    unit = text_of(client.get(f"/T/{serial}", headers=HTML).get_data(as_text=True))
+    assert "数量 1 件（整批 2500 千克）" in unit
+    en = text_of(client.get(f"/T/{serial}?lang=en", headers=HTML).get_data(as_text=True))
+    assert "Quantity One unit; the whole batch: 2500 kilograms" in en
+    batch = text_of(client.get(f"/T/{life.batch.trace_code}?lang=zh", headers=HTML).get_data(as_text=True))
+    assert "数量 2500 千克" in batch and "整批" not in batch

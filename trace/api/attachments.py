@@ -28,13 +28,14 @@ def _root() -> Path:
 @route(
     "/attachments",
     "POST",
-    "Upload an inspection report or photo (raw body; Content-Type pdf, jpeg, png or "
-    "webp; ≤ 10 MB; ?name=); returns what a record cites",
+    "Upload an inspection report or photo (raw body ≤ 10 MB; ?name=): the type is read from the content (PDF, "
+    "JPEG, PNG or WebP; a declared Content-Type must agree); images ≤ 40 megapixels, stored without EXIF "
+    "(GPS included); returns what a record or a product's photo cites",
     TAG,
     status=201,
     errors=(401, 403, 413, 415, 422),
     query=AttachmentQuery,
-    consumes=tuple(sorted(svc.SIGNATURES)),
+    consumes=tuple(sorted(svc.ACCEPTED)),
 )
 def upload_attachment() -> Any:
     user = current_user()

@@ -21,10 +21,11 @@ def _run_view(batch: Batch, run: LabelRun, units: list[UnitCode] | None, scanned
     public_url = current_app.config["TRACE"].public_url
     body: dict[str, Any] = {"id": run.id, "batch": batch.trace_code, "count": run.count, "created_at": run.created_at}
     if units is not None:
+        scans = svc.unit_scans(db.session(), [u.serial for u in units])
         body["units"] = [{"serial": u.serial, "url": svc.unit_url(public_url, batch, u.serial),
-                          "scan_count": u.scan_count, "first_scanned_at": u.first_scanned_at,
-                          "last_scanned_at": u.last_scanned_at} for u in units]
-        scanned = sum(1 for u in units if u.scan_count)
+                          "scan_count": n, "first_scanned_at": first, "last_scanned_at": last}
+                         for u in units for n, first, last in [scans.get(u.serial, (0, None, None))]]
+        scanned = len(scans)
     body["scanned"] = scanned
     return LabelRunOut().dump(body)  # type: ignore[no-any-return]
 

@@ -14,7 +14,7 @@ from typing import Any
 # The batch facts a registration record fixes, by the record's data key.
 BATCH_FACTS = ("product", "organization", "lot", "quantity", "uom", "origin", "producedAt")
 # The product facts a product record fixes, by the record's data key.
-PRODUCT_FACTS = ("category", "name", "nameEn", "gtin", "brand", "regionalBrand", "certifications")
+PRODUCT_FACTS = ("category", "name", "nameEn", "gtin", "brand", "regionalBrand", "certifications", "photo")
 
 
 def corrected(registration: dict[str, Any], corrections: Iterable[dict[str, Any]]) -> dict[str, Any]:

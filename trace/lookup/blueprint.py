@@ -34,7 +34,7 @@ def _domain_error(err: TraceError) -> Response:
 
 
 @lookup.errorhandler(HTTPException)
-def _http_error(err: HTTPException) -> Response:
+def http_error(err: HTTPException) -> Response:
     status = err.code or 500
     title, detail = _HTTP_MESSAGES.get(status, (_l("Something went wrong"), _l("Please try again later.")))
     slug = (err.name or "error").lower().replace(" ", "-")

@@ -8,16 +8,15 @@ name people.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext, pgettext
 from flask_babel import gettext as _
 
 from trace.models import Event, Organization
-from trace.schemas.common import UNITS
 from trace.schemas.stage_extra import NamedTemplates, extra_definitions
-from trace.schemas.templates import FIELD_UNITS
 from trace.services.compliance.compliance_rules import decimal, fmt
 from trace.stages import LOCALES, STAGES
 from trace.stages.certificate import bases
@@ -33,14 +32,52 @@ def org_name(org: Organization | None, lang: str) -> str:
     return (org.name_en or org.name) if lang == "en" else org.name
 
 
+# A quantity with its unit, by UN/CEFACT code: singular and plural forms from the catalogs (zh has one form).
+UNIT_AMOUNTS: dict[str, Callable[[int, str], str]] = {
+    "KGM": lambda n, num: ngettext("%(amount)s kilogram", "%(amount)s kilograms", n, amount=num),
+    "GRM": lambda n, num: ngettext("%(amount)s gram", "%(amount)s grams", n, amount=num),
+    "TNE": lambda n, num: ngettext("%(amount)s tonne", "%(amount)s tonnes", n, amount=num),
+    "LTR": lambda n, num: ngettext("%(amount)s litre", "%(amount)s litres", n, amount=num),
+    "MLT": lambda n, num: ngettext("%(amount)s millilitre", "%(amount)s millilitres", n, amount=num),
+    "H87": lambda n, num: ngettext("%(amount)s piece", "%(amount)s pieces", n, amount=num),
+    "DZN": lambda n, num: ngettext("%(amount)s dozen", "%(amount)s dozen", n, amount=num),
+    "BX": lambda n, num: ngettext("%(amount)s box", "%(amount)s boxes", n, amount=num),
+    "BG": lambda n, num: ngettext("%(amount)s bag", "%(amount)s bags", n, amount=num),
+    "CT": lambda n, num: ngettext("%(amount)s carton", "%(amount)s cartons", n, amount=num),
+    "PK": lambda n, num: ngettext("%(amount)s pack", "%(amount)s packs", n, amount=num),
+    "HD": lambda n, num: ngettext("%(amount)s head", "%(amount)s head", n, amount=num),
+    # the units of category templates' extra fields (FIELD_UNITS)
+    "P1": lambda n, num: ngettext("%(amount)s%%", "%(amount)s%%", n, amount=num),
+    "CEL": lambda n, num: ngettext("%(amount)s °C", "%(amount)s °C", n, amount=num),
+    "DAY": lambda n, num: ngettext("%(amount)s day", "%(amount)s days", n, amount=num),
+    "HUR": lambda n, num: ngettext("%(amount)s hour", "%(amount)s hours", n, amount=num),
+    "CMT": lambda n, num: ngettext("%(amount)s cm", "%(amount)s cm", n, amount=num),
+    "MTR": lambda n, num: ngettext("%(amount)s m", "%(amount)s m", n, amount=num),
+    "MTK": lambda n, num: ngettext("%(amount)s m²", "%(amount)s m²", n, amount=num),
+    "MU": lambda n, num: ngettext("%(amount)s mu", "%(amount)s mu", n, amount=num),
+    "HAR": lambda n, num: ngettext("%(amount)s ha", "%(amount)s ha", n, amount=num),
+}
+
+
 def amount(value: Any, uom: str | None, lang: str) -> str | None:
-    """Return a quantity with its unit's name, e.g. ``100 千克`` or ``100 kilogram``."""
+    """Return a quantity with its unit's name in the page language, e.g. ``100 千克`` or ``100 kilograms``."""
     number = decimal(value)
     if number is None:
         return None
-    names = UNITS.get(uom or "")
-    unit = (names[0] if lang == "zh" else names[1]) if names else (uom or "")
-    return f"{fmt(number)} {unit}".strip()
+    text = fmt(number)
+    spell = UNIT_AMOUNTS.get(uom or "")
+    if spell is None:
+        return f"{text} {uom or ''}".strip()
+    with force_locale(LOCALES[lang]):
+        return spell(1 if number == 1 else 2, text)
+
+
+def joined(items: list[str], lang: str) -> str | None:
+    """Return items as one list in the page language (``、`` in Chinese, ``, `` in English), None if empty."""
+    if not items:
+        return None
+    with force_locale(LOCALES[lang]):
+        return pgettext("list separator", ", ").join(items)
 
 
 def celsius_values(readings: Any) -> list[Decimal]:
@@ -83,10 +120,13 @@ class _View:
     def lines(self, role: str) -> str | None:
         found = [f"{eb.batch.trace_code} {amount(eb.quantity, eb.uom, self.lang) or ''}".strip()
                  for eb in self.event.batches if eb.role == role]
-        return ("，" if self.lang == "zh" else ", ").join(found) or None
+        return joined(found, self.lang)
 
     def days(self, n: int) -> str:
-        return _("%(n)s days", n=n)
+        return ngettext("%(num)s day", "%(num)s days", n)
+
+    def join(self, items: list[str]) -> str | None:
+        return joined(items, self.lang)
 
 
 def basis_texts(data: dict[str, Any], lang: str) -> list[str]:
@@ -136,8 +176,7 @@ def extra_details(stage: str, data: dict[str, Any], lang: str, templates: NamedT
             option = next((o for o in definition["options"] if o["value"] == value), None)
             text = (option["labelZh"] if zh else option["labelEn"]) if option else str(value)
         elif definition["type"] == "number" and definition.get("unit"):
-            unit = FIELD_UNITS.get(definition["unit"])
-            text = f"{value} {(unit[0] if zh else unit[1]) if unit else definition['unit']}"
+            text = amount(value, definition["unit"], lang) or str(value)
         else:
             text = str(value)
         found.append({"label": definition["labelZh"] if zh else definition["labelEn"], "value": text})

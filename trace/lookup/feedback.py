@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE
 from marshmallow import ValidationError as SchemaValidationError
+from werkzeug.exceptions import HTTPException
 
 from trace.db import db, writing
 from trace.extensions import limiter, page_language
-from trace.lookup.blueprint import lookup
+from trace.lookup.blueprint import http_error, lookup
 from trace.lookup.forms import FormTokenError, form_token, open_form_token
-from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page
+from trace.lookup.pages import PageError, config, feedback_limit, public_limit, render_page, wanted_format
 from trace.lookup.views import Target, parse_code, resolve_code
 from trace.schemas.feedback import FeedbackForm
 from trace.services.printing.labels import peek_unit
@@ -108,3 +109,20 @@ def feedback_page(code: str) -> Response:
     sent = request.args.get("sent") == "1"
     thanks = _("Thank you! The producer and the inspectors will see your feedback.") if sent else None
     return _form_page(target, 200, notice=thanks, sent=sent)
+
+
+@lookup.errorhandler(429)
+def _too_many(err: HTTPException) -> Response:
+    """A feedback form sent too often: say so, keep what was typed, offer a way back; other pages say the usual."""
+    if request.endpoint != "lookup.send_feedback" or wanted_format() != "html":
+        return http_error(err)
+    try:
+        target = resolve_code(parse_code(str((request.view_args or {}).get("code", ""))))
+    except PageError:
+        return http_error(err)
+    form = {k: v for k, v in request.form.to_dict().items() if k in ("kind", "rating", "text", "contact")}
+    notice = _("You have sent feedback several times in a short while. Please wait a few minutes and send it "
+               "again; what you typed is kept below.")
+    response = _form_page(target, 429, notice=notice, form=form)
+    response.headers["Retry-After"] = "60"
+    return response

@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner
 
-SALT = "suyuan-feedback/v1"
+SALT = "suyuan-feedback/v2"
 FORM_MAX_AGE = 2 * 24 * 3600
 
 
@@ -21,23 +21,24 @@ class FormTokenError(ValueError):
 
 
 @lru_cache(maxsize=8)
-def _serializer(secret: str | bytes) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=SALT)
+def _signer(secret: str | bytes) -> TimestampSigner:
+    return TimestampSigner(secret, salt=SALT)
 
 
 def form_token(secret: str | bytes, code: str) -> str:
-    """Return a fresh token for a feedback form on a code's page."""
-    return _serializer(secret).dumps([code, secrets.token_urlsafe(12)])
+    """Return a fresh token for a feedback form on a code's page: ``code.nonce.timestamp.signature``."""
+    return _signer(secret).sign(f"{code}.{secrets.token_urlsafe(12)}").decode()
 
 
 def open_form_token(secret: str | bytes, token: str, code: str, max_age: int = FORM_MAX_AGE) -> str:
     """Return the nonce of a valid token for this code, or raise FormTokenError."""
     try:
-        payload = _serializer(secret).loads(token, max_age=max_age)
+        value = _signer(secret).unsign(token, max_age=max_age).decode()
     except BadSignature as exc:  # SignatureExpired is a BadSignature too
         raise FormTokenError(str(exc)) from exc
-    if not (isinstance(payload, list) and len(payload) == 2 and all(isinstance(p, str) for p in payload)):
+    made_for, _, nonce = value.partition(".")
+    if not nonce:
         raise FormTokenError("malformed token")
-    if payload[0] != code:
+    if made_for != code:
         raise FormTokenError("the token was made for another code")
-    return payload[1]
+    return nonce

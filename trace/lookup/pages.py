@@ -46,6 +46,11 @@ def feedback_limit() -> str:
     return config().feedback_rate_limit
 
 
+def photo_limit() -> str:
+    """Return the rate limit of photo requests per client address (a page shows a few)."""
+    return config().photo_rate_limit
+
+
 def verification_cache() -> VerificationCache:
     return current_app.extensions["trace.verification"]  # type: ignore[no-any-return]
 
@@ -68,6 +73,7 @@ def inline_css() -> tuple[str, str]:
     return text, f"'sha256-{digest}'"
 
 
+@cache
 def page_csp() -> str:
     """Return the Content-Security-Policy of the public pages: no scripts, only our inline CSS."""
     return (f"default-src 'none'; style-src {inline_css()[1]}; img-src 'self' data:; form-action 'self'; "

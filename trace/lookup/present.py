@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import LazyString, pgettext
+from flask_babel import LazyString, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from trace.lookup.details import amount, basis_texts, celsius_values, event_details, org_name, stage_name
+from trace.lookup.details import amount, basis_texts, celsius_values, event_details, joined, org_name, stage_name
 from trace.lookup.endorsed import endorsements
+from trace.lookup.verdict import party_name, present_verdict
 from trace.models import Batch, Event, Organization
 from trace.schemas.stage_extra import NamedTemplates
-from trace.services.audit.verification import Verification
 from trace.services.compliance.compliance_rules import decimal, fmt
 from trace.services.printing.labels import UnitScan
-from trace.services.public.lookup import PublicRecord
-from trace.services.quality.results import Party, TestResult
+from trace.services.public.lookup import Photo, PublicRecord
+from trace.services.quality.results import TestResult
 from trace.services.records.corrections import current_events, effective_data
+from trace.services.records.photos import derivative_widths
 from trace.stages import STAGES, in_language
 from trace.stages.inspection import BASIS_LABELS
 from trace.stages.planting import AREA_UNITS
@@ -27,33 +28,11 @@ from trace.times import rfc3339, show_date, show_time
 STATUSES = {"consumed": _l("Used in processing"), "recalled": _l("Recalled"), "destroyed": _l("Destroyed")}
 TEST_KINDS = {"inspection": _l("Inspection"), "sampling": _l("Sampling"), "rapid_test": _l("Rapid test")}
 RESULTS = {"pass": _l("Pass"), "fail": _l("Fail")}
-PROBLEMS = {
-    "no-checkpoint": _l("the log has no checkpoint yet"),
-    "checkpoint": _l("the log checkpoint's signature is invalid"),
-    "missing": _l("a record is missing from the log"),
-    "leaf": _l("a log entry cannot be read"),
-    "record": _l("a record differs from what was signed"),
-    "signature": _l("a signature is invalid"),
-    "chain": _l("the batch's chain of records is incomplete (a record is missing, or it does not begin with its "
-                "registration)"),
-    "facts": _l("the batch or product details differ from their signed registration"),
-    "inclusion": _l("a record is not in the signed log"),
-}
-
-
 def _named(names: dict[str, LazyString], code: Any) -> str:
     """Return the page's name of a code from a record, or the code itself when it has none."""
     found = names.get(str(code))
     return str(found) if found is not None else str(code)
 
-
-
-RECORDS_ONLY_MARK = _l("✓ Records verified (not a safety claim)")
-CAUTIONS = {"recalled": _l("This batch has been recalled."),
-            "source_recalled": _l("Source batch {code} has been recalled."),
-            "failed": _l("This batch failed a test."),
-            "source_failed": _l("Source batch {code} failed a test.")}
-ENDORSEMENTS = {"tested": _l("Tested by"), "sampled": _l("Sampled by")}
 
 
 def _is(event: Event, what: str) -> bool:
@@ -66,8 +45,12 @@ def _stamp(moment: Any) -> str | None:
     return rfc3339(moment) if moment else None
 
 
-def _region(org: Organization) -> str:
-    return "".join(p for p in (org.province, org.county, org.township, org.village) if p)
+def _region(org: Organization | None, lang: str) -> str:
+    """Return where an organization is, as it typed it: largest first in Chinese, smallest first in English."""
+    if org is None:
+        return ""
+    parts = [p for p in (org.province, org.county, org.township, org.village) if p]
+    return "".join(parts) if lang == "zh" else ", ".join(reversed(parts))
 
 
 def _product(batch: Batch, lang: str) -> dict[str, Any]:
@@ -105,8 +88,8 @@ def _origin(batch: Batch, lang: str) -> dict[str, Any] | None:
 def _event(event: Event, lang: str, names: dict[int, Organization],
            corrections: list[dict[str, Any]], templates: NamedTemplates | None = None) -> dict[str, Any]:
     data, corrected, void = effective_data(event, corrections)
-    reasons = ("；" if lang == "zh" else "; ").join(str(c.get("reason")) for c in corrections
-                                                  if c.get("record") == event.id)
+    reasons = pgettext("reasons separator", "; ").join(str(c.get("reason")) for c in corrections
+                                                      if c.get("record") == event.id)
     return {
         "corrected": corrected, "void": void,
         "correctionNote": _("Voided: %(reasons)s", reasons=reasons) if void
@@ -120,12 +103,6 @@ def _event(event: Event, lang: str, names: dict[int, Organization],
     }
 
 
-def _party(party: Party | None, lang: str) -> str | None:
-    if party is None:
-        return None
-    return (party.name_en or party.name) if lang == "en" else party.name
-
-
 def _test_result(r: TestResult, lang: str) -> dict[str, Any]:
     """Return one test result as the page shows it: who signed it, on what basis; a laboratory only if it signed."""
     return {
@@ -135,8 +112,9 @@ def _test_result(r: TestResult, lang: str) -> dict[str, Any]:
         "kind": r.kind, "kindText": _named(TEST_KINDS, r.kind), "result": r.result,
         "resultText": _named(RESULTS, r.result),
         "basis": r.basis, "basisText": in_language(BASIS_LABELS.get(r.basis, r.basis), lang),
-        "signedBy": _party(r.signer, lang), "lab": _party(r.lab, lang), "sampledBy": _party(r.sampler, lang),
-        "requestedBy": _party(r.requester, lang), "reportNumber": r.report_number,
+        "signedBy": party_name(r.signer, lang), "lab": party_name(r.lab, lang),
+        "sampledBy": party_name(r.sampler, lang), "requestedBy": party_name(r.requester, lang),
+        "reportNumber": r.report_number,
         "items": [{"item": i.get("item"), "method": i.get("method"), "limit": _plain(i.get("limit")),
                    "measured": _plain(i.get("measured")), "unit": i.get("unit"), "result": i.get("result"),
                    "resultText": _named(RESULTS, i.get("result"))} for i in r.items],
@@ -150,7 +128,9 @@ def _plain(value: Any) -> str | None:
 
 def _certificate(event: Event, lang: str, names: dict[int, Organization]) -> dict[str, Any]:
     data = event.data if isinstance(event.data, dict) else {}
-    return {"number": data.get("number"), "basis": basis_texts(data, lang), "time": show_time(event.occurred_at),
+    basis = basis_texts(data, lang)
+    return {"number": data.get("number"), "basis": basis, "basisText": joined(basis, lang),
+            "time": show_time(event.occurred_at),
             "occurredAt": _stamp(event.occurred_at),
             "organization": org_name(names.get(event.organization_id), lang)}
 
@@ -177,60 +157,40 @@ def _cold_chain_text(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     verdict = None
     if summary["withinRange"] is not None:
         verdict = _("Within the required range throughout") if summary["withinRange"] else \
-            _("%(n)s readings outside the required range", n=summary["outside"])
-    text = _("%(n)s readings, lowest %(min)s °C, highest %(max)s °C", n=summary["readings"], min=summary["min"],
-             max=summary["max"])
+            ngettext("%(num)s reading outside the required range", "%(num)s readings outside the required range",
+                     summary["outside"])
+    text = ngettext("%(num)s reading, lowest %(min)s °C, highest %(max)s °C",
+                    "%(num)s readings, lowest %(min)s °C, highest %(max)s °C", summary["readings"],
+                    min=summary["min"], max=summary["max"])
     range_text = _("required %(min)s to %(max)s °C", min=rng["min"], max=rng["max"]) if rng else None
     return {**summary, "text": text, "rangeText": range_text, "verdict": verdict}
 
 
-def _verification(v: Verification, code: str, lang: str) -> dict[str, Any]:
-    if v.records == 0:
-        text, mark = _("There are no records to verify yet."), pgettext("verification", "No records yet")
-        state = "empty"
-    elif v.verified:
-        text = _("All %(n)s records are signed by the organizations that made them, unaltered, and included in the "
-                 "transparency log (checkpoint %(size)s).", n=v.records, size=v.checkpoint_size)
-        # Beside a recall or a failed result the mark says only what it checks: never a green safety claim.
-        state, mark = "verified", _("✓ Verified") if v.cleared else str(RECORDS_ONLY_MARK)
-    else:
-        text = _("Some records failed the signature or log check. Treat them with care and contact the regulator.")
-        state, mark = "failed", _("✗ Not verified")
-    kinds = list(dict.fromkeys(p.kind for p in v.problems)) if v.records else []
-    return {
-        "verified": v.verified, "cleared": v.cleared, "state": state, "mark": mark, "text": text,
-        "tone": "ok" if v.cleared else "bad" if state == "failed" else "note",  # beside a caution: plain, not green
-        "records": v.records, "checkpoint": v.checkpoint_size,
-        "problems": [{"kind": p.kind, "event": p.event_id, "detail": p.detail} for p in v.problems],
-        "problemTexts": [_named(PROBLEMS, k) for k in kinds],
-        "cautions": [{"kind": c.kind, "batch": c.batch, "record": c.record,
-                      "text": str(CAUTIONS[c.kind]).format(code=c.batch)} for c in v.cautions],
-        "endorsements": [{"kind": e.kind, "kindText": _named(ENDORSEMENTS, e.kind),
-                          "by": _party(e.by, lang), "byId": e.by.id, "batch": e.batch, "source": e.batch != code,
-                          "record": e.record, "basis": e.basis, "at": _stamp(e.at), "date": show_date(e.at),
-                          "until": e.until.isoformat() if e.until else None} for e in v.endorsements],
-        "proof": f"/t/{code}/proof", "auditBundle": f"/api/v1/batches/{code}/audit-bundle",
-        "checkpointUrl": "/api/v1/log/checkpoint",
-        "witness": _witness(v),
-    }
+def _photo(p: Photo, lang: str, product: str) -> dict[str, Any]:
+    """Return a photo as the page shows it: WebP derivatives a few widths wide, and what it shows."""
+    widths = derivative_widths(p.width)
+    src = f"/photos/{p.sha256}/{{w}}.webp"
+    caption = product if p.stage is None else " · ".join(
+        part for part in (stage_name(p.stage, lang), show_date(p.occurred_at),
+                          _("source batch %(code)s", code=p.batch) if p.batch else None) if part)
+    middle = widths[min(1, len(widths) - 1)]
+    return {"sha256": p.sha256, "src": src.format(w=middle), "srcset": ", ".join(f"{src.format(w=w)} {w}w"
+                                                                               for w in widths),
+            "width": middle, "height": max(1, round(p.height * middle / p.width)) if p.width else None,
+            "caption": caption, "product": p.stage is None}
 
 
-def _witness(v: Verification) -> dict[str, Any]:
-    """Say in one sentence whether independent witnesses have cosigned the log these records are in."""
-    w = v.witnessed
-    if not v.witnesses_configured:
-        text = _("No independent witness is configured for this log: the check rests on this server's own "
-                 "checkpoint.")
-    elif w is None:
-        text = _("No witness has cosigned this log yet.")
-    elif v.witness_covers:
-        text = _("Witnesses %(names)s have cosigned the log up to checkpoint %(size)s, which includes these records.",
-                 names=", ".join(w.witnesses), size=w.size)
-    else:
-        text = _("Witnesses %(names)s have cosigned the log up to checkpoint %(size)s; the newest records here "
-                 "follow at their next round.", names=", ".join(w.witnesses), size=w.size)
-    return {"configured": v.witnesses_configured, "size": w.size if w else None,
-            "witnesses": list(w.witnesses) if w else [], "covers": v.witness_covers, "text": text}
+def _sources(record: PublicRecord, lang: str) -> list[dict[str, Any]]:
+    """Return where the product came from at a glance: the batches upstream, each with producer, origin, tests."""
+    tested = {r.batch for r in record.verification.results if r.result == "pass"}
+    shown = []
+    for b in record.sources[:4]:
+        origin = (b.origin or {}).get("name") if isinstance(b.origin, dict) else None
+        shown.append({"code": b.trace_code, "href": f"/t/{b.trace_code}",
+                      "product": (b.product.name_en or b.product.name) if lang == "en" else b.product.name,
+                      "producer": org_name(b.organization, lang), "region": _region(b.organization, lang),
+                      "origin": origin, "tested": b.trace_code in tested, "recalled": b.status == "recalled"})
+    return shown
 
 
 def _recall(record: PublicRecord) -> dict[str, Any]:
@@ -260,10 +220,14 @@ def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
     corrections = [e.data for e in record.events if e.stage == "correction"]
     current = current_events(record.events, corrections)
     vouched = endorsements(record.verification, lang)  # beside a recall or a failed result: not a safety claim
+    product_name = (batch.product.name_en or batch.product.name) if lang == "en" else batch.product.name
     return {
         "lang": lang,
         "product": _product(batch, lang), "batch": _batch(batch, lang),
-        "producer": {"name": org_name(producer, lang), "region": _region(producer), "phone": producer.contact_phone},
+        "producer": {"name": org_name(producer, lang), "region": _region(producer, lang),
+                     "phone": producer.contact_phone},
+        "photos": [_photo(p, lang, product_name) for p in record.photos],
+        "sources": _sources(record, lang),
         "origin": _origin(batch, lang),
         "inputs": [{"code": b.trace_code, "product": b.product.name, "href": f"/t/{b.trace_code}"}
                    for b in record.inputs],
@@ -276,7 +240,8 @@ def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
         "certificates": [_certificate(e, lang, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range)),
         "recall": _recall(record),
-        "verification": _verification(record.verification, batch.trace_code, lang),
+        "verification": present_verdict(record.verification, batch.trace_code, lang,
+                                        [e.organization_id for e in record.events], names, vouched["items"]),
     }
 
 

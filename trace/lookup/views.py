@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Response, current_app, get_template_attribute, jsonify, redirect, request
+from flask import Response, current_app, jsonify, redirect, request
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from trace.codes.digital_link import CHECK_DIGIT, DigitalLinkError, DigitalLinkPath, parse_digital_link_path
 from trace.codes.gtin import GtinError, normalize_gtin
 from trace.codes.tracecode import ALPHABET, TraceCodeError, normalize, parse_trace_code
-from trace.db import db, writing
+from trace.db import db
 from trace.extensions import limiter, page_language
 from trace.lookup.blueprint import lookup
 from trace.lookup.forms import form_token
@@ -48,18 +48,23 @@ from trace.lookup.resolver import (
 from trace.models import Batch
 from trace.services.audit.bundles import audit_bundle
 from trace.services.endorsements import china_today
-from trace.services.printing.labels import UnitScan, count_scan, peek_unit
+from trace.services.printing.labels import UnitScan, peek_unit
 from trace.services.public import lookup as svc
+from trace.services.public.counters import PAGE, SCAN, LookupCounter
 from trace.services.signing.keys import LedgerConfig
 
 LOOKUP_PATHS = ("/t/", "/T/", "/01/")
-# Stand for what differs between requests in cached page HTML: HTML comments naming the slot and a
-# nonce of this process. Text the page shows is escaped ("<" becomes "&lt;"), so no name or record can
-# hold one, and the nonce never leaves the process; the slots are filled in one pass, so a filled
-# value is never searched for another slot.
+# Stand for what differs between requests in cached page HTML. Slots are HTML comments naming the slot
+# and a nonce of this process; the unit's stand-ins, which pass through the unit macros' escaping, are
+# plain words with the nonce. Text the page shows is escaped ("<" becomes "&lt;") and the nonce never
+# leaves the process, so no name or record can imitate either.
 _SLOT_NONCE = secrets.token_hex(16)
-SLOTS = {name: f"<!--slot:{name}:{_SLOT_NONCE}-->" for name in ("token", "code", "warning", "serial", "scans")}
-_SLOT = re.compile(f"<!--slot:([a-z]+):{_SLOT_NONCE}-->")
+SLOTS = {name: f"<!--slot:{name}:{_SLOT_NONCE}-->"
+         for name in ("token", "code", "warning", "serial", "quantity", "scans")}
+# A unit page is rendered once with these in place of its serial and counts (as the unit macros read them).
+UNIT_STAND_INS: dict[str, Any] = {"serial": f"slot-u-serial-{_SLOT_NONCE}", "scanCount": f"slot-u-count-{_SLOT_NONCE}",
+                                  "firstScan": f"slot-u-first-{_SLOT_NONCE}", "warning": True}
+_STAND_IN_KEYS = {"serial": "serial", "count": "scanCount", "first": "firstScan"}
 
 
 @dataclass(frozen=True)
@@ -166,18 +171,36 @@ def _digital_link_key(path: str) -> DigitalLinkPath:
 @limiter.limit(public_limit)
 def digital_link(_rest: str) -> Response:
     key = _digital_link_key(_raw_path())
-    batch = svc.find_batch_by_gtin(db.session(), key.gtin, key.lot)
-    if batch is None:
-        detail = _l("No batch has GTIN %(gtin)s and lot %(lot)s.", gtin=key.gtin, lot=key.lot)
-        raise PageError(404, "not-found", detail, _l("Invalid link"))
+    batch_id, code = _gtin_lot(key.gtin, key.lot)
     if key.serial is None:
-        return respond(Target(batch.id, batch.trace_code))
+        return respond(Target(batch_id, code))
     serial = normalize(key.serial)
-    unit = peek_unit(db.session(), serial, batch_id=batch.id)
-    if unit is None:
-        detail = _l("This batch has no unit serial %(serial)s.", serial=key.serial)
-        raise PageError(404, "not-found", detail, _l("Invalid link"))
-    return respond(Target(batch.id, serial, serial=serial))
+    known = view_cache().get(("code", serial))
+    if known != (batch_id, True):  # a unit serial names its batch for good: checked once per process
+        if peek_unit(db.session(), serial, batch_id=batch_id) is None:
+            detail = _l("This batch has no unit serial %(serial)s.", serial=key.serial)
+            raise PageError(404, "not-found", detail, _l("Invalid link"))
+        view_cache().put(("code", serial), (batch_id, True))
+    return respond(Target(batch_id, serial, serial=serial))
+
+
+def _gtin_lot(gtin: str, lot: str) -> tuple[int, str]:
+    """Return the batch (id, trace code) a GTIN and lot name, or a 404 page.
+
+    Remembered per log state: a lot can be corrected (a record), after which the old one names nothing.
+    """
+    state = svc.log_state(db.session(), config().lookup_state_max_age)
+    key = ("gtin", gtin, lot, *state) if state else None
+    found = view_cache().get(key) if key else None
+    if found is None:
+        batch = svc.find_batch_by_gtin(db.session(), gtin, lot)
+        if batch is None:
+            detail = _l("No batch has GTIN %(gtin)s and lot %(lot)s.", gtin=gtin, lot=lot)
+            raise PageError(404, "not-found", detail, _l("Invalid link"))
+        found = (batch.id, batch.trace_code)
+        if key:
+            view_cache().put(key, found)
+    return found  # type: ignore[no-any-return]
 
 
 def _lang_query(**more: str) -> str:
@@ -195,15 +218,29 @@ def _internal_navigation() -> bool:
 
 
 def count_lookup(target: Target) -> UnitScan | None:
-    """Count a lookup of a unit serial (not HEAD, not in-site navigation) and return its counts."""
-    assert target.serial is not None
-    if request.method == "HEAD" or _internal_navigation():
-        return peek_unit(db.session(), target.serial, batch_id=target.batch_id)
-    db.session.rollback()  # end the read transaction: the count begins its own, as a writer
-    with writing():
-        scan = count_scan(db.session(), target.serial, batch_id=target.batch_id)
-        db.session.commit()
-    return scan
+    """Count a lookup (not HEAD, not in-site navigation) in the lookup counters; return a unit's counts.
+
+    No write here: the counter holds the tally until its flusher moves it to the database.
+    """
+    counting = request.method != "HEAD" and not _internal_navigation()
+    counter: LookupCounter = current_app.extensions["trace.lookup_counter"]
+    if target.serial is None:
+        if counting:
+            counter.count(target.code, target.batch_id, PAGE)
+        return None
+    flushed = counter.remembered(target.serial)  # a unit scanned again within a second: no database at all
+    if flushed is None:
+        unit = peek_unit(db.session(), target.serial, batch_id=target.batch_id)
+        if unit is None:
+            return None
+        flushed = (unit.scan_count, unit.first_scanned_at)
+        counter.remember(target.serial, *flushed)
+    first: dt.datetime | None
+    if counting:
+        pending, first = counter.count(target.serial, target.batch_id, SCAN)
+    else:
+        pending, first = counter.pending(target.serial, target.batch_id, SCAN)
+    return UnitScan(None, target.batch_id, target.serial, flushed[0] + pending, flushed[1] or first)
 
 
 def _ledger() -> LedgerConfig:
@@ -252,20 +289,36 @@ def _resolver(target: Target) -> Response | None:
 
 
 def _page_html(target: Target, view: dict[str, Any], state: tuple[int, bytes] | None) -> str:
-    """Return the page's HTML: rendered once per batch, language and log state, then its slots filled."""
-    key = ("html", target.batch_id, page_language(), china_today(), *state) if state else None
-    html = view_cache().get(key) if key else None
-    if html is None:
+    """Return the page's HTML: rendered once per batch, language and log state, then its slots filled.
+
+    A batch page is the same for every lookup but its form token; a unit page is cached with
+    stand-ins for the serial and counts (and its warning apart), replaced per lookup.
+    """
+    unit = view["unit"]
+    key = ("html", target.batch_id, page_language(), china_today(), bool(unit), *state) if state else None
+    cached = view_cache().get(key) if key else None
+    if cached is None:
         html = render_html("lookup/page.html", v=view, slots={k: Markup(v) for k, v in SLOTS.items()}, form={},
                            errors={})
+        macros = current_app.jinja_env.get_template("lookup/_unit.html").module
+        shown = UNIT_STAND_INS if unit else None
+        fill = {name: str(getattr(macros, name)(shown)) if shown else "" for name in ("serial", "scans")}
+        fill["quantity"] = str(macros.quantity(shown, view["batch"]["quantityText"]))  # type: ignore[attr-defined]
+        fill["code"] = UNIT_STAND_INS["serial"] if unit else target.code
+        for name, value in fill.items():
+            html = html.replace(SLOTS[name], value)
+        cached = (html, str(macros.warning(UNIT_STAND_INS)))  # type: ignore[attr-defined]
         if key:
-            view_cache().put(key, html)
-    fill = {"token": form_token(current_app.secret_key or "", target.code),  # type: ignore[arg-type]
-            "code": target.code}
-    unit = view["unit"]
-    for name in ("warning", "serial", "scans"):
-        fill[name] = str(get_template_attribute("lookup/_unit.html", name)(unit)) if unit else ""
-    return _SLOT.sub(lambda slot: fill[slot.group(1)], html)
+            view_cache().put(key, cached)
+    html, warning = cached
+    if unit:
+        html = html.replace(SLOTS["warning"], warning if unit["warning"] else "")
+        for name, value in (("serial", unit["serial"]), ("count", str(unit["scanCount"])),
+                            ("first", unit["firstScan"] or "—")):
+            html = html.replace(UNIT_STAND_INS[_STAND_IN_KEYS[name]], escape(value))
+    else:
+        html = html.replace(SLOTS["warning"], "")
+    return html.replace(SLOTS["token"], form_token(current_app.secret_key or "", target.code))  # type: ignore[arg-type]
 
 
 def respond(target: Target) -> Response:
@@ -273,11 +326,9 @@ def respond(target: Target) -> Response:
     resolved = _resolver(target)
     if resolved is not None:
         return resolved
-    unit = None
-    if target.serial is not None:
-        unit = count_lookup(target)
-        if unit is None:
-            raise PageError(404, "not-found", _unknown(target.code), _l("Code not found"))
+    unit = count_lookup(target)
+    if target.serial is not None and unit is None:
+        raise PageError(404, "not-found", _unknown(target.code), _l("Code not found"))
     cfg = config()
     state = svc.log_state(db.session(), cfg.lookup_state_max_age)
     view = page_content(target, unit, state)

@@ -5,6 +5,7 @@ from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
 from trace.models.compliance import ComplianceFinding
+from trace.models.counter import LookupCount
 from trace.models.device import Device, DeviceRefusal, Location
 from trace.models.endorsement import BrandGrant, Certification, CertificationProduct, RegionalBrand
 from trace.models.event import Event, EventBatch
@@ -36,6 +37,7 @@ __all__ = [
     "LabelRun",
     "Location",
     "LogEntry",
+    "LookupCount",
     "LogHead",
     "LogTile",
     "Organization",

@@ -18,4 +18,6 @@ class Attachment(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     mime: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int] = mapped_column(sa.BigInteger)
+    width: Mapped[int | None] = mapped_column(sa.Integer)  # images only: pixels as stored
+    height: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -92,6 +92,9 @@ class Product(Model):
     regional_brand: Mapped[str | None] = mapped_column(sa.String(100))
     brand: Mapped[str | None] = mapped_column(sa.String(100))
     certifications: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
+    # The product's photo (an image attachment's SHA-256), signed with the rest of the master data.
+    # Deferred: migration r1signed back-fills product records through these models before the column exists.
+    photo: Mapped[str | None] = mapped_column(sa.ForeignKey("attachments.sha256"), deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The product record (stage ``product``) that signs the master data above: pages check the row
     # against it; a change is a new record (services/records/registration.py).

@@ -28,7 +28,7 @@ class LabelRun(Model):
 
 
 class UnitCode(Model):
-    """A unit serial: a random trace code of one pack; lookups count up so copies show."""
+    """A unit serial: a random trace code of one pack; its lookups are counted in ``lookup_counts``."""
 
     __tablename__ = "unit_codes"
 
@@ -37,9 +37,6 @@ class UnitCode(Model):
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("label_runs.id"), index=True)
     serial: Mapped[str] = mapped_column(sa.String(16), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    scan_count: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
-    first_scanned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    last_scanned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     batch: Mapped[Batch] = relationship()
     run: Mapped[LabelRun] = relationship()

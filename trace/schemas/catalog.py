@@ -69,6 +69,8 @@ class ProductIn(Schema):
     regional_brand = Text(100, min_len=0, data_key="regionalBrand", allow_none=True)
     brand = Text(100, min_len=0, allow_none=True)
     certifications = fields.List(fields.Nested(Certification), load_default=list)
+    photo = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+                          metadata={"description": "SHA-256 of an image uploaded with POST /attachments"})
 
 
 class ProductQuery(Schema):
@@ -85,6 +87,7 @@ class ProductOut(Schema):
     regional_brand = fields.String(allow_none=True, data_key="regionalBrand")
     brand = fields.String(allow_none=True)
     certifications = fields.Raw()
+    photo = fields.String()
     created_at = UTCDateTimeOut(data_key="createdAt")
 
 
@@ -96,3 +99,5 @@ class ProductChange(Schema):
     regional_brand = Text(100, min_len=0, data_key="regionalBrand", allow_none=True)
     brand = Text(100, min_len=0, allow_none=True)
     certifications = fields.List(fields.Nested(Certification))
+    photo = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"),
+                          metadata={"description": "SHA-256 of an image uploaded with POST /attachments"})

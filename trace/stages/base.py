@@ -48,6 +48,9 @@ class PageView(Protocol):
     def days(self, n: int) -> str:
         """Return a number of days."""
 
+    def join(self, items: list[str]) -> str | None:
+        """Return items as a list in the page's language (its list separator), or None when there are none."""
+
 
 def in_language(label: Label, lang: str) -> str:
     """Return a label in a page language (``zh`` or ``en``); needs an application context."""

@@ -52,4 +52,4 @@ class Certificate(Stage):
     def details(self, data: dict[str, Any], view: PageView) -> list[Detail]:
         texts = [str(b) for b in bases(data)]
         return [(self.labels["number"], data.get("number")), (self.labels["basis"],
-                                                          ("、" if view.lang == "zh" else ", ").join(texts) or None)]
+                                                          view.join(texts))]

@@ -8,7 +8,7 @@ Not a stage of a batch: it touches no batch.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from trace.schemas.common import RowId
 from trace.stages.base import Stage
@@ -24,6 +24,7 @@ class ProductData(Schema):
     brand = text(100, allow_none=True)
     regional_brand = text(100, data_key="regionalBrand", allow_none=True)
     certifications = fields.List(fields.Dict())
+    photo = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))  # an image attachment
     backfilled = fields.Boolean()
 
 
@@ -37,4 +38,4 @@ class ProductRecord(Stage):
     recorded_through = "/api/v1/products"
     labels = {"product": _l("Product"), "category": _l("Category"), "name": _l("Name"), "nameEn": _l("English name"),
               "gtin": _l("GTIN"), "brand": _l("Brand"), "regionalBrand": _l("Regional brand"),
-              "certifications": _l("Certifications"), "backfilled": _l("Back-filled")}
+              "certifications": _l("Certifications"), "photo": _l("Photo"), "backfilled": _l("Back-filled")}

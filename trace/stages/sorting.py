@@ -38,7 +38,7 @@ class Sorting(Stage):
 
     def details(self, data: dict[str, Any], view: PageView) -> list[Detail]:
         grades = data.get("grades")
-        text = ", ".join(f"{g.get('grade')} {view.amount(g.get('quantity'), g.get('uom')) or ''}".strip()
-                         for g in grades if isinstance(g, dict)) if isinstance(grades, list) else None
+        text = view.join([f"{g.get('grade')} {view.amount(g.get('quantity'), g.get('uom')) or ''}".strip()
+                          for g in grades if isinstance(g, dict)]) if isinstance(grades, list) else None
         return [(self.labels["method"], data.get("method")), (self.labels["grades"], text),
                 (INPUTS, view.lines("input")), (OUTPUTS, view.lines("output"))]

@@ -54,6 +54,6 @@ class RequestedTest(Stage):
 
     def details(self, data: dict[str, Any], view: PageView) -> list[Detail]:
         items = data.get("items")
-        joined = ("、" if view.lang == "zh" else ", ").join(map(str, items)) if isinstance(items, list) else None
+        joined = view.join([str(i) for i in items]) if isinstance(items, list) else None
         return [(self.labels["laboratory"], view.organization(data.get("laboratory"))),
                 (self.labels["items"], joined)]

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import sqlalchemy as sa
 
 from trace.codes.tracecode import parse_trace_code
 from trace.errors import ValidationError
 from trace.limits import MAX_LABEL_RUN
-from trace.models import LabelRun, UnitCode
-from trace.services.printing.labels import count_scan, issue_labels, peek_unit
+from trace.models import LabelRun
+from trace.services.printing.labels import issue_labels, peek_unit, unit_scans
+from trace.services.public.counters import SCAN, Tally, flush_tallies
 
 
-def test_count_scan_increments_once_per_call_and_keeps_the_first_time(make, session):
+def test_peek_unit_adds_up_the_flushed_lookups_of_every_day(make, session):
     producer = make.actor("producer")
     batch = make.batch(producer)
-    _, (unit,) = issue_labels(session, producer.user, batch, 1)
-    assert peek_unit(session, unit.serial).scan_count == 0
-    first = count_scan(session, unit.serial)
-    assert (first.id, first.batch_id, first.serial, first.scan_count) == (unit.id, batch.id, unit.serial, 1)
-    assert first.first_scanned_at is not None and first.first_scanned_at.tzinfo is not None
-    second = count_scan(session, unit.serial)
-    assert second.scan_count == 2 and second.first_scanned_at == first.first_scanned_at
-    assert peek_unit(session, unit.serial).scan_count == 2  # peeking does not count
-    session.expire_all()
-    row = session.get(UnitCode, unit.id)
-    assert row.scan_count == 2 and row.last_scanned_at >= row.first_scanned_at
-    assert count_scan(session, unit.serial, batch_id=batch.id + 1000) is None
-    assert count_scan(session, "0000000000000") is None and peek_unit(session, "0000000000000") is None
+    _, (unit, other) = issue_labels(session, producer.user, batch, 2)
+    assert peek_unit(session, unit.serial).scan_count == 0 and peek_unit(session, unit.serial).first_scanned_at is None
+    early = dt.datetime(2026, 11, 30, 1, 2, tzinfo=dt.UTC)
+    late = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    flush_tallies(session, [Tally(unit.serial, dt.date(2026, 11, 30), SCAN, batch.id, 3, early, early),
+                            Tally(unit.serial, dt.date(2026, 12, 1), SCAN, batch.id, 2, late, late)])
+    found = peek_unit(session, unit.serial)
+    assert (found.id, found.batch_id, found.serial, found.scan_count) == (unit.id, batch.id, unit.serial, 5)
+    assert found.first_scanned_at == early
+    assert unit_scans(session, [unit.serial, other.serial]) == {unit.serial: (5, early, late)}
+    assert peek_unit(session, unit.serial, batch_id=batch.id + 1000) is None
+    assert peek_unit(session, "0000000000000") is None
 
 
 def test_the_largest_run_is_issued_at_once_and_a_larger_one_not_at_all(make, session):

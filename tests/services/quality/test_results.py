@@ -77,7 +77,7 @@ def test_the_page_and_its_json_show_basis_signer_and_source_results(county, worl
     text = text_of(client.get(f"/t/{world.m.trace_code}", headers=HTML).get_data(as_text=True))
     for expected in ("原料检测", world.a.trace_code, "委托检测", "监督抽检", "自检", f"检测机构：{LAB_NAME}",
                      "抽样单位：松阳县农业农村局", f"原料批次 {world.c.trace_code} 检测不合格",
-                     "✓ 记录已验证（不代表质量合格）"):
+                     "记录完整，但不代表安全：请看上方警示"):
         assert expected in text, expected
     assert "✓ 已验证" not in text
     en = text_of(client.get(f"/t/{world.m.trace_code}?lang=en", headers=HTML).get_data(as_text=True))

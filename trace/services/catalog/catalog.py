@@ -19,6 +19,7 @@ from trace.services.catalog.templates import get_category as get_category  # cal
 from trace.services.endorsements.brands import check_brand_claim
 from trace.services.endorsements.certifications import check_declared
 from trace.services.organizations.permissions import require_own_organization, require_role
+from trace.services.records.attachments import require_image
 from trace.services.records.pipeline import record
 from trace.services.records.registration import product_data, product_request
 from trace.services.signing.keys import LedgerConfig
@@ -135,6 +136,7 @@ def create_product(session: Session, actor: User, fields: dict[str, Any], *, led
         regional_brand=regional_brand,
         brand=fields.get("brand"),
         certifications=certifications,
+        photo=require_image(session, fields["photo"]).sha256 if fields.get("photo") else None,
     )
     session.add(product)
     session.flush()
@@ -144,7 +146,8 @@ def create_product(session: Session, actor: User, fields: dict[str, Any], *, led
 
 def change_product(session: Session, actor: User, product_id: int, changes: dict[str, Any], *,
                    ledger: LedgerConfig) -> Product:
-    """Change a product's master data and sign it as a new product record (producers of its organization)."""
+    """Change a product's master data (its photo too) and sign it as a new product record (its organization's
+    producers)."""
     product = get_product(session, product_id)
     require_own_organization(actor, product.organization_id, f"Product {product.id}")
     before = product_data(product)
@@ -155,6 +158,8 @@ def change_product(session: Session, actor: User, product_id: int, changes: dict
     for key in ("name", "name_en", "regional_brand", "brand"):
         if key in changes:
             setattr(product, key, changes[key])
+    if "photo" in changes:  # a new photo (or none) is a change of the signed master data like any other
+        product.photo = require_image(session, changes["photo"]).sha256 if changes["photo"] else None
     if "certifications" in changes:
         product.certifications = Certification(many=True).dump(changes["certifications"])
         check_declared(product.certifications)

@@ -1,4 +1,4 @@
-"""Unit labels: issue runs of random serials for a batch, list them, count each lookup of a serial."""
+"""Unit labels: issue runs of random serials for a batch, list them with their lookups (services/public/counters)."""
 
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ from trace.codes.tracecode import new_trace_code
 from trace.db import utcnow
 from trace.errors import NotFoundError, PermissionDeniedError, ValidationError
 from trace.limits import IN_CHUNK, MAX_LABEL_RUN
-from trace.models import Batch, LabelRun, UnitCode, User
+from trace.models import Batch, LabelRun, LookupCount, UnitCode, User
 from trace.models.organization import Role
 from trace.services.organizations.permissions import can_read_batch
 
 
 @dataclass(frozen=True)
 class UnitScan:
-    """A unit serial as a lookup found it, after counting that lookup (unless it was a HEAD)."""
+    """A unit serial with how often it was looked up (the counters': flushed plus pending) and when first."""
 
-    id: int
+    id: int | None  # None when a lookup took the counts from the counter's memory
     batch_id: int
     serial: str
     scan_count: int
@@ -78,7 +78,7 @@ def issue_labels(session: Session, actor: User, batch: Batch, count: int) -> tup
     run = LabelRun(batch_id=batch.id, count=count, created_by=actor.id, created_at=now)
     session.add(run)
     session.flush()
-    rows = [{"batch_id": batch.id, "run_id": run.id, "serial": s, "created_at": now, "scan_count": 0}
+    rows = [{"batch_id": batch.id, "run_id": run.id, "serial": s, "created_at": now}
             for s in _fresh_serials(session, count)]
     session.execute(sa.insert(UnitCode), rows)
     return run, run_units(session, run)
@@ -100,41 +100,49 @@ def get_run(session: Session, actor: User, batch: Batch, run_id: int) -> LabelRu
 
 
 def list_runs(session: Session, actor: User, batch: Batch) -> list[tuple[LabelRun, int]]:
-    """Return a batch's label runs, newest first, each with how many of its units were looked up."""
+    """Return a batch's label runs, newest first, each with how many of its units were looked up (as flushed)."""
     if not can_read_batch(actor, batch):
         raise PermissionDeniedError(f"Batch {batch.trace_code} belongs to another organization.")
-    scanned = (sa.select(sa.func.count(UnitCode.id)).where(UnitCode.run_id == LabelRun.id, UnitCode.scan_count > 0)
-               .correlate(LabelRun).scalar_subquery())
+    scanned = (sa.select(sa.func.count(sa.distinct(UnitCode.id)))
+               .join(LookupCount, LookupCount.code == UnitCode.serial)
+               .where(UnitCode.run_id == LabelRun.id).correlate(LabelRun).scalar_subquery())
     rows: Any = session.execute(sa.select(LabelRun, scanned).where(LabelRun.batch_id == batch.id)
                            .order_by(LabelRun.created_at.desc(), LabelRun.id.desc()))
     return [(run, int(n)) for run, n in rows]
 
 
-def _scan(row: Any) -> UnitScan | None:
-    return None if row is None else UnitScan(*row)
+def unit_scans(session: Session, serials: list[str]) -> dict[str, tuple[int, dt.datetime | None, dt.datetime | None]]:
+    """Return each unit's lookups as flushed: count, first and last time (serials never looked up are absent)."""
+    found: dict[str, tuple[int, dt.datetime | None, dt.datetime | None]] = {}
+    for start in range(0, len(serials), IN_CHUNK):
+        rows = session.execute(sa.select(LookupCount.code, sa.func.sum(LookupCount.count),
+                                         sa.func.min(LookupCount.first_at), sa.func.max(LookupCount.last_at))
+                               .where(LookupCount.code.in_(serials[start:start + IN_CHUNK]))
+                               .group_by(LookupCount.code))
+        found.update({code: (int(n), first, last) for code, n, first, last in rows})
+    return found
 
 
-_COLUMNS = (UnitCode.id, UnitCode.batch_id, UnitCode.serial, UnitCode.scan_count, UnitCode.first_scanned_at)
-
-
-def count_scan(session: Session, serial: str, *, batch_id: int | None = None) -> UnitScan | None:
-    """Count one lookup of a unit serial in one atomic UPDATE; return it, or None if unknown.
-
-    ``batch_id`` restricts the match (a Digital Link names the batch by GTIN and lot).
-    """
-    now = utcnow()
-    stmt = (sa.update(UnitCode).where(UnitCode.serial == serial)
-            .values(scan_count=UnitCode.scan_count + 1,
-                    first_scanned_at=sa.func.coalesce(UnitCode.first_scanned_at, now), last_scanned_at=now)
-            .returning(*_COLUMNS))
-    if batch_id is not None:
-        stmt = stmt.where(UnitCode.batch_id == batch_id)
-    return _scan(session.execute(stmt, execution_options={"synchronize_session": False}).one_or_none())
+_MINE = LookupCount.code == UnitCode.serial
+# Built once: a unit and its lookups as flushed (one round trip; the statement's compiled form is cached).
+_PEEK = sa.select(UnitCode.id, UnitCode.batch_id, UnitCode.serial,
+                  sa.select(sa.func.coalesce(sa.func.sum(LookupCount.count), 0)).where(_MINE).scalar_subquery(),
+                  sa.select(sa.func.min(LookupCount.first_at)).where(_MINE).scalar_subquery()
+                  ).where(UnitCode.serial == sa.bindparam("serial"))
+_PEEK_IN_BATCH = _PEEK.where(UnitCode.batch_id == sa.bindparam("batch_id"))
 
 
 def peek_unit(session: Session, serial: str, *, batch_id: int | None = None) -> UnitScan | None:
-    """Return a unit serial without counting a lookup (HEAD requests)."""
-    query = sa.select(*_COLUMNS).where(UnitCode.serial == serial)
-    if batch_id is not None:
-        query = query.where(UnitCode.batch_id == batch_id)
-    return _scan(session.execute(query).one_or_none())
+    """Return a unit serial with its lookups as flushed to the database (pending ones are the counter's)."""
+    if batch_id is None:
+        row = session.execute(_PEEK, {"serial": serial}).one_or_none()
+    else:
+        row = session.execute(_PEEK_IN_BATCH, {"serial": serial, "batch_id": batch_id}).one_or_none()
+    if row is None:
+        return None
+    first_at = row[4]
+    if isinstance(first_at, str):  # SQLite hands an aggregate's time back as text
+        first_at = dt.datetime.fromisoformat(first_at)
+    if first_at is not None and first_at.tzinfo is None:
+        first_at = first_at.replace(tzinfo=dt.UTC)
+    return UnitScan(row[0], row[1], row[2], int(row[3]), first_at)

@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from trace.models import (
+    Attachment,
     Batch,
     BatchLink,
     Checkpoint,
     Event,
+    EventBatch,
     Organization,
     Product,
     Recall,
@@ -41,6 +43,18 @@ class RecallNotice:
     closed_at: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class Photo:
+    """An image the page shows: the product's own photo, or one a record of the batch (or of a source) cites."""
+
+    sha256: str
+    width: int
+    height: int
+    stage: str | None = None  # None: the product's photo
+    occurred_at: dt.datetime | None = None
+    batch: str | None = None  # the source batch's code when the record is a source's
+
+
 @dataclass
 class PublicRecord:
     """Everything the public page of a batch (or of one of its units) shows, before localisation."""
@@ -54,6 +68,8 @@ class PublicRecord:
     recalls: list[RecallNotice] = field(default_factory=list)
     upstream_recalled: list[str] = field(default_factory=list)
     templates: NamedTemplates = field(default_factory=dict)  # the versions records name: extra fields' labels
+    photos: list[Photo] = field(default_factory=list)  # the product's first, then records', oldest first
+    sources: list[Batch] = field(default_factory=list)  # every batch upstream, nearest first (by id)
 
     @property
     def recalled(self) -> bool:
@@ -116,21 +132,46 @@ def _recalls(session: Session, batch: Batch) -> list[RecallNotice]:
     return [RecallNotice(r.reason, r.batch.trace_code, r.status, r.opened_at, r.closed_at) for r in rows]
 
 
-def _upstream_recalled(session: Session, batch: Batch) -> list[str]:
-    """Return the codes of batches upstream of this one that are recalled."""
-    above = upstream_ids(session, [batch.id]) - {batch.id}
-    if not above:
-        return []
-    return list(session.scalars(sa.select(Batch.trace_code).where(Batch.id.in_(above), Batch.status == "recalled")
-                                .order_by(Batch.trace_code)))
-
-
 def _inputs(session: Session, batch: Batch) -> list[Batch]:
     """Return the batches this one was made from, directly."""
     query = (sa.select(Batch).where(Batch.id.in_(
         sa.select(BatchLink.input_batch_id).where(BatchLink.output_batch_id == batch.id)))
         .options(joinedload(Batch.product)).order_by(Batch.id))
     return list(session.scalars(query))
+
+
+MAX_PHOTOS = 6
+
+
+def _photos(session: Session, batch: Batch, events: Sequence[Event], upstream: set[int]) -> list[Photo]:
+    """Return the product's photo and the images records of the batch and of its sources cite (at most MAX_PHOTOS)."""
+    cited: list[tuple[str, str | None, dt.datetime | None, str | None]] = []
+    if batch.product.photo:
+        cited.append((batch.product.photo, None, None, None))
+    for event in events:
+        cited += [(a["sha256"], event.stage, event.occurred_at, None) for a in event.attachments or []
+                  if str(a.get("mime", "")).startswith("image/")]
+    if upstream:
+        rows = session.execute(
+            sa.select(Event.stage, Event.occurred_at, Event.attachments, Batch.trace_code)
+            .join(EventBatch, EventBatch.event_id == Event.id).join(Batch, Batch.id == EventBatch.batch_id)
+            .where(EventBatch.batch_id.in_(upstream)).order_by(Event.occurred_at))
+        for row in rows:
+            stage, occurred_at, code = row.stage, row.occurred_at, row.trace_code
+            cited += [(a["sha256"], stage, occurred_at, code) for a in row.attachments or []
+                      if str(a.get("mime", "")).startswith("image/")]
+    wanted = list(dict.fromkeys(sha for sha, *_ in cited))[:MAX_PHOTOS]
+    if not wanted:
+        return []
+    sizes = {a.sha256: (a.width, a.height) for a in session.scalars(sa.select(Attachment).where(
+        Attachment.sha256.in_(wanted), Attachment.width.is_not(None)))}
+    photos, seen = [], set()
+    for sha, stage, occurred_at, code in cited:
+        if sha in sizes and sha not in seen:
+            seen.add(sha)
+            width, height = sizes[sha]
+            photos.append(Photo(sha, width or 0, height or 0, stage, occurred_at, code))
+    return photos
 
 
 def _organization_ids(batch: Batch, events: Sequence[Event]) -> set[int]:
@@ -148,11 +189,15 @@ def public_record(session: Session, cfg: LedgerConfig, batch: Batch, unit: UnitS
                   cache: VerificationCache | None = None) -> PublicRecord:
     """Gather the public page of a batch: its events, organizations, recalls, inputs and verification."""
     events = batch_events(session, batch)
+    upstream = upstream_ids(session, [batch.id]) - {batch.id}
+    sources = list(session.scalars(sa.select(Batch).where(Batch.id.in_(upstream)).options(
+        joinedload(Batch.product), joinedload(Batch.organization)).order_by(Batch.id.desc()))) if upstream else []
     org_ids = _organization_ids(batch, events)
     organizations = {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(org_ids)))}
     return PublicRecord(
         batch=batch, events=events, organizations=organizations, unit=unit,
         verification=page_verdict(session, cfg, batch, events, cache),
         inputs=_inputs(session, batch), recalls=_recalls(session, batch),
-        upstream_recalled=_upstream_recalled(session, batch), templates=named_templates(session, events),
+        upstream_recalled=[b.trace_code for b in sorted(sources, key=lambda b: b.trace_code) if b.status == "recalled"],
+        templates=named_templates(session, events), photos=_photos(session, batch, events, upstream), sources=sources,
     )

@@ -65,8 +65,10 @@ def product_data(product: Product, *, backfilled: bool = False) -> dict[str, Any
         "regionalBrand": product.regional_brand,
         "certifications": list(product.certifications or []),
     }
-    if backfilled:
+    if backfilled:  # back-filled records are of products older than photos
         data["backfilled"] = True
+    else:
+        data["photo"] = product.photo
     return data
 
 
