@@ -12,6 +12,7 @@ from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallBatch
+from trace.models.statistics import OrganizationAid, PrivateValues, StatisticsCounter
 from trace.models.township import OrganizationTownship, Township, Village
 
 __all__ = [
@@ -37,12 +38,15 @@ __all__ = [
     "LogHead",
     "LogTile",
     "Organization",
+    "OrganizationAid",
     "OrganizationTownship",
+    "PrivateValues",
     "Product",
     "Recall",
     "RecallBatch",
     "RegionalBrand",
     "SigningKey",
+    "StatisticsCounter",
     "Township",
     "UnitCode",
     "User",
