@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy.orm import Session
 
