@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -82,7 +83,7 @@ def load_sales(session: Session, ledger: LedgerConfig, producers: dict[str, tupl
             uom, size, online, offline, price = SHAPE[category]
             when = min(start + dt.timedelta(days=4 + i, hours=9), now - dt.timedelta(hours=2 + i))
             product = get_product(session, product_id)
-            sales = []
+            sales: list[dict[str, Any]] = []
             for channel, qty, place in (("online", online, PLATFORMS), ("market", offline, MARKETS)):
                 batch = new_batch(session, user, product, f"S{start:%Y%m}-{category[:4]}-{channel[:2]}",
                                   Decimal(size), uom, None, when - dt.timedelta(days=2), ledger=ledger,
