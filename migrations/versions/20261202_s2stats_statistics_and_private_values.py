@@ -30,8 +30,11 @@ def upgrade():
     sa.Column('count', sa.BigInteger(), nullable=False),
     sa.Column('quantity_micro', sa.BigInteger(), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('grain', 'period', 'township_code', 'category', 'organization_id', 'figure', 'uom', name=op.f('pk_statistics_counters'))
+    sa.PrimaryKeyConstraint('grain', 'period', 'township_code', 'category', 'organization_id', 'figure', 'uom', name=op.f('pk_statistics_counters')),
+    sqlite_with_rowid=False,
     )
+    op.create_index('ix_statistics_counters_active', 'statistics_counters',
+                    ['grain', 'figure', 'period', 'township_code', 'category', 'organization_id'], unique=False)
     op.create_table('organization_aid',
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -60,4 +63,5 @@ def downgrade():
 
     op.drop_table('private_values')
     op.drop_table('organization_aid')
+    op.drop_index('ix_statistics_counters_active', table_name='statistics_counters')
     op.drop_table('statistics_counters')

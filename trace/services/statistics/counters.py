@@ -1,7 +1,8 @@
 """The statistics counters: added to by the recording pipeline as it writes, in one upsert per write.
 
-Each figure of a record goes to three rows: its day and organization, its month and organization,
-and its month for all organizations (organization 0, what county-wide queries read). Figures:
+Each figure of a record goes to five rows: its day and its month for its organization, and its
+month county-wide (organization 0) by township, by category and in all, so a county query reads
+only the rows of the grouping it asks for. Figures:
 ``figures.py``; the rebuild (``rebuild.py``) recomputes the same rows from the records.
 """
 
@@ -22,6 +23,7 @@ from trace.models.statistics import StatisticsCounter
 from trace.services.statistics.figures import Figures, Place, apply_corrections, day_of, difference, figures_of
 
 ALL = 0  # the organization id of county-wide rows
+EVERY = "*"  # the township or category of county-wide rows summed over all of them
 MILLION = Decimal(1_000_000)
 SUMS = ("count", "quantity_micro", "amount_fen")
 # (grain, period, township, category, organization, figure, uom) -> [count, quantity, amount]
@@ -45,12 +47,15 @@ def fen(amount: Decimal) -> int:
 
 
 def tally(into: Tally, place: Place, figures: Figures) -> None:
-    """Add a record's figures at its place, on the three grains."""
+    """Add a record's figures at its place: its day and month for its organization, and its month county-wide
+    by township, by category and in all (the rows each kind of county query reads)."""
     day, month = place.day.isoformat(), place.day.isoformat()[:7]
+    org, township, category = place.organization_id, place.township, place.category
+    rows = (("d", day, township, category, org), ("m", month, township, category, org),
+            ("M", month, township, EVERY, ALL), ("M", month, EVERY, category, ALL), ("M", month, EVERY, EVERY, ALL))
     for (figure, uom), (count, quantity, amount) in figures.items():
-        for grain, period, org in (("d", day, place.organization_id), ("m", month, place.organization_id),
-                                   ("m", month, ALL)):
-            row = into[(grain, period, place.township, place.category, org, figure, uom)]
+        for grain, period, in_township, in_category, of in rows:
+            row = into[(grain, period, in_township, in_category, of, figure, uom)]
             row[0] += count
             row[1] += micro(quantity)
             row[2] += fen(amount)
