@@ -388,9 +388,8 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,
           planting_extra={"substrateBatch": "JB-2026-03"}, harvest_extra={"flush": "1"})
 
-    producers = {"tea": (tea, tea_p), "vegetables": (veg, veg_p), "fruit": (fruit, kiwi_p), "eggs": (egg, egg_p),
-                 "grain_oil": (mill, oil_p), "edible_fungi": (tea, fungi_p)}
-    sales_summary = load_sales(session, ledger, producers,
+    sellers = {"tea": tea, "vegetables": veg, "fruit": fruit, "eggs": egg, "grain_oil": mill, "edible_fungi": tea}
+    sales_summary = load_sales(session, ledger, sellers,
                                {tea_coop: ("cooperative", 12), egg_farm: ("household", 1)})
     session.flush()
     for b in (leaf, made[0], tomato, kiwi, grade_a, grade_b, eggs, fields_a, fields_b, pressed, shiitake):

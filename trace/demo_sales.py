@@ -56,14 +56,27 @@ def _extra_producer(session: Session, name: str, name_en: str, township: str, se
     return add_member(session, None, org, f"demo-{serial}", "producer"), org.id
 
 
-def load_sales(session: Session, ledger: LedgerConfig, producers: dict[str, tuple[User, int]],
+# category -> the product sold (made here: the demo's certified products keep their certifications' dates)
+PRODUCTS = {
+    "tea": ("松阳绿茶（散装）", "Songyang green tea (loose)"),
+    "vegetables": ("时令蔬菜", "Seasonal vegetables"),
+    "fruit": ("时令水果", "Seasonal fruit"),
+    "eggs": ("散养鸡蛋", "Free-range eggs"),
+    "grain_oil": ("菜籽油（散装）", "Rapeseed oil (bulk)"),
+    "edible_fungi": ("鲜香菇", "Fresh shiitake"),
+}
+
+
+def load_sales(session: Session, ledger: LedgerConfig, sellers: dict[str, User],
                aid: dict[Organization, tuple[str, int]]) -> list[str]:
     """Record fourteen months of batches and sales for each category; return a summary line.
 
-    ``producers``: category -> (a producer's user, their product id); categories missing get a
-    family farm of their own. ``aid``: organizations to mark as aid households or cooperatives.
+    ``sellers``: category -> a producer's user (a product of the category is made for them);
+    categories missing get a family farm of their own. ``aid``: organizations to mark as aid
+    households or cooperatives.
     """
-    producers = dict(producers)
+    producers = {category: (user, _product(session, ledger, user, category, *PRODUCTS[category]))
+                 for category, user in sellers.items()}
     if "livestock_poultry" not in producers:
         user, _ = _extra_producer(session, "赤寿土猪家庭农场", "Chishou Heritage Pig Farm", "赤寿乡", 21)
         producers["livestock_poultry"] = (user, _product(session, ledger, user, "livestock_poultry", "土猪肉",

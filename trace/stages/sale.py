@@ -65,7 +65,8 @@ class Sale(Stage):
     captured_biz_steps = ("retail_selling",)
     labels = {"channel": _l("Channel"), "platform": _l("Platform or market"), "quantity": _l("Quantity"),
               "uom": _l("Unit"), "unitPrice": _l("Unit price (CNY)"), "amount": _l("Amount (CNY)"),
-              "order": _l("Order reference"), "buyer": _l("Buyer"), "buyerKind": _l("Kind of buyer")}
+              "order": _l("Order reference"), "buyer": _l("Buyer"), "buyerKind": _l("Kind of buyer"),
+              "commitment": _l("Commitment to the private values")}
     values = {"channel": CHANNELS, "buyerKind": BUYER_KINDS}
     private_fields = frozenset({"unitPrice", "amount", "order", "buyer", "buyerKind"})
     service_fields = frozenset({"commitment"})
