@@ -41,11 +41,11 @@ class StatisticsCounter(Model):
     """One figure of one period, township, category and organization, kept by the recording pipeline.
 
     ``grain`` d: ``period`` is a day (YYYY-MM-DD, Asia/Shanghai) of one organization; m: a month
-    (YYYY-MM) of one organization; M: a month of the whole county (organization 0) by township, by
-    category, or in all (township or category ``*``: the sum over all of them): what county-wide
-    queries read, kept apart by its own grain so they read nothing else. Empty strings stand for no
-    township, no category, no unit. Figures: docs/statistics.md. Sums are integers, exact and added
-    alike on every engine: quantities in millionths of their unit, amounts in fen (0.01 CNY).
+    (YYYY-MM) of one organization; T, C, A: a month of the whole county (organization 0) by township,
+    by category, or in all (township or category ``*``: the sum over all of them): what county-wide
+    queries read, each grouping under its own grain so a query reads its rows and nothing else.
+    Empty strings stand for no township, no category, no unit. Figures: docs/statistics.md. Sums are
+    integers, exact and added alike on every engine: quantities in millionths of their unit, amounts in fen (0.01 CNY).
     """
 
     __tablename__ = "statistics_counters"

@@ -1,8 +1,8 @@
 """The statistics counters: added to by the recording pipeline as it writes, in one upsert per write.
 
 Each figure of a record goes to five rows: its day and its month for its organization, and its
-month county-wide (organization 0) by township, by category and in all, so a county query reads
-only the rows of the grouping it asks for. Figures:
+month county-wide (organization 0) by township (grain T), by category (C) and in all (A), so a
+county query reads only the rows of the grouping it asks for. Figures:
 ``figures.py``; the rebuild (``rebuild.py``) recomputes the same rows from the records.
 """
 
@@ -52,7 +52,7 @@ def tally(into: Tally, place: Place, figures: Figures) -> None:
     day, month = place.day.isoformat(), place.day.isoformat()[:7]
     org, township, category = place.organization_id, place.township, place.category
     rows = (("d", day, township, category, org), ("m", month, township, category, org),
-            ("M", month, township, EVERY, ALL), ("M", month, EVERY, category, ALL), ("M", month, EVERY, EVERY, ALL))
+            ("T", month, township, EVERY, ALL), ("C", month, EVERY, category, ALL), ("A", month, EVERY, EVERY, ALL))
     for (figure, uom), (count, quantity, amount) in figures.items():
         for grain, period, in_township, in_category, of in rows:
             row = into[(grain, period, in_township, in_category, of, figure, uom)]

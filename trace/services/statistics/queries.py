@@ -31,7 +31,6 @@ from trace.models import (
 )
 from trace.models.organization import Role
 from trace.models.statistics import StatisticsCounter as C
-from trace.services.statistics.counters import EVERY
 from trace.services.statistics.lookups import ABSENT, lookup_counts
 from trace.times import CHINA
 
@@ -104,18 +103,15 @@ def _counters(session: Session, group: str | None, start: dt.date, end: dt.date,
         return sa.literal(None)
 
     def where(grain: str, county: bool) -> list[Any]:
-        if grain == "m" and county and only is None:
-            grain = "M"  # the county-wide rows of this grouping
+        if grain == "m" and county and only is None:  # the county-wide month rows of this grouping
+            grain = {"township": "T", "category": "C"}.get(group or "", "A")
         clauses: list[Any] = [C.grain == grain]
-        if grain in ("m", "M"):
-            clauses.append(C.period.in_(whole))
-        else:
+        if grain == "d":
             clauses.append(sa.or_(*(C.period.between(a, b) for a, b in cut)))
+        else:
+            clauses.append(C.period.in_(whole))
         if only is not None:
             clauses.append(C.organization_id == only)
-        if grain == "M":
-            clauses += [C.township_code != EVERY if group == "township" else C.township_code == EVERY,
-                        C.category != EVERY if group == "category" else C.category == EVERY]
         return clauses
 
     parts = [g for g, present in (("m", whole), ("d", cut)) if present]
