@@ -98,12 +98,19 @@ def fill_counters(batches: int, per_batch: int, orgs: int, seed: int = 7) -> tup
     return into, records
 
 
+CPU_TIMES: list[float] = []  # this process's CPU time of each run (SQLite works in-process; a loaded machine
+# stretches the wall time, much less the CPU time)
+
+
 def _median_ms(run: Any, n: int) -> float:
-    times = []
+    """Return the median wall time of ``n`` runs in ms; their median CPU time goes to ``CPU_TIMES``."""
+    times, cpu = [], []
     for _ in range(n):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         run()
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+    CPU_TIMES.append(statistics.median(cpu))
     return statistics.median(times)
 
 
@@ -127,7 +134,8 @@ def measure_queries(name: str, app: Any, args: argparse.Namespace) -> None:
         for group in ("township", "category", "month", "organization"):
             ms = _median_ms(lambda g=group: county_statistics(db.session(), None, g, *year), args.samples)
             budget = "  (budget 50 ms median)" if group == "township" else ""
-            print(f"[{name}] statistics of 2025 by {group}: median {ms:.1f} ms over {args.samples} runs{budget}")
+            print(f"[{name}] statistics of 2025 by {group}: median {ms:.1f} ms over {args.samples} runs "
+                  f"(CPU of this process {CPU_TIMES[-1]:.1f} ms){budget}")
         ms = _median_ms(lambda: county_statistics(db.session(), None, "township", dt.date(2025, 3, 15),
                                                   dt.date(2025, 9, 14)), args.samples)
         print(f"[{name}] statistics 2025-03-15..2025-09-14 by township (two cut months read from day rows): "
@@ -139,7 +147,8 @@ def measure_queries(name: str, app: Any, args: argparse.Namespace) -> None:
 
         ms = _median_ms(report, max(3, args.samples // 10))
         print(f"[{name}] monthly report 2026-10 (statistics of 3 months × 3 sections + 13-month trend; CSV, XLSX "
-              f"and PDF written): median {ms:.0f} ms (budget 2 s)")
+              f"and PDF written): median {ms:.0f} ms (CPU of this process {CPU_TIMES[-1]:.0f} ms; budget 2 s)")
+        print(f"[{name}] load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 def measure_recording(name: str, app: Any, args: argparse.Namespace) -> None:
