@@ -395,4 +395,5 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     for b in (leaf, made[0], tomato, kiwi, grade_a, grade_b, eggs, fields_a, fields_b, pressed, shiitake):
         lines.append(f"{b.trace_code}  {b.product.name}  lot {b.lot}  {b.quantity.normalize():f} {b.uom}")
     lines.append(f"organizations: {', '.join(o.name for o in (tea_coop, veg_coop, fruit_farm, egg_farm, oil_coop))} …")
-    return lines + sales_summary
+    lines[-1] += "; " + "; ".join(sales_summary)
+    return lines

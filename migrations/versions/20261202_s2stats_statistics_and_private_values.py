@@ -1,6 +1,6 @@
 """statistics and private values: private_values (sealed sale values), organization_aid, statistics_counters
 
-Existing records are not counted here: run ``flask --app wsgi trace stats rebuild`` once after upgrading.
+Existing records are counted here (the same rebuild as ``flask --app wsgi trace stats rebuild``).
 
 Revision ID: s2stats
 Revises: s1towns
@@ -54,6 +54,17 @@ def upgrade():
     )
     with op.batch_alter_table('private_values', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_private_values_organization_id'), ['organization_id'], unique=False)
+
+    bind = op.get_bind()
+    if not bind.scalar(sa.text("SELECT count(*) FROM events")):
+        return  # a new database: nothing to count
+    from sqlalchemy.orm import Session
+
+    from trace.services.statistics.rebuild import rebuild
+
+    session = Session(bind=bind)
+    rebuild(session)
+    session.flush()
 
 
 
