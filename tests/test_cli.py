@@ -275,3 +275,37 @@ def test_townships_seed_and_load(runner, session, tmp_path):
     result = invoke(runner, "townships", "load", str(csv_file))
     assert result.exit_code != 0 and "nothing loaded" in result.output
     assert session.get(Township, "330103001000") is None
+
+
+def test_stats_rebuild_and_the_monthly_report_from_the_command_line(runner, session, tmp_path):
+    import datetime as dt
+
+    from trace.services.catalog.catalog import DEFAULT_CATEGORIES
+    from trace.services.statistics.queries import statistics
+    from trace.times import CHINA
+
+    invoke(runner, "demo")
+    today = dt.datetime.now(CHINA).date()
+    year = statistics(session, None, "month", today - dt.timedelta(days=430), today)
+    months_with_sales = [r["key"] for r in year["rows"] if r["sales"]["online"]["count"] and
+                         r["sales"]["offline"]["count"] and r["aidSales"]["offline"]["count"]]
+    assert len(months_with_sales) >= 13
+    by_category = statistics(session, None, "category", today - dt.timedelta(days=430), today)["rows"]
+    sold = {r["key"] for r in by_category if r["sales"]["offline"]["count"]}
+    assert {spec["code"] for spec in DEFAULT_CATEGORIES} <= sold
+    by_township = statistics(session, None, "township", today - dt.timedelta(days=430), today)["rows"]
+    assert len([r for r in by_township if r["key"] and r["sales"]["online"]["count"]]) >= 5
+    result = invoke(runner, "stats", "rebuild", "--check")
+    assert result.exit_code == 0 and "OK: the counters agree" in result.output
+    result = invoke(runner, "stats", "rebuild")
+    assert result.exit_code == 0 and "(0 differed)" in result.output
+    month = dt.datetime.now(CHINA).date().isoformat()[:7]
+    for suffix, magic in (("csv", b"\xef\xbb\xbfsection,key,name,figure"), ("xlsx", b"PK"), ("pdf", b"%PDF")):
+        out = tmp_path / f"report.{suffix}"
+        result = invoke(runner, "report", "monthly", "--month", month, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes().startswith(magic)
+    text = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+    assert "sales_online_amount_cny" in text and "aid_sales_amount_cny" in text
+    result = invoke(runner, "report", "monthly", "--month", "2026-13", "--out", str(tmp_path / "x.csv"))
+    assert result.exit_code != 0 and "YYYY-MM" in result.output

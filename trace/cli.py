@@ -73,6 +73,59 @@ def townships_load_command(csv_file: Any) -> None:
     click.echo(f"townships and villages added: {added}")
 
 
+stats_cli = AppGroup("stats", help="County statistics (docs/statistics.md).")
+cli.add_command(stats_cli)
+
+
+@stats_cli.command("rebuild")
+@click.option("--check", is_flag=True, help="Only compare the counters with the records; change nothing.")
+def stats_rebuild_command(check: bool) -> None:
+    """Recompute the statistics counters from the records (they must agree with those the pipeline kept)."""
+    from trace.services.statistics.rebuild import compare, rebuild
+
+    with writing():
+        differences = compare(db.session())
+        for line in differences[:50]:
+            click.echo(f"DIFFERS {line}")
+        if check:
+            db.session.rollback()
+            click.echo("OK: the counters agree with the records" if not differences
+                       else f"{len(differences)} counters differ from the records")
+            if differences:
+                raise SystemExit(1)
+            return
+        rows = rebuild(db.session())
+        db.session.commit()
+    click.echo(f"counters rebuilt: {rows} rows ({len(differences)} differed)")
+
+
+report_cli = AppGroup("report", help="Reports for the county's upward reporting.")
+cli.add_command(report_cli)
+
+
+@report_cli.command("monthly")
+@click.option("--month", required=True, help="The month, YYYY-MM (Asia/Shanghai).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="The file to write; .csv, .xlsx or .pdf says the format.")
+def report_monthly_command(month: str, out: str) -> None:
+    """Write the county's monthly report (totals, townships, categories, MoM and YoY change)."""
+    from trace.errors import TraceError
+    from trace.services.statistics.report_files import report_csv, report_pdf, report_xlsx
+    from trace.services.statistics.reports import monthly_report
+
+    writers = {".csv": report_csv, ".xlsx": report_xlsx, ".pdf": report_pdf}
+    suffix = out[out.rfind("."):].lower() if "." in out else ""
+    if suffix not in writers:
+        raise click.ClickException("--out must end in .csv, .xlsx or .pdf")
+    try:
+        report = monthly_report(db.session(), None, month)
+    except TraceError as exc:
+        raise click.ClickException(exc.detail) from exc
+    with open(out, "wb") as fh:
+        fh.write(writers[suffix](report))
+    click.echo(f"monthly report {report.month} written to {out} ({len(report.rows)} rows)")
+
+
 @cli.command("demo")
 @click.option("--force", is_flag=True, help="Load even if demo data is present.")
 def demo_command(force: bool) -> None:

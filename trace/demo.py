@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from trace.codes.uscc import uscc_check_character
 from trace.demo_chain import Chain, cold_chain
+from trace.demo_sales import load_sales
 from trace.models import Batch, LookupCount, Organization, User
 from trace.services.catalog.catalog import create_product, get_product, seed_categories
 from trace.services.endorsements.demo import load_endorsements
@@ -353,8 +354,12 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,
           planting_extra={"substrateBatch": "JB-2026-03"}, harvest_extra={"flush": "1"})
 
+    sellers = {"tea": tea, "vegetables": veg, "fruit": fruit, "eggs": egg, "grain_oil": mill, "edible_fungi": tea}
+    sales_summary = load_sales(session, ledger, sellers,
+                               {tea_coop: ("cooperative", 12), egg_farm: ("household", 1)})
     session.flush()
     for b in (leaf, made[0], tomato, recalled, kiwi, grade_a, grade_b, eggs, fields_a, fields_b, pressed, shiitake):
         lines.append(f"{b.trace_code}  {b.product.name}  lot {b.lot}  {b.quantity.normalize():f} {b.uom}")
     lines.append(f"organizations: {', '.join(o.name for o in (tea_coop, veg_coop, fruit_farm, egg_farm, oil_coop))} …")
+    lines[-1] += "; " + "; ".join(sales_summary)
     return lines

@@ -269,6 +269,46 @@ def _revoke_grant(w: World) -> Request:
     return "POST", f"/api/v1/brands/{brand.id}/grants/{grant.id}/revocation", {"reason": "违规使用"}
 
 
+def _township(w: World) -> Request:
+    return "POST", "/api/v1/townships", {"code": "331124104000", "name": "新兴镇"}
+
+
+def _registered_township(w: World) -> str:
+    from trace.models import Township
+    from trace.services.organizations.townships import create_township
+
+    if w.session.get(Township, "331124103000") is None:
+        create_township(w.session, None, {"code": "331124103000", "name": "大东坝镇"})
+        w.session.commit()
+    return "331124103000"
+
+
+def _rename_township(w: World) -> Request:
+    return "PATCH", f"/api/v1/townships/{_registered_township(w)}", {"nameEn": "Dadongba Town"}
+
+
+def _village(w: World) -> Request:
+    return "POST", f"/api/v1/townships/{_registered_township(w)}/villages", {"code": "331124103201", "name": "石仓村"}
+
+
+def _rename_village(w: World) -> Request:
+    from trace.models import Township
+    from trace.services.organizations.townships import create_village
+
+    township = w.session.get(Township, _registered_township(w))
+    create_village(w.session, None, township, {"code": "331124103202", "name": "茶排村"})
+    w.session.commit()
+    return "PATCH", "/api/v1/villages/331124103202", {"name": "茶排行政村"}
+
+
+def _place(w: World) -> Request:
+    return "PUT", f"/api/v1/organizations/{w.producer.org.id}/township", {"township": _registered_township(w)}
+
+
+def _aid(w: World) -> Request:
+    return "PUT", f"/api/v1/organizations/{w.producer.org.id}/aid", {"kind": "household"}
+
+
 # action: (request builder, expected status for anonymous, stranger, producer, inspector, admin, lab)
 MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, int, int]]] = {
     "create-organization": (_org, (401, 403, 403, 403, 201, 403)),
@@ -309,6 +349,12 @@ MATRIX: dict[str, tuple[Callable[[World], Request], tuple[int, int, int, int, in
     "register-brand": (_register_brand, (401, 403, 201, 403, 201, 403)),
     "grant-brand": (_grant_brand, (401, 403, 201, 403, 403, 403)),
     "revoke-grant": (_revoke_grant, (401, 403, 200, 403, 403, 403)),
+    "create-township": (_township, (401, 403, 403, 403, 201, 403)),
+    "rename-township": (_rename_township, (401, 403, 403, 403, 200, 403)),
+    "add-village": (_village, (401, 403, 403, 403, 201, 403)),
+    "rename-village": (_rename_village, (401, 403, 403, 403, 200, 403)),
+    "place-organization": (_place, (401, 403, 403, 403, 200, 403)),
+    "mark-aid": (_aid, (401, 403, 403, 403, 200, 403)),
 }
 CELLS = [
     pytest.param(action, actor, status, id=f"{action}-{actor}-{status}")
@@ -329,7 +375,10 @@ COVERED = {("POST", "/organizations"), ("POST", "/organizations/<id:org_id>/memb
            ("POST", "/devices/records"), ("POST", "/devices/resolve"),
            ("POST", "/certifications"), ("POST", "/certifications/<id:certification_id>/verification"),
            ("POST", "/brands"), ("POST", "/brands/<id:brand_id>/grants"),
-           ("POST", "/brands/<id:brand_id>/grants/<id:grant_id>/revocation")}
+           ("POST", "/brands/<id:brand_id>/grants/<id:grant_id>/revocation"),
+           ("POST", "/townships"), ("PATCH", "/townships/<code>"), ("POST", "/townships/<code>/villages"),
+           ("PATCH", "/villages/<code>"), ("PUT", "/organizations/<id:org_id>/township"),
+           ("PUT", "/organizations/<id:org_id>/aid")}
 
 
 @pytest.fixture()

@@ -14,6 +14,7 @@ from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey, WitnessCosignature
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallAcknowledgement, RecallBatch
+from trace.models.statistics import OrganizationAid, PrivateValues, StatisticsCounter
 from trace.models.township import OrganizationTownship, Township, Village
 
 __all__ = [
@@ -41,13 +42,16 @@ __all__ = [
     "LogHead",
     "LogTile",
     "Organization",
+    "OrganizationAid",
     "OrganizationTownship",
+    "PrivateValues",
     "Product",
     "Recall",
     "RecallAcknowledgement",
     "RecallBatch",
     "RegionalBrand",
     "SigningKey",
+    "StatisticsCounter",
     "Township",
     "UnitCode",
     "User",

@@ -94,6 +94,9 @@ class Stage:
     transformation: ClassVar[bool] = False  # may split or merge batches through /transformations
     transformation_only: ClassVar[bool] = False  # only through /transformations
     service_fields: ClassVar[frozenset[str]] = frozenset()  # data only a service may set (POST /events refuses)
+    # Private values (prices, buyers): never signed or shown in clear; the record holds their salted hash
+    # (``commitment``) and services/records/private.py keeps them where only the permitted may read them.
+    private_fields: ClassVar[frozenset[str]] = frozenset()
     service_only: ClassVar[bool] = False  # only a service records it (registration, corrections): POST /events refuses
     recorded_through: ClassVar[str] = ""  # where its service records it, for the refusal's message
     inspectors_record: ClassVar[bool] = False  # inspectors record it on any batch

@@ -204,5 +204,5 @@ def test_the_demo_county_is_clean(app, make, session):
     load_demo(session, app.extensions["trace.ledger"])
     assert findings(session) == []  # nothing found as the records arrived
     result = run_checks(session, make.actor("inspector").user, {})
-    assert result["batches"] == session.scalar(sa.select(sa.func.count()).select_from(Batch)) >= 12
-    assert result["created"] == 0
+    batches = session.scalar(sa.select(sa.func.count()).select_from(Batch))
+    assert batches > 11 and result["batches"] == batches and result["created"] == 0  # 11 in chains, the rest sold

@@ -28,7 +28,7 @@ from trace.services.audit.audit_worker import (
     init_worker,
     link_broken,
 )
-from trace.services.audit.row_audit import row_findings
+from trace.services.audit.row_audit import counter_findings, row_findings
 from trace.services.signing.log import HEAD_ID
 from trace.times import parse_time
 
@@ -349,5 +349,8 @@ def audit_log(
     _latest_checkpoint_findings(session, auditor, end)
     if head_size is not None and head_size != auditor.expected:
         auditor.find(None, "head", f"the log head says {head_size} entries; the table holds {auditor.expected}")
+    if rows and not auditor.report.findings:
+        for row in counter_findings(session):
+            auditor.find(row.index, row.kind, row.message)
     auditor.report.findings.sort(key=lambda f: (-1 if f.index is None else f.index, f.kind))
     return auditor.report

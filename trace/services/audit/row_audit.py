@@ -31,7 +31,9 @@ from trace.services.audit.batch_state import (
     state_differences,
     transformation_stages,
 )
+from trace.services.records.private import check_commitments
 from trace.services.records.registration import fact_differences, product_differences, row_facts
+from trace.services.statistics.rebuild import compare as compare_counters
 
 STREAM = 2000  # rows fetched at a time
 
@@ -44,9 +46,22 @@ class RowFinding:
 
 
 def row_findings(session: Session) -> list[RowFinding]:
-    """Compare every batch row and product row with its signed records (after corrections); name what differs."""
+    """Compare every batch row and product row with its signed records (after corrections); name what differs.
+
+    Also each record's private values against its signed commitment.
+    """
     connection = session.connection()
-    return [*_batch_findings(connection), *_product_findings(session), *_recall_findings(connection)]
+    return [*_batch_findings(connection), *_product_findings(session), *_recall_findings(connection),
+            *(RowFinding(None, "private-values", message) for message in check_commitments(session))]
+
+
+def counter_findings(session: Session) -> list[RowFinding]:
+    """Compare the statistics counters with the counts the records make (services/statistics/rebuild.py).
+
+    Run once everything else verifies: counters computed from rows that differ from their records
+    would only repeat those findings.
+    """
+    return [RowFinding(None, "statistics", f"counter {line}") for line in compare_counters(session)]
 
 
 def _batches_query() -> sa.Select[Any]:

@@ -135,6 +135,10 @@ def _checked_fields(session: Session, target: Event, body: dict[str, Any]) -> di
     if vouching:  # who vouches for a result is signed when it is recorded; a correction never changes it
         raise ValidationError(f"{', '.join(vouching)} cannot be corrected: void the result and record it again.",
                               errors={"fields": {name: ["Not corrected."] for name in vouching}})
+    sealed = sorted((STAGES[target.stage].private_fields | STAGES[target.stage].service_fields) & fields.keys())
+    if sealed:  # a correction is public: private values in it would be in clear (services/records/private.py)
+        raise ValidationError(f"{', '.join(sealed)} cannot be corrected in a public record: void the record and "
+                              "record it again.", errors={"fields": {name: ["Not corrected."] for name in sealed}})
     merged = {**(target.data or {}), **fields}
     schema = STAGES[target.stage].loader
     try:

@@ -34,12 +34,14 @@ from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
 from trace.services.records.batch_rows import create_batch
 from trace.services.records.bulk_rows import BatchLine, NewRecord, Prefetched, insert_records
+from trace.services.records.private import AidLookup, refuse_in_signed_data, seal, write_private
 from trace.services.records.registration import registration_request
 from trace.services.records.requests import Recorded, Request, Service
 from trace.services.records.retry import content_digest, judge_retry, once_more_on_race, record_id
 from trace.services.signing.key_admin import log_key, organization_key
 from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import PendingRecord, append, jsonable, pending_for_event, verify_device_signature
+from trace.services.statistics.counters import count_records
 from trace.stages import stage as stage_named
 
 __all__ = ["Recorded", "Request", "Service", "allocate", "record"]
@@ -66,6 +68,8 @@ class _Run:
         self.pending: list[PendingRecord] = []
         self.prefetched: Prefetched | None = None
         self.places: dict[int, Location | None] = {}
+        self.private: dict[str, dict[str, Any]] = {}  # private values of the staged records, by record id
+        self.aid = AidLookup(session)
 
     def run(self, requests: Sequence[Request], numbered: bool) -> list[Recorded]:
         self.prefetched = Prefetched(self.session, [r.payload for r in requests])
@@ -138,7 +142,10 @@ class _Run:
         if named.vouches and device is None:  # who vouches for a result: stated in what is signed
             data = settle_basis(actor, data)
         _require_canonical(payload, data)
-        digest = content_digest({**payload, "data": _sent(data)})
+        if device is not None:
+            refuse_in_signed_data(named, data)
+        data, private, sealed = seal(named, event_id, data, batches, self.ledger.master_key, self.aid)
+        digest = content_digest({**payload, "data": _sent(data, sealed)})
         owner, who = acting_for(actor, batches)  # a station's record is its producer's, naming the station
         stored = self._stored(event_id)
         if stored is not None:
@@ -154,6 +161,8 @@ class _Run:
         row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches],
                           recorded_for=(owner, who))
         devices = [verify_device_signature(self.session, row, device)] if device is not None else []
+        if private is not None:
+            self.private[row.id] = {"event_id": row.id, "organization_id": row.organization_id, **private}
         self._stage(row, pending_for_event(row, self._signer(row), devices))
         return row.id, True
 
@@ -241,10 +250,13 @@ class _Run:
     def _write(self) -> None:
         """Insert the staged rows (one statement per table), then run the compliance rules on each."""
         insert_records(self.session, self.unwritten)
+        private = [self.private[row.id] for row in self.unwritten if row.id in self.private]
+        write_private(self.session, private)
         if self.links:
             self.session.execute(sa.insert(BatchLink.__table__), self.links)  # type: ignore[arg-type]
         for row in self.unwritten:
             check_event(self.session, row)
+        count_records(self.session, self.unwritten, {p["event_id"]: p["values"] for p in private})
         self.unwritten.clear()
         self.links.clear()
 
@@ -285,12 +297,16 @@ def _check_inputs(actor: User, stage: str, lines: list[dict[str, Any]], inputs: 
         raise QuantityError("An input cannot supply what the transformation consumes.", errors={"inputs": errors})
 
 
-def _sent(data: dict[str, Any]) -> dict[str, Any]:
+def _sent(data: dict[str, Any], sealed: str = "") -> dict[str, Any]:
     """Return canonical stage data without the template versions it was checked against.
 
     A retry is judged on this: the versions say how the content was checked, not what it is, so
     an honest retry after a template change (or an export captured back) is not a conflict.
+    ``sealed``: the keyed digest of the private values, judged in place of the commitment (which
+    also seals what the server adds, such as the producer's aid status at the time).
     """
+    if sealed:
+        return {**{k: v for k, v in data.items() if k not in ("templates", "commitment")}, "private": sealed}
     return {k: v for k, v in data.items() if k != "templates"} if "templates" in data else data
 
 

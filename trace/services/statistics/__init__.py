@@ -1,0 +1,1 @@
+"""County statistics: counters the recording pipeline keeps, their rebuild, queries and monthly reports."""
