@@ -57,7 +57,7 @@ def test_figures_by_township_equal_counts_from_the_records(client, make, session
     assert rows[XINXING]["feedbackReceived"] == 1
     assert rows[""]["recalls"] == 1  # recorded by the inspector, whose bureau is in no township
     assert result["total"]["records"]["total"] == sum(w["records"] for w in expected.values())
-    assert result["total"]["lookups"] is None and "lookups" in result["notes"]
+    assert (result["total"]["lookups"], result["total"]["unitScans"], result["notes"]) == (0, 0, {})
     assert scene["a"].org.id in {r["key"] for r in statistics(session, inspector.user, "organization", start,
                                                                       end)["rows"]}
 
@@ -99,3 +99,34 @@ def test_producers_see_only_their_own_organization(client, make, session):
     counted = counted_from_records(session, today() - dt.timedelta(days=1), today())
     assert mine["total"]["records"]["total"] <= counted[XINXING]["records"]
     assert mine["total"]["organizationsActive"] == 1
+
+
+def test_lookups_and_unit_scans_come_from_the_lookup_counters_by_organization_and_township(make, session):
+    from trace.models.counter import PAGE, SCAN
+    from trace.services.public.counters import Tally, flush_tallies
+
+    producer, other = make.actor("producer"), make.actor("producer")
+    mine, theirs = make.batch(producer), make.batch(other)
+    inspector = make.actor("inspector")
+    from trace.times import CHINA
+
+    moment = dt.datetime.now(dt.UTC)
+    day = moment.astimezone(CHINA).date()
+    flush_tallies(session, [Tally(mine.trace_code, day, PAGE, mine.id, 7, moment, moment),
+                            Tally("U" + mine.trace_code[1:], day, SCAN, mine.id, 3, moment, moment),
+                            Tally(theirs.trace_code, day, PAGE, theirs.id, 2, moment, moment),
+                            Tally(theirs.trace_code, day - dt.timedelta(days=60), PAGE, theirs.id, 100, moment,
+                                  moment)])  # before the period
+    session.commit()
+    start, end = day - dt.timedelta(days=30), day
+    by_org = {r["key"]: r for r in statistics(session, inspector.user, "organization", start, end)["rows"]}
+    assert (by_org[producer.org.id]["lookups"], by_org[producer.org.id]["unitScans"]) == (7, 3)
+    assert (by_org[other.org.id]["lookups"], by_org[other.org.id]["unitScans"]) == (2, 0)
+    county = statistics(session, inspector.user, "township", start, end)
+    assert (county["total"]["lookups"], county["total"]["unitScans"]) == (9, 3)
+    assert sum(r["lookups"] for r in county["rows"]) == 9
+    by_month = statistics(session, inspector.user, "month", start, end)
+    assert by_month["total"]["lookups"] == 9 and by_month["rows"][0]["lookups"] is None
+    assert "lookups" in by_month["notes"]
+    own = statistics(session, producer.user, "organization", start, end)
+    assert (own["total"]["lookups"], own["total"]["unitScans"]) == (7, 3)

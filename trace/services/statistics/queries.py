@@ -31,7 +31,7 @@ from trace.models import (
 )
 from trace.models.organization import Role
 from trace.models.statistics import StatisticsCounter as C
-from trace.services.statistics.lookups import ABSENT, lookup_counts
+from trace.services.statistics.lookups import lookup_counts
 from trace.times import CHINA
 
 GROUPS = ("township", "category", "organization", "month")
@@ -71,15 +71,38 @@ def statistics(session: Session, actor: User | None, group: str, start: dt.date,
     total = _counters(session, None, start, end, only)
     tables = _registers(session, group, start, end, only)
     table_total = _registers(session, None, start, end, only)
-    lookups = lookup_counts(session, start, end)
+    by_org = {org: n for org, n in (lookup_counts(session, start, end) or {}).items() if only in (None, org)}
+    grouped = _lookups_by(session, group, by_org)
     keys = sorted(keyed.keys() | tables.keys(), key=str)
     names = _names(session, group, keys)
-    rows = [{"key": key, "name": names.get(key), **_figures(keyed.get(key), tables.get(key), lookups is not None)}
+    rows = [{"key": key, "name": names.get(key),
+             **_figures(keyed.get(key), tables.get(key), grouped.get(key, (0, 0)) if grouped is not None else None)}
             for key in keys]
+    looked_total = (sum(n[0] for n in by_org.values()), sum(n[1] for n in by_org.values()))
     return {"group": group, "from": start.isoformat(), "to": end.isoformat(), "timeZone": "Asia/Shanghai",
             "organization": only, "rows": rows,
-            "total": _figures(total.get(None), table_total.get(None), lookups is not None),
-            "notes": {} if lookups is not None else {"lookups": ABSENT}}
+            "total": _figures(total.get(None), table_total.get(None), looked_total),
+            "notes": {} if grouped is not None else {"lookups": LOOKUPS_BY_GROUP}}
+
+
+# Lookup counters are kept per code and day, not per category or month: those groups give totals only.
+LOOKUPS_BY_GROUP = ("Lookups and unit scans are reported by organization, by township and in total, "
+                    "not per category or month.")
+
+
+def _lookups_by(session: Session, group: str, by_org: dict[int, tuple[int, int]]) -> dict[Any, tuple[int, int]] | None:
+    """Return (lookups, unit scans) per group key, or None for groups the counters cannot split by."""
+    if group == "organization":
+        return by_org
+    if group != "township":
+        return None
+    townships = dict(session.execute(sa.select(Organization.id, Organization.township_code)).all())
+    out: dict[Any, tuple[int, int]] = {}
+    for org, (pages, scans) in by_org.items():
+        key = townships.get(org) or ""  # organizations in no township: the "" row, as the counters have it
+        seen = out.get(key, (0, 0))
+        out[key] = (seen[0] + pages, seen[1] + scans)
+    return out
 
 
 # --- counters ------------------------------------------------------------------------------
@@ -219,7 +242,8 @@ def _number(micro: int, scale: Decimal) -> str:
     return f"{value:f}"
 
 
-def _figures(counters: dict[str, Any] | None, registers: dict[str, int] | None, lookups: bool) -> dict[str, Any]:
+def _figures(counters: dict[str, Any] | None, registers: dict[str, int] | None,
+             looked: tuple[int, int] | None) -> dict[str, Any]:
     """Return a group's figures in the API's shape (docs/statistics.md)."""
     sums = counters["sums"] if counters else {}
     registers = registers or {}
@@ -260,7 +284,8 @@ def _figures(counters: dict[str, Any] | None, registers: dict[str, int] | None, 
         "brandGrantsValid": registers.get("brandGrantsValid", 0),
         "sales": sales("sales"),
         "aidSales": sales("aid_sales"),
-        "lookups": None, "unitScans": None,
+        "lookups": looked[0] if looked is not None else None,
+        "unitScans": looked[1] if looked is not None else None,
         "feedbackReceived": registers.get("feedbackReceived", 0),
         "feedbackAnswered": None,
         "recalls": count("records.recall"),
