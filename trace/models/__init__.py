@@ -12,6 +12,7 @@ from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallBatch
+from trace.models.sensor import SensorMessage
 
 __all__ = [
     "ApiToken",
@@ -40,6 +41,7 @@ __all__ = [
     "Recall",
     "RecallBatch",
     "RegionalBrand",
+    "SensorMessage",
     "SigningKey",
     "UnitCode",
     "User",

@@ -1,4 +1,4 @@
-"""Enrol, list and revoke scanner devices; enrolment and revocation are log records (services/keys.py)."""
+"""Enrol, list and revoke devices (scanners, sensors, gateways); enrolment and revocation are log records."""
 
 from __future__ import annotations
 
@@ -7,20 +7,36 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from trace.errors import NotFoundError, PermissionDeniedError
-from trace.models import Device, SigningKey, User
+from trace.errors import NotFoundError, PermissionDeniedError, ValidationError
+from trace.models import Device, Location, SigningKey, User
+from trace.models.device import DEVICE_KINDS
 from trace.models.organization import Role
 from trace.services.signing import key_admin
 from trace.services.signing.keys import LedgerConfig, key_view
 from trace.times import rfc3339
 
 
-def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes) -> Device:
-    """Publish a device key for the producer's organization; its records carry that producer's authority."""
+def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes, *,
+                  kind: str = "scanner", location_id: int | None = None) -> Device:
+    """Publish a device key for the producer's organization; its records carry that producer's authority.
+
+    A sensor or gateway names the place it is installed in (a location of the same organization).
+    """
     if user.role != Role.PRODUCER:
         raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
+    if kind not in DEVICE_KINDS:
+        raise ValidationError(f"A device is one of {', '.join(DEVICE_KINDS)}.", errors={"kind": ["Unknown kind."]})
+    if kind != "scanner" and location_id is None:
+        raise ValidationError("A sensor or gateway names the place it is installed in.",
+                              errors={"location": ["Required for sensors and gateways."]})
+    if location_id is not None:
+        place = session.get(Location, location_id)
+        if place is None or place.organization_id != user.organization_id or place.retired_at is not None:
+            raise ValidationError(f"Location {location_id} is not a current place of your organization.",
+                                  errors={"location": ["Not a place of your organization."]})
     key = key_admin.enroll_device_key(session, cfg, user.organization_id, name, public)
-    device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id)
+    device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id,
+                    kind=kind, location_id=location_id)
     session.add(device)
     session.flush()
     return device
@@ -60,6 +76,8 @@ def device_view(device: Device) -> dict[str, Any]:
     return {
         "id": device.id,
         "name": device.name,
+        "kind": device.kind,
+        "location": device.location_id,
         "org": str(device.organization_id),
         "keyName": key.name,
         "keyId": key.key_id,
