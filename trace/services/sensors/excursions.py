@@ -119,7 +119,7 @@ def stays(session: Session, location: Location, start: dt.datetime, end: dt.date
         return []
     placing = _places(session, location)
     moving = names(lambda s: s.ships or s.receives or s.sells or s.cold_chain or s.name == "destruction")
-    rows = session.execute(
+    rows: Any = session.execute(
         sa.select(EventBatch.batch_id, Event.occurred_at, placing.label("here"))
         .join(Event, Event.id == EventBatch.event_id)
         .where(EventBatch.batch_id.in_(candidates), EventBatch.role == "subject", Event.stage.in_(moving))
@@ -129,8 +129,8 @@ def stays(session: Session, location: Location, start: dt.datetime, end: dt.date
     for batch_id, at, here in rows:
         if here and since.get(batch_id) is None:
             since[batch_id] = at
-        elif not here and since.get(batch_id) is not None:
-            intervals.setdefault(batch_id, []).append((since[batch_id], at))  # type: ignore[arg-type]
+        elif not here and (began := since.get(batch_id)) is not None:
+            intervals.setdefault(batch_id, []).append((began, at))
             since[batch_id] = None
     for batch_id, at in since.items():
         if at is not None:
