@@ -151,6 +151,7 @@ class Ingest:
         except KeyboardInterrupt:
             pass
         finally:
+            self.stopping.set()
             self.client.disconnect()
             self.client.loop_stop()
 
