@@ -19,7 +19,9 @@ from trace.errors import ConflictError, NotFoundError
 from trace.limits import IN_CHUNK
 from trace.models import Batch, ComplianceFinding, Event, EventBatch, Product, User
 from trace.models.organization import Role
-from trace.services.compliance.compliance_rules import RULES, SEVERITIES, Finding, History, Step, evaluate
+from trace.services.catalog.shelf_life import best_before
+from trace.services.compliance.compliance_rules import SEVERITIES, Finding, History, Step
+from trace.services.compliance.rules import RULES, evaluate
 from trace.services.endorsements.standing import certification_claims
 from trace.services.lineage.lineage import downstream_ids, upstream_ids
 from trace.services.organizations.permissions import require_role
@@ -33,7 +35,8 @@ if TYPE_CHECKING:
 def _history(batch: Batch) -> History:
     category = batch.product.category
     return History(batch.id, batch.trace_code, batch.quantity, batch.uom, batch.organization_id,
-                   category.stage_names(), category.temperature_range, product_id=batch.product_id)
+                   category.stage_names(), category.temperature_range, product_id=batch.product_id,
+                   best_before=best_before(batch))
 
 
 def _with_certifications(session: Session, histories: Iterable[History], declared: dict[int, list[Any]]) -> None:
