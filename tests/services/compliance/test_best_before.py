@@ -13,7 +13,6 @@ from trace.services.catalog.shelf_life import best_before, best_before_day, shel
 from trace.services.records.batches import register_batch
 from trace.times import CHINA
 
-
 _lots = itertools.count(1)
 
 
