@@ -17,6 +17,7 @@ from trace.services.catalog.templates import named_templates
 from trace.services.lineage.lineage import upstream_ids
 from trace.services.printing.labels import UnitScan
 from trace.services.records.batches import batch_events
+from trace.services.sensors.chain import Segment, batch_cold_chain
 from trace.services.signing.keys import LedgerConfig
 
 
@@ -44,6 +45,7 @@ class PublicRecord:
     recalls: list[RecallNotice] = field(default_factory=list)
     upstream_recalled: list[str] = field(default_factory=list)
     templates: NamedTemplates = field(default_factory=dict)  # the versions records name: extra fields' labels
+    cold_chain: list[Segment] | None = None  # what sensors read where it was (None: its category claims none)
 
     @property
     def recalled(self) -> bool:
@@ -141,4 +143,5 @@ def public_record(session: Session, cfg: LedgerConfig, batch: Batch, unit: UnitS
         verification=page_verdict(session, cfg, batch, events, cache),
         inputs=_inputs(session, batch), recalls=_recalls(session, batch),
         upstream_recalled=_upstream_recalled(session, batch), templates=named_templates(session, events),
+        cold_chain=batch_cold_chain(session, batch),
     )
