@@ -38,6 +38,8 @@ class LabelInfo:
     date: str
     producer_name: str
     serial: str | None = None
+    best_before: str | None = None  # the last day of its shelf life (a date), if its product states one
+    best_before_kind: str = "best_before"  # or ``shelf_life``: 最佳食用期 (fresh produce) or 保质期
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class LabelCaptions:
     trace_code: str = "追溯码"
     lot: str = "批号"
     serial: str = "序列号"
-    date: str = "日期"
+    date: str = "生产日期"
+    best_before: str = "最佳食用期至"
+    shelf_life: str = "保质期至"
 
 
 CHINESE_CAPTIONS = LabelCaptions()
@@ -160,6 +164,9 @@ def _draw_text(
         entries.append(_code_line(pdf, spec.text_pt, captions.serial, label.serial, width))
     lines = fit_lines(pdf, f"{captions.date} {label.date}", width)
     lines += fit_lines(pdf, label.producer_name, width, max_lines=2)
+    if label.best_before:  # last: a small label leaves it out before the producer
+        caption = captions.shelf_life if label.best_before_kind == "shelf_life" else captions.best_before
+        lines += fit_lines(pdf, f"{caption} {label.best_before}", width)
     entries += [(spec.text_pt, False, line) for line in lines]
 
     kept, used = [], 0.0
