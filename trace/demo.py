@@ -22,6 +22,7 @@ from trace.services.endorsements.demo import load_endorsements
 from trace.services.organizations.organizations import add_member, create_organization
 from trace.services.records.batches import register_batch
 from trace.services.records.events import record_event, record_transformation
+from trace.services.sensors.demo import load_cold_chain
 from trace.services.signing.keys import LedgerConfig
 
 DEMO_MARKER = "松阳县农业农村局（演示）"
@@ -384,6 +385,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,
           planting_extra={"substrateBatch": "JB-2026-03"}, harvest_extra={"flush": "1"})
 
+    load_cold_chain(session, ledger, veg, tomato, store="合作社冷库", truck="浙K·D1234")
     session.flush()
     for b in (leaf, made[0], tomato, kiwi, grade_a, grade_b, eggs, fields_a, fields_b, pressed, shiitake):
         lines.append(f"{b.trace_code}  {b.product.name}  lot {b.lot}  {b.quantity.normalize():f} {b.uom}")

@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -149,7 +150,7 @@ def resolve(pack: list[Any]) -> list[Reading]:
     return readings
 
 
-def pack(base_name: str, readings: list[tuple[str, float, float | int]]) -> list[dict[str, Any]]:
+def pack(base_name: str, readings: Sequence[tuple[str, int | float, int | float]]) -> list[dict[str, Any]]:
     """Return a SenML pack of (quantity, unix time, value) readings under one base name and base time."""
     if not readings:
         return []
