@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,16 +49,89 @@ def body_of(message: dict[str, Any]) -> dict[str, Any]:
     return {k: message[k] for k in BODY_KEYS}
 
 
+def es6_number(value: float) -> str:
+    """Return a finite float as JCS writes it (ECMAScript Number::toString), from its shortest round-trip digits."""
+    if value == 0:
+        return "0"
+    text = repr(value)
+    if "e" not in text:  # 1e-4 <= |value| < 1e16: Python's shortest digits in the same fixed notation
+        return text[:-2] if text.endswith(".0") else text
+    sign = "-" if value < 0 else ""
+    mantissa, _, exp = text.lstrip("-").partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    point = len(whole) + (int(exp) if exp else 0)  # the decimal point's place after the first digit of whole
+    point -= len(whole + frac) - len((whole + frac).lstrip("0"))
+    digits = digits.rstrip("0") or "0"
+    k, n = len(digits), point
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * -n + digits
+    else:
+        e = n - 1
+        text = (digits[0] + ("." + digits[1:] if k > 1 else "")) + ("e+" if e > 0 else "e-") + str(abs(e))
+    return sign + text
+
+
+def _fast(value: Any, out: list[str]) -> bool:
+    """Write a message body's canonical JSON into ``out``; False where the reference must decide."""
+    kind = type(value)
+    if kind is str:
+        if not value.isascii() or not value.isprintable() or "\\" in value or '"' in value:
+            return False
+        out.append(f'"{value}"')
+    elif kind is bool:
+        out.append("true" if value else "false")
+    elif kind is int:
+        if not -(2**53) < value < 2**53:
+            return False
+        out.append(str(value))
+    elif kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return False
+        out.append(es6_number(value))
+    elif kind is list:
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            if not _fast(item, out):
+                return False
+        out.append("]")
+    elif kind is dict:
+        out.append("{")
+        for i, key in enumerate(sorted(value)):
+            if type(key) is not str or not key.isascii() or not key.isprintable() or '"' in key or "\\" in key:
+                return False
+            out.append(f'{"," if i else ""}"{key}":')
+            item = value[key]
+            if type(item) is float and item - item == 0:  # finite: the common case, written here
+                out.append(es6_number(item))
+            elif not _fast(item, out):
+                return False
+        out.append("}")
+    else:
+        return False
+    return True
+
+
 def signed_bytes(body: dict[str, Any]) -> bytes:
+    """Return the bytes a message's signature covers (JCS written directly for the plain shapes SenML has)."""
+    out: list[str] = []
+    if _fast(body, out):
+        return SENSOR_PREFIX + "".join(out).encode()
     try:
         return SENSOR_PREFIX + canonical(body)
     except LedgerError as exc:
         raise SenMLError(f"the message has no canonical form: {exc}") from exc
 
 
-def digest(body: dict[str, Any]) -> str:
+def digest(body: dict[str, Any], signed: bytes | None = None) -> str:
     """Return the hex SHA-256 of the signed bytes: what window records cite."""
-    return hashlib.sha256(signed_bytes(body)).hexdigest()
+    return hashlib.sha256(signed or signed_bytes(body)).hexdigest()
 
 
 def sign_message(private_key: Ed25519PrivateKey, message_id: str, key_id: str, pack: list[Any]) -> dict[str, Any]:
@@ -83,11 +157,14 @@ def check_shape(message: Any) -> dict[str, Any]:
     return message
 
 
-def verify_message(public_raw: bytes, message: dict[str, Any]) -> bool:
-    """Tell whether the message's sig signs its body under the key; never raise on bad input."""
+def verify_message(public_raw: bytes, message: dict[str, Any], signed: bytes | None = None) -> bool:
+    """Tell whether the message's sig signs its body (``signed``: its bytes, if already made) under the key.
+
+    Never raises on bad input.
+    """
     try:
         signature = base64.b64decode(message["sig"], validate=True)
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, signed_bytes(body_of(message)))
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, signed or signed_bytes(body_of(message)))
     except (InvalidSignature, ValueError, binascii.Error, KeyError, TypeError):
         return False
     return True
@@ -100,6 +177,12 @@ def _number(value: Any, what: str) -> Decimal:
     if not number.is_finite():
         raise SenMLError(f"{what} must be finite")
     return number
+
+
+@functools.lru_cache(maxsize=4096)
+def _quantity(name: str) -> str | None:
+    """Return the measurement a SenML name is of: its last part after ``:`` or ``/``."""
+    return next((q for q in QUANTITIES if name == q or name.endswith(":" + q) or name.endswith("/" + q)), None)
 
 
 def resolve(pack: list[Any]) -> list[Reading]:
@@ -129,8 +212,7 @@ def resolve(pack: list[Any]) -> list[Reading]:
                 raise SenMLError(f"record {i}: only numeric values (v) are taken")
             continue
         name = base_name + (rec.get("n") or "")
-        quantity = next((q for q in QUANTITIES if name == q or name.endswith(":" + q) or name.endswith("/" + q)),
-                        None)
+        quantity = _quantity(name)
         if quantity is None:
             raise SenMLError(f"record {i}: unknown measurement {name!r} (one of {', '.join(QUANTITIES)})")
         unit = rec.get("u", base_unit)

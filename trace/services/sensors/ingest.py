@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from trace.db import utcnow
 from trace.ledger.numbers import canonical_decimal
-from trace.ledger.senml import Reading, SenMLError, body_of, check_shape, digest, resolve, verify_message
+from trace.ledger.senml import (
+    Reading,
+    SenMLError,
+    body_of,
+    check_shape,
+    digest,
+    resolve,
+    signed_bytes,
+    verify_message,
+)
 from trace.models import Device, DeviceRefusal, SensorMessage, SigningKey
 from trace.times import rfc3339
 
@@ -76,33 +85,34 @@ def summarize(readings: list[Reading]) -> dict[str, dict[str, Any]]:
             for q, s in sorted(out.items())}
 
 
-class _Devices:
-    """Devices by key id, looked up once per call."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.found: dict[str, tuple[SigningKey, Device] | None] = {}
-
-    def get(self, key_id: str) -> tuple[SigningKey, Device] | None:
-        if key_id not in self.found:
-            row = self.session.execute(sa.select(SigningKey, Device).join(Device, Device.key_id == SigningKey.id)
-                                       .where(SigningKey.key_id == key_id)).first()
-            self.found[key_id] = (row[0], row[1]) if row else None
-        return self.found[key_id]
+def _devices(session: Session, key_ids: set[str]) -> dict[str, tuple[SigningKey, Device]]:
+    """Return the devices with these key ids (one query per 500)."""
+    found: dict[str, tuple[SigningKey, Device]] = {}
+    ids = sorted(key_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(sa.select(SigningKey, Device).join(Device, Device.key_id == SigningKey.id)
+                               .where(SigningKey.key_id.in_(ids[start:start + 500])))
+        found.update((key.key_id, (key, device)) for key, device in rows)
+    return found
 
 
 def ingest_messages(session: Session, messages: Sequence[tuple[str, bytes]]) -> list[Outcome]:
     """Check and keep published messages (topic, payload); return one outcome per message, in order."""
-    devices = _Devices(session)
     outcomes: list[Outcome | None] = [None] * len(messages)
     checked: list[tuple[int, Device, dict[str, Any], str, list[Reading]]] = []
-    for i, (topic, payload) in enumerate(messages):
+    parsed: list[Any] = []
+    for payload in (p for _, p in messages):
+        try:
+            parsed.append(check_shape(_strict_json(payload)))
+        except (ValueError, UnicodeDecodeError) as exc:
+            parsed.append(exc)
+    devices = _devices(session, {m["key"] for m in parsed if isinstance(m, dict)})
+    for i, (topic, _) in enumerate(messages):
         claimed_key, claimed_id = "", ""
         try:
-            try:
-                message = check_shape(_strict_json(payload))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise _Refused(f"not a signed SenML message: {exc}") from exc
+            message = parsed[i]
+            if not isinstance(message, dict):
+                raise _Refused(f"not a signed SenML message: {message}")
             claimed_key, claimed_id = message["key"], message["id"]
             found = devices.get(claimed_key)
             if found is None or found[0].role != "device" or found[1].kind not in SENSOR_KINDS:
@@ -113,10 +123,11 @@ def ingest_messages(session: Session, messages: Sequence[tuple[str, bytes]]) -> 
             own_topic = f"{TOPIC_PREFIX}{device.organization_id}/{device.name}"
             if topic != own_topic:
                 raise _Refused(f"sensor {device.name} publishes on {own_topic}")
-            if not verify_message(key.public_key, message):
+            signed = signed_bytes(body_of(message))
+            if not verify_message(key.public_key, message, signed):
                 raise _Refused("the signature does not verify over the message")
             readings = resolve(message["senml"])
-            checked.append((i, device, message, digest(body_of(message)), readings))
+            checked.append((i, device, message, digest(message, signed), readings))
         except (_Refused, SenMLError) as exc:
             outcomes[i] = Outcome(REFUSED, claimed_id, str(exc))
             _refuse(session, topic, claimed_key, claimed_id, str(exc))

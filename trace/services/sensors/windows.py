@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from trace.db import utcnow
 from trace.ledger.jcs import canonical
@@ -62,7 +62,8 @@ def seal_windows(session: Session, ledger: LedgerConfig, *, now: dt.datetime | N
 
 def _seal(session: Session, ledger: LedgerConfig, groups: dict[tuple[int, dt.datetime], list[SensorMessage]]
           ) -> list[str]:
-    devices = {d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_({k[0] for k in groups})))}
+    devices = {d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_({k[0] for k in groups}))
+                                                .options(joinedload(Device.key)))}
     parts = {(d, w): n for d, w, n in session.execute(
         sa.select(SensorMessage.device_id, SensorMessage.window_start,
                   sa.func.count(sa.distinct(SensorMessage.record_id)))
@@ -85,9 +86,26 @@ def _seal(session: Session, ledger: LedgerConfig, groups: dict[tuple[int, dt.dat
         for message in messages:
             message.record_id = result.id
     session.flush()
+    present = _present(session, owners)
     for result, (device, window_start, _) in zip(recorded, owners, strict=True):
-        check_window(session, device, window_start, result.id)
+        if present.get(device.location_id or 0):
+            check_window(session, device, window_start, result.id, present[device.location_id or 0])
     return [r.id for r in recorded]
+
+
+def _present(session: Session, owners: list[tuple[Device, dt.datetime, list[SensorMessage]]]) -> dict[int, list[Stay]]:
+    """Return the stays at each sensor's place over all the windows being sealed (one walk per place)."""
+    spans: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    for device, window_start, _ in owners:
+        if device.location_id is not None:
+            low, high = spans.get(device.location_id, (window_start, window_start))
+            spans[device.location_id] = (min(low, window_start), max(high, window_start))
+    out = {}
+    for location_id, (low, high) in spans.items():
+        location = session.get(Location, location_id)
+        if location is not None:
+            out[location_id] = stays(session, location, low - LOOKBACK, high + 2 * WINDOW)
+    return out
 
 
 def window_data(device: Device, window_start: dt.datetime, messages: list[SensorMessage], part: int) -> dict[str, Any]:
@@ -121,13 +139,19 @@ def check_cited(session: Session, data: dict[str, Any]) -> list[str]:
                   if i not in found or found[i].sha256 != sha or digest(body_of(found[i].body)) != sha)
 
 
-def check_window(session: Session, device: Device, window_start: dt.datetime, record_id: str) -> int:
-    """Store a finding per batch touched by each excursion the window's readings show; return how many were new."""
+def check_window(session: Session, device: Device, window_start: dt.datetime, record_id: str,
+                 known: list[Stay] | None = None) -> int:
+    """Store a finding per batch touched by each excursion the window's readings show; return how many were new.
+
+    ``known``: the stays at the sensor's place over a span covering this window's (else looked up).
+    """
     location = session.get(Location, device.location_id) if device.location_id else None
     if location is None:
         return 0
     end = window_start + WINDOW
-    present = stays(session, location, window_start - LOOKBACK, end + WINDOW)
+    begin = window_start - LOOKBACK
+    present = [s for s in (known if known is not None else stays(session, location, begin, end + WINDOW))
+               if overlaps(s, begin, end + WINDOW)]
     if not present:
         return 0
     series = message_series(session, device_id=device.id, start=window_start - LOOKBACK, end=end + WINDOW)
