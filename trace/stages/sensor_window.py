@@ -44,5 +44,5 @@ class SensorWindow(Stage):
     schema = SensorWindowData
     service_only = True
     recorded_through = "flask trace mqtt"
-    labels = {"device": _l("Device"), "sensor": _l("Sensor"), "location": _l("Location"), "start": _l("From"), "end": _l("Until"),
-              "messages": _l("Messages"), "readings": _l("Readings")}
+    labels = {"device": _l("Device"), "sensor": _l("Sensor"), "location": _l("Location"), "start": _l("From"),
+              "end": _l("Until"), "messages": _l("Messages"), "readings": _l("Readings")}
