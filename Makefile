@@ -33,8 +33,12 @@ migrate: install
 demo: migrate
 	$(FLASK) trace demo
 
+# Printed codes follow the address served on (TRACE_PUBLIC_URL wins; HOST=0.0.0.0: the LAN address).
+run: export TRACE_HOST = $(HOST)
+run: export TRACE_PORT = $(PORT)
 run: demo
-	@echo "Data lives in $${TRACE_DATABASE_URL:-instance/suyuan.sqlite3 (SQLite)}; serving on http://$(HOST):$(PORT)"
+	@echo "Data lives in $${TRACE_DATABASE_URL:-$${TRACE_INSTANCE_PATH:-instance}/suyuan.sqlite3 (SQLite)}; serving on http://$(HOST):$(PORT)"
+	@$(FLASK) trace pages
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev

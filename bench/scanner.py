@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
 import sys
 import tempfile
 import time
@@ -21,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from server import api, producer, serve  # noqa: E402  (bench/server.py)
+from server import api, process_cpu, producer, serve, worker_pids  # noqa: E402  (bench/server.py)
 
 from scanner_client import cli, sync  # noqa: E402
 from scanner_client.device import load_device  # noqa: E402
@@ -58,22 +60,28 @@ def main() -> None:
                                  scanned + dt.timedelta(milliseconds=i), context)
             rows.append((record, sign_record(device.private, record)))
         with device.outbox.transaction() as db:
-            import json
-
             db.executemany("INSERT INTO outbox (id, scanned_at, ident, mode, context, record, sig, state, updated_at) "
                            "VALUES (?, ?, ?, 'store', ?, ?, ?, ?, ?)",
                            [(r["id"], r["occurredAt"], r["batches"][0], json.dumps(context), json.dumps(r), s,
                              WAITING, rfc3339(scanned)) for r, s in rows])
         queued = time.perf_counter() - started
-        started = time.perf_counter()
+        workers = worker_pids(instance)
+        server_cpu = sum(process_cpu(pid) for pid in workers)
+        load = os.getloadavg()[0]
+        started, client_cpu = time.perf_counter(), time.process_time()
         tally = sync.sync_once(device, chunk=args.chunk)
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu
+        server_cpu = sum(process_cpu(pid) for pid in workers) - server_cpu
+        load = max(load, os.getloadavg()[0])
         counts = device.outbox.counts()
         devices = api(port, "GET", "/api/v1/devices", token)["items"]
     assert tally.accepted == args.scans and counts["accepted"] == args.scans, (tally, counts)
     print(f"queued and signed {args.scans} scans on the client in {queued:.2f} s (not part of the budget)")
     print(f"synced {args.scans} scans in {elapsed:.2f} s = {args.scans / elapsed:,.0f} records/s "
           f"({args.chunk}/request, SQLite, gunicorn 1 worker; budget ≤ 10 s); device {devices[0]['keyName']}")
+    print(f"CPU per scan: client {client_cpu / args.scans * 1e6:.0f} µs, server {server_cpu / args.scans * 1e6:.0f} µs "
+          f"(wall {elapsed / args.scans * 1e6:.0f} µs); load average up to {load:.2f}")
 
 
 if __name__ == "__main__":

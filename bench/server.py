@@ -99,6 +99,19 @@ def serve(workers: int = 1, **settings: str) -> Iterator[Instance]:
             server.wait()
 
 
+def process_cpu(pid: int) -> float:
+    """Return the CPU seconds (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(instance: Instance) -> list[int]:
+    """Return the pids of the gunicorn master's workers."""
+    master = instance.server.pid
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
 def producer(port: int, admin: str, org: dict) -> str:
     """Create an organization with a producer; return the producer's token."""
     created = api(port, "POST", "/api/v1/organizations", admin, org)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -46,6 +47,10 @@ def call(server: str, method: str, path: str, body: Any = None, token: str | Non
         if exc.code >= 500 or exc.code in (408, 429):
             raise UnreachableError(f"HTTP {exc.code}") from exc
         raise HttpError(exc.code, payload) from exc
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        raise UnreachableError(str(getattr(exc, "reason", exc))) from exc
-    return json.loads(raw) if raw else None
+    except (urllib.error.URLError, OSError, TimeoutError, http.client.HTTPException) as exc:
+        # HTTPException: the connection broke mid-answer (IncompleteRead when the server was killed).
+        raise UnreachableError(str(getattr(exc, "reason", exc)) or type(exc).__name__) from exc
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError as exc:  # a cut-off answer: nothing is settled from it, so asking again is safe
+        raise UnreachableError(f"the answer was not JSON: {exc}") from exc

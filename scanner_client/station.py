@@ -112,7 +112,7 @@ class Station:
         cached = self.device.outbox.resolution(item.key)
         # A code is taken for a batch code at once (it is one, on cartons and batch labels); if the server
         # says it is a unit serial, sync signs the record again for the unit's batch. GS1 keys wait for a look-up.
-        batch = context.get("split") or (cached[0] if cached else item.code)
+        batch = cached[0] if cached else item.code  # what was scanned (a split ships a part of it)
         record, sig = None, None
         if batch is not None:
             if cached and cached[1] and not context.get("split"):
@@ -162,6 +162,9 @@ def make_record(device: Device, record_id: str, mode: str, batch: str, scanned_a
         data.update(quantity=context["quantity"], uom=context["uom"])
     elif context.get("unit") and mode == "sell":
         data.update(quantity="1", uom="H87")  # one unit per unit-serial scan
+    if context.get("split"):  # the part shipped is a new batch; the signed record binds what it was split from
+        data["splitFrom"] = batch
+        batch = context["split"]
     return build_record(record_id=record_id, mode=mode, batch=batch, scanned_at=scanned_at, org=device.org,
                         actor=device.actor, data=data, location=location)
 

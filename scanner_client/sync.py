@@ -70,10 +70,8 @@ def sync_once(device: Device, chunk: int = CHUNK) -> Tally:
 
 
 def _item(key_id: str, row: Row) -> dict[str, Any]:
-    item: dict[str, Any] = {"record": row.record, "signature": {"keyId": key_id, "sig": row.sig}}
-    if row.context.get("split"):
-        item["split"] = {"from": row.ident, "quantity": row.context["quantity"], "uom": row.context["uom"]}
-    return item
+    # A split travels inside the signed record (data.splitFrom): the server cannot re-point it.
+    return {"record": row.record, "signature": {"keyId": key_id, "sig": row.sig}}
 
 
 def _resolve(device: Device) -> None:

@@ -80,10 +80,10 @@ def make_config(engine: str, instance: Path) -> Config:
     )
 
 
-def build_migrated_app(engine: str, instance: Path) -> Flask:
-    """Return an app whose database is migrated to head and seeded."""
+def build_migrated_app(engine: str, instance: Path, **settings: Any) -> Flask:
+    """Return an app whose database is migrated to head and seeded; settings change the test config."""
     assert engine == "sqlite" or POSTGRES_URL  # PostgreSQL: this run's own, empty database
-    app = create_app(make_config(engine, instance))
+    app = create_app(make_config(engine, instance).with_(**settings))
     with app.app_context():
         from flask_migrate import upgrade
 

@@ -146,3 +146,113 @@ def test_audit_command_checks_the_demo_log(runner, session, mode):
     assert "OK: the log, its signatures, prev links and checkpoints all verify" in result.output
     entries = int(result.output.split("entries: ")[1].split()[0])
     assert entries == session.scalar(sa.select(sa.func.count()).select_from(LogEntry))
+
+
+def test_townships_seed_and_load(runner, session, tmp_path):
+    from trace.models import Township, Village
+
+    assert "added: 24" in invoke(runner, "townships", "seed").output
+    assert "added: 0" in invoke(runner, "townships", "seed").output
+    csv_file = tmp_path / "county.csv"
+    csv_file.write_text("code,name,name_en\n330102001000,清波街道,Qingbo\n330102001001,劳动路社区,\n",
+                        encoding="utf-8")
+    assert "added: 2" in invoke(runner, "townships", "load", str(csv_file)).output
+    assert session.get(Village, "330102001001").township_code == "330102001000"
+    csv_file.write_text("code,name,name_en\n330103001000,甲街道,\n330103999201,无主村,\n", encoding="utf-8")
+    result = invoke(runner, "townships", "load", str(csv_file))
+    assert result.exit_code != 0 and "nothing loaded" in result.output
+    assert session.get(Township, "330103001000") is None
+
+
+def test_user_add_creates_the_first_administrator_who_can_sign_in(runner, client, session):
+    result = invoke(runner, "user", "add", "--org", "县农业农村局测试", "--role", "admin", "--username", "first.admin",
+                    "--random-password")
+    assert result.exit_code == 0, result.output
+    assert "县农业农村局测试" in result.output and "(authority)" in result.output
+    password = result.output.strip().splitlines()[-1].rpartition(": ")[2]
+    user = session.scalar(sa.select(User).where(User.username == "first.admin"))
+    assert user.role == "admin" and user.organization.kind == "authority"
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    signed = client.post("/login", data={"csrf_token": token, "username": "first.admin", "password": password})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/console/"
+
+
+def test_user_add_prompts_for_the_password_and_refuses_a_taken_username(runner, session, make):
+    org_id = str(make.org("authority").id)
+    typed = "typed in twice please"
+    result = runner.invoke(args=["trace", "user", "add", "--org", org_id, "--role", "inspector",
+                                 "--username", "prompted"], input=f"{typed}\n{typed}\n")
+    assert result.exit_code == 0, result.output
+    assert typed not in result.output
+    again = runner.invoke(args=["trace", "user", "add", "--org", org_id, "--role", "inspector",
+                                "--username", "prompted"], input=f"{typed}\n{typed}\n")
+    assert again.exit_code == 1 and "taken" in again.output
+    missing = runner.invoke(args=["trace", "user", "add", "--org", "99999", "--role", "admin", "--username", "nobody",
+                                  "--random-password"])
+    assert missing.exit_code == 1 and "no organization 99999" in missing.output
+
+
+def test_demo_events_happen_at_working_hours_on_many_days(runner, session):
+    from trace.times import CHINA
+
+    assert invoke(runner, "demo").exit_code == 0
+    field_work = session.scalars(sa.select(Event.occurred_at).where(
+        Event.stage.in_(["planting", "input", "harvest", "shipping", "receiving", "sale", "inspection"]))).all()
+    local = [moment.astimezone(CHINA) for moment in field_work]
+    assert all(4 <= t.hour <= 20 for t in local), sorted({t.hour for t in local})
+    assert len({t.hour for t in local}) >= 8  # not all at one hour of the night
+    assert len({t.date() for t in local}) >= 20  # spread over weeks, not one day
+    assert len({(t.hour, t.minute) for t in local}) >= len(local) // 2
+
+
+def test_demo_cold_chain_only_where_produce_is_kept_cold_and_each_batch_its_own(runner, session):
+    assert invoke(runner, "demo").exit_code == 0
+    rows = session.execute(
+        sa.select(Product.category_id, Category.code, Batch.lot, Event.data)
+        .join(EventBatch, EventBatch.event_id == Event.id).join(Batch, Batch.id == EventBatch.batch_id)
+        .join(Product, Product.id == Batch.product_id).join(Category, Category.id == Product.category_id)
+        .where(Event.stage.in_(["storage", "shipping"]))).all()
+    series = {}
+    for _, category, lot, data in rows:
+        if data.get("temperatures"):
+            series.setdefault(lot, []).append([r["celsius"] for r in data["temperatures"]])
+            assert category not in ("eggs", "grain_oil"), lot  # eggs and oil are not kept cold
+    assert {"T2026-041P", "K2026-009A"} <= set(series)
+    # The first tomatoes' store and truck have sensors: their records name them, the sensors read the temperatures.
+    assert "V2026-088" not in series
+    sensed = [data for _, _, lot, data in rows if lot == "V2026-088"]
+    assert {d.get("warehouse") or d.get("vehicle") for d in sensed} == {"合作社冷库", "浙K·D1234"}
+    assert session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.stage == "sensor_window")) > 0
+    readings = [tuple(s) for lists in series.values() for s in lists]
+    assert len(set(readings)) == len(readings)  # no two series alike
+
+
+def test_demo_has_a_recall_and_a_unit_serial_scanned_often_enough_to_warn(runner, session, client):
+    from trace.models import UnitCode
+
+    assert invoke(runner, "demo").exit_code == 0
+    recalled = session.scalar(sa.select(Batch).where(Batch.status == "recalled"))
+    assert recalled is not None
+    page = client.get(f"/t/{recalled.trace_code}", headers={"Accept-Language": "zh-CN"})
+    assert "召回" in page.get_data(as_text=True)
+    scans = session.scalars(sa.select(UnitCode.scan_count).order_by(UnitCode.scan_count.desc())).all()
+    assert scans[0] > client.application.config["TRACE"].counterfeit_threshold >= scans[1] > 0
+
+
+def test_demo_organizations_have_no_placeholder_contact(runner, session):
+    assert invoke(runner, "demo").exit_code == 0
+    names = session.scalars(sa.select(Organization.contact_name)).all()
+    assert "联系人" not in names and any(names)
+
+
+def test_pages_prints_lookup_urls_on_the_public_url_and_how_to_reach_them_from_a_phone(runner, session):
+    assert invoke(runner, "demo").exit_code == 0
+    output = invoke(runner, "pages").output
+    urls = [line.strip() for line in output.splitlines() if line.strip().startswith("HTTPS://")]
+    assert len(urls) >= 4
+    assert all(url.startswith("HTTPS://TRACE.EXAMPLE.CN/") for url in urls)  # the test config's public URL
+    assert any("/21/" in url for url in urls)  # a unit serial's page
+    recalled = session.scalar(sa.select(Batch).where(Batch.status == "recalled"))
+    assert f"HTTPS://TRACE.EXAMPLE.CN/T/{recalled.trace_code}" in urls
+    assert "phone" in output

@@ -17,7 +17,7 @@ or of a lower one:
     schemas   trace.schemas                   (request and response schemas)
     interop   trace.interop
     services  trace.services
-    views     trace.api, trace.lookup
+    views     trace.api, trace.lookup, trace.console
     app       trace.app, trace.cli, trace.demo, trace (the package)
 """
 
@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("schemas", ("trace.schemas",)),
     ("interop", ("trace.interop",)),
     ("services", ("trace.services",)),
-    ("views", ("trace.api", "trace.lookup")),
+    ("views", ("trace.api", "trace.lookup", "trace.console")),
     ("app", ("trace.app", "trace.cli", "trace.demo", "trace")),
 ]
 

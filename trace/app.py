@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
@@ -10,7 +11,7 @@ from flask import Flask, Response, jsonify
 from trace.config import Config
 from trace.db import db, engine_options, tune_sqlite
 from trace.errors import register_error_handlers
-from trace.extensions import babel, limiter, migrate, remember_language, select_locale
+from trace.extensions import babel, csrf, limiter, migrate, remember_language, select_locale
 from trace.times import CHINA_ZONE_NAME
 
 SECURITY_HEADERS = {
@@ -24,6 +25,9 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+# A console session lasts a working day; its forms' CSRF tokens as long.
+SESSION_LIFETIME = dt.timedelta(hours=12)
 
 
 def build_app(config: Config | None = None, **overrides: Any) -> Flask:
@@ -52,6 +56,14 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         RATELIMIT_ENABLED=config.rate_limit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
+        # The console's session: a signed cookie, never readable by scripts, sent cross-site only on
+        # top-level navigation, and only over https when the public URL is https.
+        SESSION_COOKIE_NAME="suyuan_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        WTF_CSRF_TIME_LIMIT=int(SESSION_LIFETIME.total_seconds()),
     )
     if config.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -66,19 +78,25 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     limiter.init_app(app)
+    csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_locale="zh_CN", default_timezone=CHINA_ZONE_NAME,
                    default_translation_directories=str(REPO_ROOT / "trace" / "translations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
+            _private_database_file(db.engine.url.database)
             tune_sqlite(db.engine)
 
     from trace import models  # noqa: F401  (register mappers)
     from trace.api import api
     from trace.cli import cli
+    from trace.console import console
     from trace.lookup import lookup
 
     app.register_blueprint(api)
     app.register_blueprint(lookup)
+    app.register_blueprint(console)
+    csrf.exempt(api)
+    csrf.exempt(lookup)
     app.cli.add_command(cli)
     register_error_handlers(app)
 
@@ -100,6 +118,21 @@ def build_app(config: Config | None = None, **overrides: Any) -> Flask:
         return response
 
     return app
+
+
+def _private_database_file(database: str | None) -> None:
+    """Create the SQLite file with mode 0600 (or make it so): it holds every record and the sealed keys.
+
+    SQLite gives its -wal and -shm files the database file's mode.
+    """
+    if not database or database == ":memory:" or database.startswith("file:") \
+            or not os.path.isdir(os.path.dirname(os.path.abspath(database))):
+        return
+    fd = os.open(database, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        if os.path.exists(path) and os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _instance_secret(instance_path: str) -> str:

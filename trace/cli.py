@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import sqlalchemy as sa
@@ -27,6 +28,51 @@ def seed_command() -> None:
     click.echo(f"categories added: {added}")
 
 
+townships_cli = AppGroup("townships", help="The township register (official division codes).")
+cli.add_command(townships_cli)
+
+
+@townships_cli.command("seed")
+def townships_seed_command() -> None:
+    """Add the demo county's (松阳县) townships and villages that are missing."""
+    from trace.services.organizations.township_seeds import seed_townships
+
+    with writing():
+        added = seed_townships(db.session())
+        db.session.commit()
+    click.echo(f"townships and villages added: {added}")
+
+
+@townships_cli.command("load")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def townships_load_command(csv_file: Any) -> None:
+    """Load a county's register from a CSV with columns code,name,name_en (townships before their villages)."""
+    import csv
+
+    from trace.errors import TraceError
+    from trace.models import Township, Village
+    from trace.services.organizations.townships import create_township, create_village, get_township
+
+    added = 0
+    with writing():
+        try:
+            for row in csv.DictReader(csv_file):
+                code, fields = row["code"].strip(), {"code": row["code"].strip(), "name": row["name"].strip(),
+                                                     "name_en": (row.get("name_en") or "").strip() or None}
+                if code.endswith("000"):
+                    if db.session.get(Township, code) is None:
+                        create_township(db.session(), None, fields)
+                        added += 1
+                elif db.session.get(Village, code) is None:
+                    create_village(db.session(), None, get_township(db.session(), code[:9] + "000"), fields)
+                    added += 1
+        except (TraceError, KeyError) as exc:
+            db.session.rollback()
+            raise click.ClickException(f"nothing loaded: {exc}") from exc
+        db.session.commit()
+    click.echo(f"townships and villages added: {added}")
+
+
 @cli.command("demo")
 @click.option("--force", is_flag=True, help="Load even if demo data is present.")
 def demo_command(force: bool) -> None:
@@ -42,6 +88,32 @@ def demo_command(force: bool) -> None:
         db.session.commit()
     for line in summary:
         click.echo(line)
+
+
+@cli.command("pages")
+def pages_command() -> None:
+    """Print the public URL, the lookup URLs of a few demo pages, and how to open them from a phone."""
+    from trace.config import lan_address
+    from trace.demo import demo_pages
+    from trace.services.printing.labels import unit_url
+    from trace.services.printing.printing import batch_url
+
+    public_url = current_app.config["TRACE"].public_url
+    click.echo(f"Every QR code, label and 合格证 points at {public_url}")
+    pages = demo_pages(db.session())
+    for what, batch, serial in pages:
+        url = unit_url(public_url, batch, serial) if serial else batch_url(batch, public_url)
+        click.echo(f"  {url}\n      {batch.product.name} {batch.lot}: {what}")
+    if not pages:
+        click.echo("  (no demo data: flask --app wsgi trace demo)")
+    host = (urlsplit(public_url).hostname or "").lower()
+    if host in ("127.0.0.1", "localhost", "::1"):
+        click.echo("A phone cannot open 127.0.0.1. To scan these codes with a phone on the same network, run "
+                   f"`make run HOST=0.0.0.0` (codes then point at http://{lan_address()}:PORT), or set "
+                   "TRACE_PUBLIC_URL to an address the phone reaches.")
+    else:
+        click.echo(f"Open these pages, or scan printed codes, from a phone on the network that reaches {host}; "
+                   "let the port through this machine's firewall.")
 
 
 @cli.command("token")
@@ -81,7 +153,9 @@ def token_command(role: str, name: str, org_id: int | None) -> None:
               help="A checkpoint you fetched earlier (signed note); the log must still contain it.")
 @click.option("--log-only", is_flag=True,
               help="Signatures and the log only: skip comparing the events table with the signed records.")
-def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: bool) -> None:
+@click.option("--witnesses", "ask_witnesses", is_flag=True,
+              help="Also fetch the checkpoint each witness in TRACE_WITNESSES cosigned last; the log must hold it.")
+def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: bool, ask_witnesses: bool) -> None:
     """Recompute the log; check every signature, prev link and checkpoint; name each bad entry."""
     import os
     import sys
@@ -92,12 +166,17 @@ def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: b
     from trace.services.audit.audit import audit_log
 
     origin = current_app.extensions["trace.ledger"].origin
+    notes = [f.read() for f in checkpoints]
+    if ask_witnesses:
+        from trace.cli_witness import witness_checkpoints
+
+        notes.extend(witness_checkpoints(current_app.config["TRACE"].witnesses, origin))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(LogEntry)) or 0
     started = time.perf_counter()
     with click.progressbar(length=total, label="auditing", file=sys.stderr) as bar:
         report = audit_log(db.session(), origin, attachments_root=Path(current_app.instance_path),
                            workers=workers or os.cpu_count() or 1, progress=bar.update,
-                           external_checkpoints=[f.read() for f in checkpoints], rows=not log_only)
+                           external_checkpoints=notes, rows=not log_only)
     elapsed = time.perf_counter() - started
     click.echo(f"entries: {report.entries}  checkpoints: {report.checkpoints}  "
                f"time: {elapsed:.2f} s ({report.entries / elapsed if elapsed else 0:.0f} entries/s)")
@@ -112,9 +191,15 @@ def audit_command(workers: int | None, checkpoints: tuple[Any, ...], log_only: b
 @cli.command("verify-bundle")
 @click.argument("bundle", type=click.Path(exists=True, dir_okay=False))
 @click.option("--log-key", help="The log's verifier key (default: this deployment's).")
-def verify_bundle_command(bundle: str, log_key: str | None) -> None:
-    """Check an audit bundle offline against the log key."""
+@click.option("--checkpoint", "kept", multiple=True, type=click.File("r"),
+              help="A checkpoint you kept (signed note); the bundle's log must extend it.")
+@click.option("--witness", "witnesses", multiple=True, help="A witness verifier key you trust (repeatable).")
+@click.option("--quorum", type=int, default=None, help="How many --witness keys must have cosigned (default: all).")
+def verify_bundle_command(bundle: str, log_key: str | None, kept: tuple[Any, ...], witnesses: tuple[str, ...],
+                          quorum: int | None) -> None:
+    """Check an audit bundle offline against the log key, checkpoints you kept and witnesses you trust."""
     from trace import ledger
+    from trace.ledger.views import check_views
     from trace.models import SigningKey
 
     if log_key is None:
@@ -124,7 +209,9 @@ def verify_bundle_command(bundle: str, log_key: str | None) -> None:
         log_key = ledger.vkey(key.name, key.public_key)
     try:
         with open(bundle, encoding="utf-8") as fh:
-            report = ledger.verify_bundle(ledger.load_bundle(fh.read()), log_key)
+            doc = ledger.load_bundle(fh.read())
+        report = ledger.verify_bundle(doc, log_key)
+        check_views(doc, report, log_key, [f.read() for f in kept], witnesses, quorum)
     except ledger.LedgerError as exc:
         raise click.ClickException(f"cannot read the bundle: {exc}") from exc
     for entry in report.entries:
@@ -166,3 +253,58 @@ def seal_windows_command(everything: bool) -> None:
         made = seal_windows(db.session(), current_app.extensions["trace.ledger"], everything=everything)
         db.session.commit()
     click.echo(f"{len(made)} window records made")
+
+
+user_cli = AppGroup("user", help="Console users.")
+cli.add_command(user_cli)
+
+# The kind of organization `user add` creates when --org names none yet, by role.
+KIND_FOR_ROLE = {"admin": "authority", "inspector": "authority", "lab": "inspection_agency", "station": "station",
+                 "producer": "cooperative"}
+
+
+@user_cli.command("add")
+@click.option("--org", "org_ref", required=True, help="Organization id or exact name (created if no such name).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--username", required=True, help="3–64 of a-z 0-9 . _ -")
+@click.option("--random-password", is_flag=True, help="Make a random password and print it once (else prompt).")
+def user_add_command(org_ref: str, role: str, username: str, random_password: bool) -> None:
+    """Create a console user (the first administrator, say); the password is prompted or printed once."""
+    from trace.errors import TraceError
+    from trace.services.organizations import accounts
+    from trace.services.organizations.organizations import create_organization
+
+    if random_password:
+        password = accounts.random_password()
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with writing():
+        session = db.session()
+        org = (session.get(Organization, int(org_ref)) if org_ref.isdigit()
+               else session.scalar(sa.select(Organization).where(Organization.name == org_ref)))
+        try:
+            if org is None and org_ref.isdigit():
+                raise click.ClickException(f"no organization {org_ref}")
+            if org is None:
+                org = create_organization(session, None, {"kind": KIND_FOR_ROLE[role], "name": org_ref,
+                                                          "region": {"province": "未设置", "county": "未设置"}})
+                click.echo(f"organization {org.id} {org.name} created ({org.kind}); set its region in the console")
+            user = accounts.add_account(session, None, org, username, role, password)
+        except TraceError as exc:
+            session.rollback()
+            raise click.ClickException(exc.detail) from exc
+        session.commit()
+    click.echo(f"user {user.id} {user.username} ({role}) in organization {org.id} {org.name}")
+    if random_password:
+        click.echo(f"password (shown once): {password}")
+
+
+def _register_groups() -> None:
+    from trace.cli_ops import backup_command, master_key, restore_command
+    from trace.cli_witness import witness
+
+    for command in (witness, backup_command, restore_command, master_key):
+        cli.add_command(command)
+
+
+_register_groups()

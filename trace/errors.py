@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, json, render_template, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
@@ -129,6 +130,8 @@ _PAGE_TEXT: dict[int, tuple[LazyString, LazyString]] = {
     415: (_l("Unsupported format"), _l("What was sent is in a format this address does not take.")),
     422: (_l("Not valid"), _l("Some of what was sent is not valid.")),
     429: (_l("Too many requests"), _l("Please try again in a minute.")),
+    503: (_l("Temporarily unavailable"), _l("The service cannot store or read data just now. Please try again in a "
+                                            "minute.")),
 }
 _PAGE_FALLBACK = (_l("Something went wrong"), _l("Please try again later."))
 
@@ -151,6 +154,19 @@ def _render(status: int, slug: str, title: str, detail: str, **kw: Any) -> Respo
     return problem(status, slug, title, detail, **kw)
 
 
+def database_unavailable(err: sa.exc.DBAPIError) -> bool:
+    """Tell whether a database error means "not now" (down, full, read-only, busy) rather than a bug.
+
+    SQLite reports a full disk, a read-only file and a held lock as OperationalError; PostgreSQL's
+    SQLSTATE classes 08 (connection), 53 (insufficient resources: disk full), 57P (shut down) and
+    25006 (read-only transaction) say the same.
+    """
+    if isinstance(err, sa.exc.OperationalError) or err.connection_invalidated:
+        return True
+    state = getattr(err.orig, "sqlstate", None) or ""
+    return state.startswith(("08", "53", "57P")) or state == "25006"
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain and HTTP errors to problem+json or HTML."""
 
@@ -169,6 +185,23 @@ def register_error_handlers(app: Flask) -> None:
             valid = getattr(err, "valid_methods", None)
             if valid:
                 response.headers["Allow"] = ", ".join(valid)
+        return response
+
+    @app.errorhandler(sa.exc.DBAPIError)
+    def _database(err: sa.exc.DBAPIError) -> Response:
+        if not database_unavailable(err):
+            return _unexpected(err)
+        from trace.db import db
+
+        try:
+            db.session.rollback()  # nothing half-written: the transaction is gone with the error
+        except sa.exc.SQLAlchemyError:
+            pass
+        app.logger.warning("database unavailable: %s", err.orig)
+        response = _render(503, "database-unavailable", "Database unavailable",
+                           "The database cannot take this request now (stopped, full or read-only); nothing was "
+                           "written. Retry later.")
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

@@ -16,6 +16,7 @@ from flask_babel import Babel, Domain, get_locale
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
 
 # Page languages (Chinese first: the default) and the catalogs under trace/translations/ that hold them.
 LANGUAGES = ("zh", "en")
@@ -112,3 +113,6 @@ babel = Catalogued()
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 migrate = Migrate()
+# Every form post carries a CSRF token; the API (bearer tokens, no cookies) and the public pages
+# (their feedback form has its own signed token) are exempted in the factory.
+csrf = CSRFProtect()

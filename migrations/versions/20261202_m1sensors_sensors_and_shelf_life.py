@@ -2,7 +2,7 @@
 cold-chain claims and shelf life; products' own shelf life
 
 Revision ID: m1sensors
-Revises: c3certs
+Revises: w1witness
 Create Date: 2026-12-02 10:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'm1sensors'
-down_revision = 'c3certs'
+down_revision = 'w1witness'
 branch_labels = None
 depends_on = None
 

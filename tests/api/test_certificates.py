@@ -221,3 +221,19 @@ def test_retry_with_the_same_id_returns_the_first_issue(client, session, produce
     assert_problem(issue(client, producer, batch, id=key, quantity="6"), 409, "conflict", "id")
     assert_problem(issue(client, producer, make.batch(producer), id=key, quantity="5"), 409, "conflict", "id")
     assert len(certificate_events(session, batch)) == 1
+
+
+def test_the_qr_form_of_the_certificate_is_headed_by_its_name_and_decodes_to_the_batch_url(client, producer, make):
+    batch = make.batch(producer)
+    assert issue(client, producer, batch).status_code == 201
+    path = f"/api/v1/batches/{batch.trace_code}/certificate.pdf"
+    card = client.get(path, headers=producer.headers)
+    sticker = client.get(path, query_string={"form": "qr"}, headers=producer.headers)
+    assert sticker.status_code == 200 and sticker.mimetype == "application/pdf"
+    assert sticker.headers["ETag"] != card.headers["ETag"]
+    with open_pdf(sticker.data) as document:
+        assert [found.text for found in decode(render(document[0]))] == [f"HTTPS://TRACE.EXAMPLE.CN/T/{batch.trace_code}"]
+        text = page_text(document[0])
+    assert text.startswith("承诺达标合格证") and batch.organization.name in text
+    assert_problem(client.get(path, query_string={"form": "poster"}, headers=producer.headers), 422, "validation",
+                   "form")

@@ -29,6 +29,7 @@ class Scanner:
                         headers=actor.headers)
         assert r.status_code == 201, r.json
         self.key, self.org, self.client = r.json, str(actor.org.id), client
+        self.key_raw = public_raw(self.private)
 
     def record(self, mode: str, batch: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
         scanned = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
@@ -166,20 +167,69 @@ def test_shipping_part_of_a_batch_splits_it_first(client, make, session):
     batch = make.batch(producer, quantity="100")
     scanner = Scanner(client, producer)
     part = "GEMPGQ9AHA04Z"
-    record = scanner.record("ship", part, {"recipient": market.org.id, "quantity": "30", "uom": "KGM"})
-    split = {"from": batch.trace_code, "quantity": "30", "uom": "KGM"}
-    assert scanner.upload(scanner.item(record, split=split))[0]["status"] == "accepted"
+    record = scanner.record("ship", part, {"recipient": market.org.id, "quantity": "30", "uom": "KGM",
+                                           "splitFrom": batch.trace_code})
+    assert scanner.upload(scanner.item(record))[0]["status"] == "accepted"
     session.expire_all()
     shipped = session.scalar(sa.select(Batch).where(Batch.trace_code == part))
     assert shipped.quantity == Decimal(30) and shipped.custodian_id == market.org.id
     assert session.get(Batch, batch.id).available == Decimal(70)
     assert session.get(Batch, batch.id).custodian_id == producer.org.id
-    assert scanner.upload(scanner.item(record, split=split))[0]["status"] == "already"
+    logged, signatures = ledger.parse_leaf(session.scalar(sa.select(LogEntry.leaf)
+                                                          .where(LogEntry.event_id == record["id"])))
+    assert logged["data"]["splitFrom"] == batch.trace_code  # the source is in what the device signed
+    assert ledger.verify_record(scanner.key_raw, ledger.device_view(logged),
+                                base64.b64decode(signatures[1]["sig"]))
+    assert scanner.upload(scanner.item(record))[0]["status"] == "already"
     session.expire_all()
     assert session.get(Batch, batch.id).available == Decimal(70)
-    too_much = scanner.record("ship", "S82760271FFMB", {"recipient": market.org.id, "quantity": "80", "uom": "KGM"})
-    answer = scanner.upload(scanner.item(too_much, split={**split, "quantity": "80"}))[0]
+    too_much = scanner.record("ship", "S82760271FFMB", {"recipient": market.org.id, "quantity": "80", "uom": "KGM",
+                                                         "splitFrom": batch.trace_code})
+    answer = scanner.upload(scanner.item(too_much))[0]
     assert answer["status"] == "refused" and "available" in answer["reason"]
+
+
+def test_a_split_is_bound_by_the_device_signature(client, make, session):
+    producer = make.actor()
+    market = make.actor("producer", make.org("retailer"))
+    product = make.product(producer)
+    source, other = make.batch(producer, product, quantity="100"), make.batch(producer, product, quantity="100")
+    scanner = Scanner(client, producer)
+    signed = scanner.record("ship", "GEMPGQ9AHA04Z", {"recipient": market.org.id, "quantity": "30", "uom": "KGM",
+                                                      "splitFrom": source.trace_code})
+    # The upload says to split another batch than the device signed: refused and logged as tampering.
+    repointed = scanner.item(signed, split={"from": other.trace_code, "quantity": "30", "uom": "KGM"})
+    # The signed record itself changed to name another source: its signature no longer holds.
+    edited = {**scanner.item(signed), "record": {**signed, "data": {**signed["data"], "splitFrom": other.trace_code}}}
+    # An older client's split beside a record that does not name it: not signed, so not taken.
+    unsigned = scanner.record("ship", "7N15HDRSW67QK", {"recipient": market.org.id, "quantity": "5", "uom": "KGM"})
+    legacy = scanner.item(unsigned, split={"from": source.trace_code, "quantity": "5", "uom": "KGM"})
+    answers = scanner.upload(repointed, edited, legacy)
+    assert [(a["status"], a["code"]) for a in answers] == [("refused", 422), ("refused", 401), ("refused", 422)]
+    assert "signed" in answers[0]["reason"] and "signed" in answers[2]["reason"]
+    session.expire_all()
+    assert session.get(Batch, source.id).available == session.get(Batch, other.id).available == Decimal(100)
+    assert session.scalar(sa.select(Batch).where(Batch.trace_code.in_(["GEMPGQ9AHA04Z", "7N15HDRSW67QK"]))) is None
+    logged = list(session.scalars(sa.select(DeviceRefusal.reason).where(DeviceRefusal.record_id == signed["id"])))
+    assert len(logged) == 2 and any("split" in reason for reason in logged)  # the re-pointing and the edit
+    # The same signed record uploaded as it was signed splits the batch it names.
+    (answer,) = scanner.upload(scanner.item(signed, split={"from": source.trace_code, "quantity": "30", "uom": "KGM"}))
+    assert answer["status"] == "accepted"
+    session.expire_all()
+    assert (session.get(Batch, source.id).available, session.get(Batch, other.id).available) == (70, 100)
+
+
+def test_a_shipping_names_only_the_batch_its_batch_was_split_from(client, make):
+    producer = make.actor()
+    market = make.actor("producer", make.org("retailer"))
+    product = make.product(producer)
+    whole, unrelated = make.batch(producer, product), make.batch(producer, product)
+    body = {"id": str(uuid.uuid4()), "stage": "shipping", "batches": [whole.trace_code],
+            "occurredAt": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(),
+            "data": {"recipient": market.org.id, "splitFrom": unrelated.trace_code}}
+    r = client.post("/api/v1/events", json=body, headers=producer.headers)
+    assert_problem(r, 422, "validation", "data")
+    assert "split" in r.json["detail"]
 
 
 def test_samples_for_a_laboratory(client, make, session):
@@ -205,8 +255,19 @@ def test_a_scan_at_a_registered_location(client, make, session):
                           location={"id": mine["id"], "name": "1号冷库"})
     there = scanner.record("store", batch.trace_code, {"warehouse": "库"},
                            location={"id": theirs["id"], "name": "库"})
-    assert [a["status"] for a in scanner.upload(scanner.item(here), scanner.item(there))] == ["accepted", "refused"]
+    nowhere = scanner.record("store", batch.trace_code, {"warehouse": "库"}, location={"id": theirs["id"] + 99,
+                                                                                     "name": "库"})
+    answers = scanner.upload(scanner.item(here), scanner.item(there), scanner.item(nowhere))
+    assert [(a["status"], a.get("code")) for a in answers] == [("accepted", None), ("refused", 403), ("refused", 422)]
     assert session.get(Event, here["id"]).location == {"id": mine["id"], "name": "1号冷库"}
+    assert session.get(Event, there["id"]) is None and session.get(Event, nowhere["id"]) is None
+    assert client.delete(f"/api/v1/locations/{mine['id']}", headers=producer.headers).status_code == 200
+    scanned = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)  # scanned after the place was retired
+    after = build_record(record_id=str(uuid.uuid4()), mode="store", batch=batch.trace_code, scanned_at=scanned,
+                         org=scanner.org, actor=f"device:{scanner.key['name']}", data={"warehouse": "1号冷库"},
+                         location={"id": mine["id"], "name": "1号冷库"})
+    (answer,) = scanner.upload(scanner.item(after))
+    assert (answer["status"], answer["code"]) == ("refused", 422) and "retired" in answer["reason"]
 
 
 def test_resolve_scanned_identifiers(client, make, session):

@@ -271,3 +271,42 @@ def test_events_of_another_organizations_batch_are_private(client, make):
     assert client.get(url, headers=make.actor("inspector").headers).status_code == 200
     assert client.get(url, headers=make.actor("admin").headers).status_code == 200
     assert_problem(client.get(url), 401, "unauthenticated")
+
+
+def test_a_registered_location_must_be_a_place_of_the_recording_organization(client, make, session):
+    producer, other = make.actor("producer"), make.actor("producer")
+    batch = make.batch(producer)
+
+    def place(actor, name):
+        r = client.post(f"/api/v1/organizations/{actor.org.id}/locations", json={"kind": "warehouse", "name": name},
+                        headers=actor.headers)
+        assert r.status_code == 201, r.json
+        return r.json["id"]
+
+    mine, theirs = place(producer, "1号库"), place(other, "对方库")
+    before = row_counts(session)
+    body = event_body("storage", [batch], {"warehouse": "对方库"}, location={"id": theirs, "name": "对方库"})
+    assert_problem(post_event(client, producer, body), 403, "forbidden", "location")
+    unknown = event_body("storage", [batch], {"warehouse": "库"}, location={"id": theirs + 1000, "name": "库"})
+    assert_problem(post_event(client, producer, unknown), 422, "validation", "location")
+    bulk = client.post("/api/v1/events/bulk", headers=producer.headers, json={"events": [
+        event_body("storage", [batch], {"warehouse": "1号库"}, location={"id": mine, "name": "1号库"}), body]})
+    assert_problem(bulk, 403, "forbidden")
+    split = {"id": str(uuid.uuid4()), "stage": "sorting", "occurredAt": ago(minutes=5),
+             "location": {"id": theirs, "name": "对方库"},
+             "inputs": [{"batch": batch.trace_code, "quantity": "1", "uom": batch.uom}],
+             "outputs": [{"product": batch.product_id, "lot": "SPLIT-1", "quantity": "1", "uom": batch.uom}]}
+    assert_problem(client.post("/api/v1/transformations", json=split, headers=producer.headers), 403, "forbidden")
+    session.expire_all()
+    assert row_counts(session) == before  # nothing half-written
+    retired = place(producer, "旧库")
+    assert client.delete(f"/api/v1/locations/{retired}", headers=producer.headers).status_code == 200
+    late = event_body("storage", [batch], {"warehouse": "旧库"}, location={"id": retired, "name": "旧库"},
+                      occurredAt=dt.datetime.now(dt.UTC).isoformat())
+    assert_problem(post_event(client, producer, late), 422, "validation", "location")
+    earlier = event_body("storage", [batch], {"warehouse": "旧库"}, location={"id": retired, "name": "旧库"})
+    assert post_event(client, producer, earlier).status_code == 201  # made (offline) before it was retired
+    ok = event_body("storage", [batch], {"warehouse": "1号库"}, location={"id": mine, "name": "1号库"})
+    r = post_event(client, producer, ok)
+    assert r.status_code == 201, r.json
+    assert r.json["location"] == {"id": mine, "name": "1号库"}

@@ -162,3 +162,54 @@ def test_docs_page_uses_only_local_assets(client, spec):
         if url.startswith("/"):
             with client.get(url) as asset:
                 assert asset.status_code == 200, url
+
+
+def docs_examples(client) -> list[tuple[str, str, dict[str, Any]]]:
+    """Return (stage, path, body) of every example body on the docs page."""
+    import html
+    import json
+
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    found = re.findall(r'<pre class="example" data-path="([^"]+)" data-stage="([^"]+)">(.*?)</pre>', page, flags=re.S)
+    return [(stage, path, json.loads(html.unescape(body))) for path, stage, body in found]
+
+
+def test_the_docs_page_shows_an_example_body_for_every_stage_a_client_records(client):
+    from trace.schemas.events import EventIn, TransformationIn
+    from trace.stages import STAGES
+
+    examples = docs_examples(client)
+    recorded = {s.name for s in STAGES.values() if not s.service_only and not s.recorded_through}
+    assert {stage for stage, _, _ in examples} == recorded
+    for stage, path, body in examples:
+        assert body["stage"] == stage
+        schema = TransformationIn() if path == "/api/v1/transformations" else EventIn()
+        assert schema.validate(body) == {}, stage
+        assert STAGES[stage].loader.validate(body["data"]) == {}, stage
+        assert (path == "/api/v1/transformations") == STAGES[stage].transformation_only
+
+
+def test_an_example_body_records_as_it_is_given_a_batch(client, make):
+    import uuid
+
+    producer = make.actor("producer")
+    batch = make.batch(producer)
+    (body,) = [b for stage, _, b in docs_examples(client) if stage == "planting"]
+    r = client.post("/api/v1/events", json={**body, "id": str(uuid.uuid4()), "batches": [batch.trace_code]},
+                    headers=producer.headers)
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert body["data"].items() <= r.json["data"].items()
+
+
+def test_the_docs_page_lists_each_operation_s_fields_and_parameters(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    events = page[page.index("<code>/api/v1/events</code></h2>"):]
+    events = events[:events.index("</section>")]
+    for field in ("occurredAt", "batches", "stage", "data"):
+        assert f"<code>{field}</code>" in events
+    assert 'href="#stages"' in events
+    labels = page[page.index("<code>/api/v1/batches/{code}/labels.pdf</code></h2>"):]
+    labels = labels[:labels.index("</section>")]
+    assert "<code>layout</code>" in labels and "thermal-50x30" in labels
+    planting = page[page.index('id="stage-planting"'):]
+    assert "<code>plot</code>" in planting[:planting.index("</section>")]

@@ -31,7 +31,8 @@ def test_admin_registers_an_organization(client, make, session):
     assert r.headers["Location"] == f"/api/v1/organizations/{body['id']}"
     assert body["kind"] == "cooperative"
     assert body["creditCode"] == VALID_USCC
-    assert body["region"] == {"province": "浙江省", "county": "松阳县", "township": "新兴镇", "village": "横山村"}
+    assert body["region"] == {"province": "浙江省", "county": "松阳县", "township": "新兴镇", "village": "横山村",
+                              "townshipCode": None, "villageCode": None}
     assert body["contact"] == {"name": "李四", "phone": "+86 578 8000000"}
     assert body["createdAt"].endswith("Z")
     stored = session.get(Organization, body["id"])

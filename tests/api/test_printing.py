@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import tempfile
 from pathlib import Path
@@ -10,10 +11,12 @@ import pytest
 
 from tests.api.helpers import BASE, GTIN, assert_problem
 from tests.codes.helpers import crop_mm, decode, open_pdf, page_text, png_image, render, svg_image
+from tests.factories import event_body
 from tests.helpers import make_config
 from trace import create_app
 from trace.codes.labels import LAYOUTS, label_boxes
 from trace.codes.qr import qr_symbol
+from trace.times import CHINA
 
 # QR images -----------------------------------------------------------------------------------------
 
@@ -162,9 +165,29 @@ def test_labels_decode_to_the_batch_url_with_its_text(client, labelled, producer
     count = LAYOUTS[layout].per_page  # one sheet by default
     found, texts = decode_labels(r.data, layout, count)
     assert found == [url] * count
-    for expected in (batch.product.name, batch.trace_code, batch.lot, batch.created_at.strftime("%Y-"),
-                     producer.org.name[:4]):
+    for expected in (batch.product.name, batch.trace_code, batch.lot, producer.org.name[:4], "扫码溯源"):
         assert expected in texts[0], expected
+    assert "日期" not in texts[0]  # no harvest or production recorded: no date, not the registration's
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_labels_print_the_harvest_date_not_the_registration_date(client, producer, make, layout):
+    batch = make.batch(producer)
+    harvested = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    body = event_body("harvest", [batch], {"quantity": "100", "uom": "KGM"}, occurredAt=harvested.isoformat())
+    assert client.post("/api/v1/events", json=body, headers=producer.headers).status_code == 201
+    r = client.get(f"/api/v1/batches/{batch.trace_code}/labels.pdf", query_string={"layout": layout, "count": 1},
+                   headers=producer.headers)
+    with open_pdf(r.data) as document:
+        text = page_text(document[0])
+    day = harvested.astimezone(CHINA).date().isoformat()
+    assert f"采收日期 {day}" in text
+    assert batch.created_at.astimezone(CHINA).date().isoformat() not in text
+    english = client.get(f"/api/v1/batches/{batch.trace_code}/labels.pdf", query_string={"layout": layout, "count": 1},
+                         headers={**producer.headers, "Accept-Language": "en"})
+    with open_pdf(english.data) as document:
+        text = page_text(document[0])
+    assert f"Harvested {day}" in text and "Scan to trace" in text
 
 
 def test_label_count_spans_pages(client, producer, make):

@@ -58,7 +58,7 @@ def test_chinese_text_is_in_the_pdf() -> None:
         INFO.subject_name,
         INFO.contact,
         INFO.trace_code,
-        "我承诺对生产销售的食用农产品：",
+        "我承诺对销售的食用农产品：",
         *PROMISES,
         "承诺依据",
         "产品名称",
@@ -142,3 +142,34 @@ def test_long_values_stay_on_the_card_and_off_the_qr_code() -> None:
         assert 3 < char.left and char.right < WIDTH - 3 and 3 < char.top and char.bottom < HEIGHT - 3, char
         if char.top < qr_bottom:
             assert char.right < qr_left or char.top < 20, char  # beside the QR code, or in the title band
+
+
+def test_the_commitment_and_its_basis_are_worded_as_the_2025_measures_have_them() -> None:
+    with open_pdf(certificate_pdf(INFO)) as document:
+        text = "".join(page_text(document[0]).split())
+    assert "未使用禁用农药、兽药及其他化合物" in text
+    assert "使用的常规农药、兽药残留不超标" in text
+    assert text.index("质量安全控制") < text.index("自行检测") < text.index("委托检测")
+    for absent in ("内部质量控制", "监督抽检", "保质期"):  # supervisory sampling and shelf life are not the card's
+        assert absent not in text
+
+
+def test_the_qr_form_is_a_sticker_headed_by_the_certificate_s_name_and_decodes_at_150_dpi() -> None:
+    from trace.codes.certificate import STICKER_HEIGHT, STICKER_WIDTH, certificate_qr_pdf
+
+    url = "HTTP://127.0.0.1:5101/01/06901234567892/10/2024-09-A"
+    with open_pdf(certificate_qr_pdf(replace(INFO, url=url))) as document:
+        page = document[0]
+        assert page.get_size() == pytest.approx((STICKER_WIDTH * PT_PER_MM, STICKER_HEIGHT * PT_PER_MM), abs=0.01)
+        assert [found.text for found in decode(render(page))] == [url]
+        chars = page_chars(page)
+        text = "".join(c.char for c in chars)
+    start = text.index("承诺达标合格证")
+    title = chars[start:start + 7]
+    others = [c for i, c in enumerate(chars) if not start <= i < start + 7]
+    assert all(c.bottom - c.top >= 3.4 for c in title)  # prominent: 11 pt, the largest text on the sticker
+    assert max(c.bottom - c.top for c in others) < min(c.bottom - c.top for c in title)
+    assert all(c.top < 8 for c in title)  # across the top
+    for expected in (INFO.product_name, INFO.number, "委托检测", "扫码溯源"):
+        assert expected in text
+    assert all(0 <= c.left and c.right <= STICKER_WIDTH and c.bottom <= STICKER_HEIGHT for c in chars)

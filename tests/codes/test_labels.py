@@ -179,3 +179,31 @@ def test_a_label_shows_the_production_day_and_its_best_before_or_shelf_life_day(
         text = page_text(document[0])
     assert "生产日期 2024-09-28" in text
     assert "最佳食用期至 2024-10-05" in text and "保质期至 2025-09-27" in text
+
+
+@pytest.mark.parametrize("producer", ["松阳县银猴茶叶专业合作社", "大东坝高山蔬菜专业合作社",
+                                      "黑龙江省五常市稻香农业专业合作社联合社有限公司（第二分社）"])
+def test_on_the_thermal_label_the_producer_s_name_breaks_only_between_words(producer: str) -> None:
+    from trace.codes.pdfdraw import name_breaks
+
+    (label,) = make_labels(1)
+    with open_pdf(labels_pdf([replace(label, producer_name=producer)], "thermal-50x30")) as document:
+        lines = [line.strip() for line in page_text(document[0]).splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(lines) if producer.startswith(line.removesuffix("…")))
+    shown = lines[start:]
+    assert 1 <= len(shown) <= 2
+    if len(shown) == 2:
+        assert len(shown[0]) in name_breaks(producer), shown
+
+
+def test_a_label_calls_to_scan_and_names_its_date(sheet: tuple[str, list[LabelInfo], bytes]) -> None:
+    layout, labels, pdf = sheet
+    with open_pdf(pdf) as document:
+        text = page_text(document[0])
+    assert text.count("扫码溯源") == LAYOUTS[layout].per_page
+    assert f"生产日期 {labels[0].date}" in text
+    (label,) = make_labels(1)
+    with open_pdf(labels_pdf([replace(label, date="", date_kind="harvested")], layout)) as document:
+        assert "日期" not in page_text(document[0])  # no date recorded: none printed
+    with open_pdf(labels_pdf([replace(label, date_kind="harvested")], layout)) as document:
+        assert f"采收日期 {label.date}" in page_text(document[0])

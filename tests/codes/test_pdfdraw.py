@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from fpdf import FPDF
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from trace.codes.pdfdraw import ELLIPSIS, _rectangles, fit_lines, new_pdf, text_width
@@ -81,3 +81,34 @@ def test_rectangles_cover_dark_modules_exactly_once(modules: list[list[bool]]) -
     dark = {(r, c) for r, line in enumerate(modules) for c, v in enumerate(line) if v}
     assert set(covered) == dark
     assert set(covered.values()) <= {1}
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("松阳县银猴茶叶专业合作社", ["松阳县", "银猴茶叶", "专业合作社"]),
+    ("玉岩猕猴桃家庭农场", ["玉岩猕猴桃", "家庭农场"]),
+    ("黑龙江省五常市稻香农业专业合作社联合社有限公司（第二分社）",
+     ["黑龙江省", "五常市", "稻香农业", "专业合作社联合社", "有限公司", "（第二", "分社）"]),
+    ("松阳农家乐超市", ["松阳农家乐", "超市"]),
+    ("大东坝农贸市场", ["大东坝农贸市场"]),  # 市场 is one word, not a city
+])
+def test_names_break_only_between_their_words(name: str, words: list[str]) -> None:
+    from trace.codes.pdfdraw import name_breaks
+
+    ends = [sum(len(w) for w in words[:i + 1]) for i in range(len(words) - 1)]
+    assert sorted(name_breaks(name)) == ends
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(["松阳县银猴茶叶专业合作社", "黑龙江省五常市稻香农业专业合作社联合社有限公司（第二分社）",
+                        "象溪土鸡蛋家庭农场", "松阳县菜籽油加工厂"]), st.floats(12, 60))
+def test_fit_lines_with_words_breaks_a_name_only_between_words(pdf: FPDF, name: str, width: float) -> None:
+    from trace.codes.pdfdraw import name_breaks
+
+    cuts = [0, *sorted(name_breaks(name)), len(name)]
+    assume(all(text_width(pdf, name[a:b]) <= width for a, b in zip(cuts, cuts[1:], strict=False)))  # each word fits
+    lines = fit_lines(pdf, name, width, 3, words=True)
+    assert all(text_width(pdf, line) <= width + 1e-9 for line in lines)
+    position = 0
+    for line in lines[:-1]:
+        position += len(line)
+        assert position in name_breaks(name), (name, lines)

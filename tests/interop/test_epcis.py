@@ -86,7 +86,10 @@ def test_demo_export_validates_and_uses_the_profile(demo, session):
     assert oil["bizStep"] == "https://ref.gs1.org/cbv/BizStep-commissioning"
     storage = next(e for e in events if e["trace:stage"] == "storage")
     assert storage["bizStep"] == "https://ref.gs1.org/cbv/BizStep-storing"
-    assert [r["value"] for r in storage["sensorElementList"][0]["sensorReport"]] == [3.5, 4, 4.2]
+    recorded = session.get(Event, event_uuid(storage["eventID"])).data["temperatures"]
+    assert [r["value"] for r in storage["sensorElementList"][0]["sensorReport"]] == [
+        float(t["celsius"]) for t in recorded]
+    assert len(recorded) >= 3
     assert {r["uom"] for r in storage["sensorElementList"][0]["sensorReport"]} == {"CEL"}
     shipping = next(e for e in events if e["trace:stage"] == "shipping" and len(e["quantityList"]) == 1)
     assert shipping["sourceList"][0]["source"].startswith(f"{PUBLIC}/org/uscc/")

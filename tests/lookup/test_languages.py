@@ -203,13 +203,14 @@ def test_label_captions_follow_the_language(client, ascii):
     zh = client.get(path, headers=headers, query_string={"layout": "a4-2x7", "count": 1})
     assert zh.status_code == 200 and zh.headers["Vary"] == "Accept-Language, Cookie"
     text = _pdf_text(zh.data)
-    assert "追溯码" in text and "批号" in text and "生产日期" in text
+    assert "追溯码" in text and "批号" in text and "采收日期" in text and "扫码溯源" in text
     for ask in ({"query_string": {"layout": "a4-2x7", "count": 1, "lang": "en"}, "headers": headers},
                 {"query_string": {"layout": "a4-2x7", "count": 1}, "headers": {**headers, **ENGLISH}}):
         en = client.get(path, **ask)
         assert en.status_code == 200 and en.headers["ETag"] != zh.headers["ETag"]
         text = _pdf_text(en.data)
-        assert "Trace code" in text and "Lot" in text and "Produced" in text and not CJK.search(text), text
+        assert "Trace code" in text and "Lot" in text and "Harvested" in text and "Scan to trace" in text
+        assert not CJK.search(text), text
     run = client.post(f"/api/v1/batches/{ascii.batch.trace_code}/labels", headers=headers, json={"count": 1})
     assert run.status_code == 201, run.get_data(as_text=True)
     en = client.get(path, headers=headers, query_string={"layout": "a4-2x7", "run": run.json["id"], "lang": "en"})

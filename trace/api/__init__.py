@@ -17,6 +17,7 @@ from trace.api import (  # noqa: F401  (each module registers its routes on the 
     organizations,
     printing,
     quality,
+    townships,
 )
 from trace.api.base import ROUTES, api
 

@@ -38,6 +38,12 @@ class ConsistencyQuery(Schema):
     new = fields.Integer(required=True, validate=validate.Range(min=1))
 
 
+class BundleQuery(Schema):
+    since = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**62),
+                           metadata={"description": "Size of a checkpoint you kept: the bundle adds a consistency "
+                                                    "proof from it."})
+
+
 class KeyRevocationIn(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
@@ -99,11 +105,12 @@ def event_tlog_proof(event_id: Any) -> Any:
 
 
 @route("/batches/<code>/audit-bundle", "GET", "Everything an inspector needs to verify a batch offline", TAG,
-       errors=(401, 403, 404))
+       query=BundleQuery, errors=(401, 403, 404, 422))
 def audit_bundle(code: str) -> Any:
     user = current_user()
+    q = load_query(BundleQuery())
     batch = read_batch(db.session(), user, parse_code(code))
-    bundle = bundles.audit_bundle(db.session(), ledger_config(), batch)
+    bundle = bundles.audit_bundle(db.session(), ledger_config(), batch, since=q["since"])
     return Response(json.dumps(bundle, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="audit-{batch.trace_code}.json"'})
 

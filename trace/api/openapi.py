@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from typing import Any
@@ -10,6 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify, render_template
 
+from trace.api import stage_docs
 from trace.api.base import ROUTES, RouteDoc, api
 from trace.schemas import common
 from trace.schemas.common import MAX_ROW_ID
@@ -97,5 +99,43 @@ def openapi_json() -> Any:
 
 @api.get("/docs")
 def docs() -> Any:
+    """The docs page: every operation with its parameters and body fields; every stage with an example body."""
     spec = build_spec()
-    return render_template("api_docs.html", spec=spec, public_url=current_app.config["TRACE"].public_url)
+    schemas = spec["components"]["schemas"]
+    operations = [{"method": method, "path": path, "summary": op["summary"], "responses": list(op["responses"]),
+                   "parameters": [p for p in op.get("parameters", []) if p["in"] in ("query", "path")],
+                   **_body(op, schemas)}
+                  for path, ops in spec["paths"].items() for method, op in ops.items()]
+    stages = [{"name": stage.name, "label": str(stage.label), "fields": stage_docs.stage_fields(stage),
+               "path": path, "example": json.dumps(body, ensure_ascii=False, indent=2)}
+              for stage in stage_docs.recorded_stages() for path, body in [stage_docs.example_body(stage)]]
+    return render_template("api_docs.html", spec=spec, operations=operations, stages=stages,
+                           public_url=current_app.config["TRACE"].public_url)
+
+
+def _body(op: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Return an operation's request body: media types, schema name and fields (name, type, required, description)."""
+    body = op.get("requestBody")
+    if body is None:
+        return {}
+    media = list(body["content"])
+    ref = next(iter(body["content"].values()))["schema"].get("$ref", "")
+    name = ref.rsplit("/", 1)[-1]
+    schema = schemas.get(name, {})
+    fields = [{"name": field, "type": _type_of(prop), "required": field in schema.get("required", []),
+               "description": prop.get("description", "")}
+              for field, prop in schema.get("properties", {}).items()]
+    return {"media": media, "schema": name, "fields": fields}
+
+
+def _type_of(prop: dict[str, Any]) -> str:
+    """Return a short type for a property: its type and format, the schema it refers to, or its allowed values."""
+    if "$ref" in prop or "allOf" in prop or "anyOf" in prop:
+        refs = [p.get("$ref", "") for p in [prop, *prop.get("allOf", []), *prop.get("anyOf", [])]]
+        return next((r.rsplit("/", 1)[-1] for r in refs if r), "object")
+    if prop.get("type") == "array":
+        return f"list of {_type_of(prop.get('items', {}))}"
+    text = str(prop.get("type", "value")) + (f" ({prop['format']})" if prop.get("format") else "")
+    if prop.get("enum") and len(prop["enum"]) <= 12:
+        text += ": " + ", ".join(map(str, prop["enum"]))
+    return text

@@ -113,8 +113,9 @@ def batch_labels_pdf(code: str) -> Response:
 
 def label_captions() -> LabelCaptions:
     """Return a label's captions in the request's language (``?lang=``, the cookie, Accept-Language; Chinese)."""
-    return LabelCaptions(trace_code=_("Trace code"), lot=_("Lot"), serial=_("Serial no."), date=_("Produced"),
-                         best_before=_("Best before"), shelf_life=_("Shelf life until"))
+    return LabelCaptions(trace_code=_("Trace code"), lot=_("Lot"), serial=_("Serial no."), harvested=_("Harvested"),
+                         produced=_("Produced"), call=_("Scan to trace"), best_before=_("Best before"),
+                         shelf_life=_("Shelf life until"))
 
 
 @route("/batches/<code>/certificate", "POST", "Issue a 承诺达标合格证 for a batch: records a signed, logged "
@@ -133,7 +134,8 @@ def issue_certificate(code: str) -> Any:
 
 
 @route("/batches/<code>/certificate.pdf", "GET", "The batch's latest 承诺达标合格证 as a PDF, or the one "
-       "?event= names; 404 until one is issued (POST /batches/<code>/certificate)", TAG,
+       "?event= names: the A6 card, or with ?form=qr the 60 × 40 mm sticker headed 承诺达标合格证 around its QR "
+       "code; 404 until one is issued (POST /batches/<code>/certificate)", TAG,
        query=CertificateQuery, produces=PDF, errors=(401, 403, 404, 422))
 def batch_certificate_pdf(code: str) -> Response:
     user = current_user()
@@ -141,5 +143,6 @@ def batch_certificate_pdf(code: str) -> Response:
     batch = read_batch(db.session(), user, parse_code(code))
     event_id = str(params["event"]) if "event" in params else None
     issued = svc.certificate_view(svc.find_certificate(db.session(), batch, event_id), batch, _public_url())
-    return _conditional(f"certificate|{issued.fingerprint()}", PRIVATE_CACHE, True,
-                        lambda: svc.render_certificate(issued), PDF, f"certificate-{batch.trace_code}.pdf")
+    form = params["form"]
+    return _conditional(f"certificate|{form}|{issued.fingerprint()}", PRIVATE_CACHE, True,
+                        lambda: svc.render_certificate(issued, form), PDF, f"certificate-{batch.trace_code}.pdf")

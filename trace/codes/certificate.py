@@ -1,11 +1,15 @@
 """承诺达标合格证 (certificate of commitment to meeting standards) as an A6 card PDF.
 
-The fields follow the national template of 农业农村部 (2019 trial, 2023 revision; made a
-legal duty by the 农产品质量安全法 2022 and the 2025 承诺达标合格证管理办法): product, quantity
-(weight), origin, issue date, the committing party and how to reach them, the three promises,
-the basis of the promise (委托检测 / 自行检测 / 内部质量控制), a QR code to the batch's trace page
-and the certificate number. The card is Chinese, as the law has it; small English glosses only
-help foreign buyers read it.
+The fields follow 《农产品质量安全承诺达标合格证管理办法》 (农业农村部令2025年第4号, in force since
+2026-02-01): product, quantity (weight), origin, issue date, the committing party and how to reach
+them, the commitment (no banned pesticides, veterinary drugs or other compounds; residues of the
+usual ones within the standards), its basis (质量安全控制 / 自行检测 / 委托检测), a QR code to the
+batch's trace page and the certificate number. Shelf life and supervisory sampling (监督抽检)
+belong on the page and labels, not on the card. The card is Chinese, as the law has it; small
+English glosses only help foreign buyers read it.
+
+``certificate_qr_pdf`` is the same certificate in QR form: a 60 × 40 mm sticker for thermal
+printers, headed 承诺达标合格证, with the QR code and the card's key facts.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from trace.codes.qr import QUIET_ZONE, qr_symbol
 WIDTH, HEIGHT = 148.0, 105.0  # A6 landscape
 MARGIN = 6.0
 TITLE = "承诺达标合格证"
-PROMISE_INTRO = "我承诺对生产销售的食用农产品："
-PROMISES = ("不使用禁用农药兽药、停用兽药和非法添加物", "常规农药兽药残留不超标", "对承诺的真实性负责")
+PROMISE_INTRO = "我承诺对销售的食用农产品："
+PROMISES = ("未使用禁用农药、兽药及其他化合物", "使用的常规农药、兽药残留不超标", "对承诺的真实性负责")
+SCAN_CALL = "扫码溯源"
 TICK = "✓"
 GREY = 110
 
@@ -33,17 +38,17 @@ class CertificateError(ValueError):
 
 
 class PromiseBasis(StrEnum):
-    """What the promise rests on; the template lists them in this order."""
+    """What the promise rests on (the 办法's 质量安全控制、自行检测或委托检测), in that order."""
 
-    ENTRUSTED_TEST = "委托检测"
+    INTERNAL_CONTROL = "质量安全控制"
     SELF_TEST = "自行检测"
-    INTERNAL_CONTROL = "内部质量控制"
+    ENTRUSTED_TEST = "委托检测"
 
 
 _BASIS_EN = {
-    PromiseBasis.ENTRUSTED_TEST: "third-party test",
+    PromiseBasis.INTERNAL_CONTROL: "quality controls",
     PromiseBasis.SELF_TEST: "own test",
-    PromiseBasis.INTERNAL_CONTROL: "internal QC",
+    PromiseBasis.ENTRUSTED_TEST: "laboratory test",
 }
 
 
@@ -66,11 +71,7 @@ class CertificateInfo:
 
 def certificate_pdf(info: CertificateInfo) -> bytes:
     """Return the certificate as a one-page A6 landscape PDF."""
-    if not info.basis:
-        raise CertificateError("a certificate states at least one basis for the promise")
-    for field in ("number", "product_name", "quantity", "origin", "issued_on", "subject_name"):
-        if not getattr(info, field).strip():
-            raise CertificateError(f"{field} is required on a certificate")
+    _check(info)
     with new_pdf(WIDTH, HEIGHT, title=f"{TITLE} {info.number}") as pdf:
         pdf.add_page()
         pdf.set_draw_color(0)
@@ -106,7 +107,7 @@ def _draw_qr(pdf: FPDF, info: CertificateInfo) -> float:
     draw_qr(pdf, symbol, left + QUIET_ZONE * module, top + QUIET_ZONE * module, module)
     caption_top = top + side - QUIET_ZONE * module + 3.2
     pdf.set_font_size(6.5)
-    for i, line in enumerate(["扫码查看追溯信息"] + ([info.trace_code] if info.trace_code else [])):
+    for i, line in enumerate([SCAN_CALL] + ([info.trace_code] if info.trace_code else [])):
         text = fit_lines(pdf, line, side)[0] if line else ""
         pdf.text(left + (side - pdf.get_string_width(text)) / 2, caption_top + i * 3.2, text)
     return left
@@ -193,3 +194,68 @@ def _small(pdf: FPDF, text: str, size: float, *, y: float, x: float = 0.0, centr
     pdf.set_text_color(0)
     pdf.set_font_size(font_size)
     return width
+
+
+# The QR form: a sticker for thermal printers (60 × 40 mm), as counties print 合格证 at the farm gate.
+STICKER_WIDTH, STICKER_HEIGHT = 60.0, 40.0
+STICKER_PADDING = 2.0
+STICKER_PROMISE = "承诺：未使用禁用农药、兽药及其他化合物，使用的常规农药、兽药残留不超标"
+_STICKER_MIN_MODULE = 0.5
+
+
+def certificate_qr_pdf(info: CertificateInfo) -> bytes:
+    """Return the certificate in QR form: a 60 × 40 mm sticker headed 承诺达标合格证, QR code beside the key facts."""
+    _check(info)
+    with new_pdf(STICKER_WIDTH, STICKER_HEIGHT, title=f"{TITLE} {info.number}") as pdf:
+        pdf.add_page()
+        pdf.set_font_size(11)
+        with bold(pdf):  # the words the law names, large: this is a certificate, not a price tag
+            pdf.text((STICKER_WIDTH - pdf.get_string_width(TITLE)) / 2, STICKER_PADDING + 4.2, TITLE)
+        pdf.set_font_size(5)
+        promise = fit_lines(pdf, STICKER_PROMISE, STICKER_WIDTH - 2 * STICKER_PADDING, max_lines=2)
+        bottom = STICKER_HEIGHT - STICKER_PADDING - len(promise) * 2.1
+        for i, line in enumerate(promise):
+            pdf.text(STICKER_PADDING, bottom + 1.9 + i * 2.1, line)
+        top = STICKER_PADDING + 5.6
+        symbol = qr_symbol(info.url)
+        module = min(0.8, (bottom - top) / (symbol.size + 2 * QUIET_ZONE))
+        if module < _STICKER_MIN_MODULE:
+            raise CertificateError(f"{info.url!r} is too long for the certificate sticker's QR code")
+        side = qr_side(symbol, module)
+        draw_qr(pdf, symbol, QUIET_ZONE * module, top + QUIET_ZONE * module, module)
+        _sticker_facts(pdf, info, left=side, top=top, right=STICKER_WIDTH - STICKER_PADDING, bottom=bottom)
+        return bytes(pdf.output())
+
+
+def _check(info: CertificateInfo) -> None:
+    if not info.basis:
+        raise CertificateError("a certificate states at least one basis for the promise")
+    for field in ("number", "product_name", "quantity", "origin", "issued_on", "subject_name"):
+        if not getattr(info, field).strip():
+            raise CertificateError(f"{field} is required on a certificate")
+
+
+def _sticker_facts(pdf: FPDF, info: CertificateInfo, *, left: float, top: float, right: float, bottom: float) -> None:
+    """Write product, quantity, origin, date, committing party, contact, basis and number, as room allows."""
+    basis = "、".join(b.value for b in PromiseBasis if b in info.basis)
+    rows = [(6.5, True, info.product_name), (5.0, False, f"数量 {info.quantity}"),
+            (5.0, False, f"产地 {info.origin}"), (5.0, False, f"开具 {info.issued_on}"),
+            (5.0, False, info.subject_name), (5.0, False, f"联系 {info.contact}" if info.contact else ""),
+            (5.0, False, f"依据 {basis}"), (5.0, False, f"编号 {info.number}"), (5.5, True, SCAN_CALL)]
+    y = top + 0.6
+    for size, is_bold, text in rows:
+        if not text:
+            continue
+        pdf.set_font_size(size)
+        wrap = text in (info.product_name, info.subject_name) or text.startswith("产地")
+        lines = fit_lines(pdf, text, right - left, max_lines=2 if wrap else 1)
+        for line in lines:
+            if y + size * 0.3528 > bottom:
+                return  # no room left: the QR code leads to everything else
+            y += size * 0.3528
+            if is_bold:
+                with bold(pdf):
+                    pdf.text(left, y, line)
+            else:
+                pdf.text(left, y, line)
+            y += size * 0.3528 * 0.25

@@ -1,4 +1,10 @@
-"""Printable label PDFs: a QR code to the lookup URL with product, trace code, date and producer.
+"""Printable label PDFs: a QR code to the lookup URL with a call to scan it, product, trace code, date and producer.
+
+The date is the harvest or production date (``date_kind``), never when the batch was registered.
+Last comes the best-before (最佳食用期) or shelf-life (保质期) day when the product states one;
+a small label leaves it out before the producer.
+The producer's name wraps between its words (``pdfdraw.name_breaks``), smaller if it must, so
+a Chinese name never breaks inside one.
 
 Layouts (``LAYOUTS``):
 
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 
-from trace.codes.pdfdraw import PT, bold, draw_qr, fit_lines, new_pdf, qr_side, text_width
+from trace.codes.pdfdraw import PT, bold, draw_qr, fit_lines, fits_in_words, new_pdf, qr_side, text_width
 from trace.codes.qr import QUIET_ZONE, ErrorCorrection, qr_symbol
 
 MIN_MODULE_MM = 0.5
@@ -35,9 +41,10 @@ class LabelInfo:
     product_name: str
     trace_code: str
     lot: str
-    date: str
+    date: str  # the harvest or production date (ISO), "" when none is recorded
     producer_name: str
     serial: str | None = None
+    date_kind: str = "produced"  # "harvested" (采收) or "produced" (生产: processing, a split or merge)
     best_before: str | None = None  # the last day of its shelf life (a date), if its product states one
     best_before_kind: str = "best_before"  # or ``shelf_life``: 最佳食用期 (fresh produce) or 保质期
 
@@ -49,7 +56,9 @@ class LabelCaptions:
     trace_code: str = "追溯码"
     lot: str = "批号"
     serial: str = "序列号"
-    date: str = "生产日期"
+    harvested: str = "采收日期"
+    produced: str = "生产日期"
+    call: str = "扫码溯源"  # the call to action beside the QR code
     best_before: str = "最佳食用期至"
     shelf_life: str = "保质期至"
 
@@ -154,20 +163,23 @@ def _draw_text(
     width: float,
     height: float,
 ) -> None:
+    pdf.set_font_size(spec.text_pt)
+    entries = [(spec.text_pt, True, line) for line in fit_lines(pdf, captions.call, width)]
     pdf.set_font_size(spec.title_pt)
-    entries = [(spec.title_pt, True, line) for line in fit_lines(pdf, label.product_name, width, 2)]
+    entries += [(spec.title_pt, True, line) for line in fit_lines(pdf, label.product_name, width, 2)]
     pdf.set_font_size(spec.text_pt)
     entries.append(_code_line(pdf, spec.text_pt, captions.trace_code, label.trace_code, width))
     if label.lot:
         entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"{captions.lot} {label.lot}", width)]
     if label.serial:  # a unit's identity: whole, like the trace code
         entries.append(_code_line(pdf, spec.text_pt, captions.serial, label.serial, width))
-    lines = fit_lines(pdf, f"{captions.date} {label.date}", width)
-    lines += fit_lines(pdf, label.producer_name, width, max_lines=2)
+    if label.date:
+        caption = captions.harvested if label.date_kind == "harvested" else captions.produced
+        entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"{caption} {label.date}", width)]
+    entries += _name_lines(pdf, spec.text_pt, label.producer_name, width)
     if label.best_before:  # last: a small label leaves it out before the producer
         caption = captions.shelf_life if label.best_before_kind == "shelf_life" else captions.best_before
-        lines += fit_lines(pdf, f"{caption} {label.best_before}", width)
-    entries += [(spec.text_pt, False, line) for line in lines]
+        entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"{caption} {label.best_before}", width)]
 
     kept, used = [], 0.0
     for size, is_bold, line in entries:
@@ -188,6 +200,18 @@ def _draw_text(
             pdf.text(left, baseline, line)
 
 
+def _name_lines(pdf: FPDF, size: float, name: str, width: float) -> list[tuple[float, bool, str]]:
+    """Return a name's lines (at most two), broken between words: smaller type before a break inside one."""
+    point = size
+    while True:
+        pdf.set_font_size(point)
+        if fits_in_words(pdf, name, width, 2) or point <= _MIN_NAME_PT:
+            lines = fit_lines(pdf, name, width, max_lines=2, words=True)
+            pdf.set_font_size(size)
+            return [(point, False, line) for line in lines]
+        point = max(_MIN_NAME_PT, point - 0.5)
+
+
 def _code_line(pdf: FPDF, size: float, caption: str, code: str, width: float) -> tuple[float, bool, str]:
     """Return a code's line (trace code, serial): it must stay whole, so drop the caption, then shrink."""
     for text in (f"{caption} {code}", code):
@@ -203,3 +227,4 @@ def _code_line(pdf: FPDF, size: float, caption: str, code: str, width: float) ->
 _ASCENT = 0.88  # of the em: where CJK glyph bodies (0.88 above, 0.12 below) put the baseline
 _LEADING = 1.3
 _MIN_CODE_PT = 5.0
+_MIN_NAME_PT = 4.5

@@ -98,12 +98,14 @@ def _rectangles(modules: tuple[tuple[bool, ...], ...]) -> Iterator[tuple[int, in
 _DARK_RUN = re.compile(rb"\x01+")  # bytes((True, False)) == b"\x01\x00"
 
 
-def fit_lines(pdf: FPDF, text: str, width: float, max_lines: int = 1) -> list[str]:
+def fit_lines(pdf: FPDF, text: str, width: float, max_lines: int = 1, *, words: bool = False) -> list[str]:
     """Split text into at most max_lines lines no wider than width, ellipsizing the last.
 
     Breaks anywhere between CJK characters, keeping closing marks off a line's start and
-    opening brackets off its end, and in Latin text at the last space that fits. Uses the
-    current font and size; returns no lines if not even "…" fits.
+    opening brackets off its end, and in Latin text at the last space that fits. With words,
+    a name (an organization's, a place's) breaks only between its words (``name_breaks``):
+    a line ends early rather than inside one. Uses the current font and size; returns no
+    lines if not even "…" fits.
     """
     remaining = " ".join(drawable(text).split())
     lines: list[str] = []
@@ -118,11 +120,45 @@ def fit_lines(pdf: FPDF, text: str, width: float, max_lines: int = 1) -> list[st
         space = remaining.rfind(" ", 0, cut + 1)
         if space > 0 and remaining[cut - 1 : cut + 1].isascii() and remaining[cut : cut + 1] != " ":
             cut = space  # do not split a Latin word if a space allows it
+        elif words:
+            cut = max((b for b in name_breaks(remaining) if b <= cut), default=cut)
         elif cut > 2 and (remaining[cut - 1] in _NO_LINE_END or remaining[cut] in _NO_LINE_START):
             cut -= 1  # 禁则: no opening bracket at a line's end, no closing mark at its start
         lines.append(remaining[:cut].rstrip())
         remaining = remaining[cut:].lstrip()
     return [line for line in lines if line]
+
+
+def fits_in_words(pdf: FPDF, text: str, width: float, max_lines: int) -> bool:
+    """Return whether text fits in max_lines lines of width breaking only between words (current font)."""
+    lines = fit_lines(pdf, text, width, max_lines, words=True)
+    return "".join(lines).replace(" ", "") == "".join(drawable(text).split())
+
+
+# Chinese names have no spaces: they break between the words an organization's or place's name is
+# made of. After a division of the country (省 … 村, 街道), before the kind of organization (合作社,
+# 家庭农场, 有限公司 …), around brackets and between Chinese and Latin or digits.
+_DIVISION = re.compile(r"(?:省|自治区|市(?!场)|自治州|县|区|旗|镇|乡|街道|村)(?=.)")
+_KINDS = ("专业合作社联合社", "股份经济合作社", "专业合作社", "合作社", "联合社", "家庭农场", "农场", "牧场",
+          "养殖场", "茶场", "果园", "股份有限公司", "有限责任公司", "有限公司", "公司", "加工厂", "超市",
+          "检测站", "服务站", "中心", "基地", "分社", "办公室")
+_KIND = re.compile("|".join(_KINDS))
+
+
+def name_breaks(text: str) -> set[int]:
+    """Return the indices where a Chinese name may break between words (0 < i < len(text))."""
+    breaks = {m.end() for m in _DIVISION.finditer(text)}
+    position = 0
+    while (match := _KIND.search(text, position)) is not None:
+        breaks.add(match.start())
+        position = match.end()  # the longest kind first: 专业合作社 is one word, not 专业 + 合作社
+        breaks.add(position)
+    for i in range(1, len(text)):
+        before, after = text[i - 1], text[i]
+        if after in _NO_LINE_END or before in _NO_LINE_START or before.isascii() != after.isascii():
+            breaks.add(i)
+    return {i for i in breaks if 0 < i < len(text) and text[i] not in _NO_LINE_START
+            and text[i - 1] not in _NO_LINE_END}
 
 
 def _ellipsize(pdf: FPDF, text: str, width: float) -> str:

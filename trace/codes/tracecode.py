@@ -9,6 +9,7 @@ including swaps with the check character — is detected.
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -57,6 +58,7 @@ def normalize(text: str) -> str:
     return "".join(ALPHABET[_VALUE[c]] if c in _VALUE else c for c in cleaned)
 
 
+@functools.lru_cache(maxsize=65536)  # a bulk request names the same batches again and again
 def parse_trace_code(text: str) -> str:
     """Return the canonical trace code or raise TraceCodeError saying what is wrong."""
     code = normalize(text)

@@ -22,6 +22,10 @@ Format ``suyuan-audit-bundle/v1`` (also in ``docs/audit-bundle.md``)::
 - ``batches`` (optional) names the trace codes whose entries the bundle holds in full, from
   the first; their ``prev`` chains are checked end to end. Without it, every code in a
   record's ``prev`` is checked that way.
+- ``cosigned`` (optional): ``{"checkpoint": <the latest checkpoint witnesses cosigned, with their
+  lines>, "proof": [<consistency proof from its size to the checkpoint's>]}``; ``consistency``
+  (optional): ``{"old": N, "proof": [...]}`` from a size the requester kept (``?since=N``). Both
+  are checked by ``trace.ledger.views`` (``--checkpoint``, ``--witness`` of the verifier).
 - ``facts`` (optional) are the batch facts the service shows for each batch, in the form its
   registration record holds them (``trace.ledger.facts``); each must equal the batch's signed
   registration in the bundle after the corrections naming it.
@@ -68,9 +72,10 @@ def build_bundle(
     entries: Iterable[dict[str, Any]],
     batches: Iterable[str] | None = None,
     facts: dict[str, dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return an audit bundle document; entries come from ``bundle_entry``."""
-    doc: dict[str, Any] = {"format": FORMAT, "origin": origin, "checkpoint": checkpoint_note}
+    """Return an audit bundle document; entries come from ``bundle_entry``; ``extra`` adds cosigned/consistency."""
+    doc: dict[str, Any] = {"format": FORMAT, "origin": origin, "checkpoint": checkpoint_note, **(extra or {})}
     if batches is not None:
         doc["batches"] = list(batches)
     doc["keys"] = [dict(k) for k in keys]
@@ -109,6 +114,12 @@ def check_bundle_shape(doc: Any) -> None:
         facts = doc["facts"]
         _require(isinstance(facts, dict) and all(isinstance(f, dict) for f in facts.values()),
                  "facts must map trace codes to objects")
+    for name, fields in (("cosigned", ("checkpoint", "proof")), ("consistency", ("old", "proof"))):
+        if name in doc:
+            part = doc[name]
+            _require(isinstance(part, dict) and all(f in part for f in fields), f"{name} needs {' and '.join(fields)}")
+            _require(isinstance(part["proof"], list) and all(isinstance(p, str) for p in part["proof"]),
+                     f"{name}.proof must be strings")
     _require(isinstance(doc.get("keys"), list), "keys must be a list")
     for i, key in enumerate(doc["keys"]):
         _require(isinstance(key, dict), f"keys[{i}] must be an object")

@@ -48,7 +48,7 @@ class Verifier:
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """Return whether ``signature`` is this key's Ed25519 signature over ``message``."""
-        return _verify_raw(self.public_raw, message, signature)
+        return verify_message(self.public_raw, message, signature)
 
 
 def generate_private_key() -> Ed25519PrivateKey:
@@ -90,7 +90,7 @@ def verify_record(public_raw: bytes, record: dict[str, Any], sig: bytes) -> bool
     except LedgerError:
         # A value that has no canonical form cannot have been signed.
         return False
-    return _verify_raw(public_raw, message, sig)
+    return verify_message(public_raw, message, sig)
 
 
 def device_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +171,8 @@ def _check_master_key(master_key: bytes) -> bytes:
     return master_key
 
 
-def _verify_raw(public: bytes, message: bytes, signature: bytes) -> bool:
+def verify_message(public: bytes, message: bytes, signature: bytes) -> bool:
+    """Return whether ``signature`` is an Ed25519 signature of ``message`` under ``public``; never raise."""
     if len(public) != 32 or len(signature) != 64:
         return False
     try:

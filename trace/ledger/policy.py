@@ -30,7 +30,7 @@ BACKFILLED_STAGES = frozenset({"registration", "product"})
 
 
 # The organization kinds whose users may hold a role (roles not listed: any kind).
-ROLE_KINDS: dict[str, frozenset[str]] = {"lab": frozenset({"inspection_agency"})}
+ROLE_KINDS: dict[str, frozenset[str]] = {"lab": frozenset({"inspection_agency"}), "station": frozenset({"station"})}
 # Who vouches for a test result: the bases a result record states, in the order a reader trusts them.
 COMMISSIONED, SUPERVISORY, SELF_CHECK = "commissioned", "supervisory", "self_check"
 BASES = (COMMISSIONED, SUPERVISORY, SELF_CHECK)

@@ -212,7 +212,26 @@ def _verification(v: Verification, code: str, lang: str) -> dict[str, Any]:
                           "until": e.until.isoformat() if e.until else None} for e in v.endorsements],
         "proof": f"/t/{code}/proof", "auditBundle": f"/api/v1/batches/{code}/audit-bundle",
         "checkpointUrl": "/api/v1/log/checkpoint",
+        "witness": _witness(v),
     }
+
+
+def _witness(v: Verification) -> dict[str, Any]:
+    """Say in one sentence whether independent witnesses have cosigned the log these records are in."""
+    w = v.witnessed
+    if not v.witnesses_configured:
+        text = _("No independent witness is configured for this log: the check rests on this server's own "
+                 "checkpoint.")
+    elif w is None:
+        text = _("No witness has cosigned this log yet.")
+    elif v.witness_covers:
+        text = _("Witnesses %(names)s have cosigned the log up to checkpoint %(size)s, which includes these records.",
+                 names=", ".join(w.witnesses), size=w.size)
+    else:
+        text = _("Witnesses %(names)s have cosigned the log up to checkpoint %(size)s; the newest records here "
+                 "follow at their next round.", names=", ".join(w.witnesses), size=w.size)
+    return {"configured": v.witnesses_configured, "size": w.size if w else None,
+            "witnesses": list(w.witnesses) if w else [], "covers": v.witness_covers, "text": text}
 
 
 def _recall(record: PublicRecord) -> dict[str, Any]:

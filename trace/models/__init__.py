@@ -1,5 +1,6 @@
 """Models, one module per aggregate."""
 
+from trace.models.account import AccountEvent
 from trace.models.attachment import Attachment
 from trace.models.batch import Batch, BatchLink
 from trace.models.catalog import Category, CategoryTemplate, Product
@@ -9,12 +10,14 @@ from trace.models.endorsement import BrandGrant, Certification, CertificationPro
 from trace.models.event import Event, EventBatch
 from trace.models.feedback import Feedback
 from trace.models.label import LabelRun, UnitCode
-from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey
+from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey, WitnessCosignature
 from trace.models.organization import ApiToken, Organization, User
-from trace.models.recall import Recall, RecallBatch
+from trace.models.recall import Recall, RecallAcknowledgement, RecallBatch
 from trace.models.sensor import SensorMessage
+from trace.models.township import OrganizationTownship, Township, Village
 
 __all__ = [
+    "AccountEvent",
     "ApiToken",
     "Attachment",
     "Batch",
@@ -37,12 +40,17 @@ __all__ = [
     "LogHead",
     "LogTile",
     "Organization",
+    "OrganizationTownship",
     "Product",
     "Recall",
+    "RecallAcknowledgement",
     "RecallBatch",
     "RegionalBrand",
     "SensorMessage",
     "SigningKey",
+    "Township",
     "UnitCode",
     "User",
+    "Village",
+    "WitnessCosignature",
 ]

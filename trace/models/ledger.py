@@ -76,3 +76,17 @@ class Checkpoint(Model):
     root_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     note: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WitnessCosignature(Model):
+    """A witness's cosignature (one signed-note line) on one of the log's checkpoints."""
+
+    __tablename__ = "witness_cosignatures"
+    __table_args__ = (sa.UniqueConstraint("witness", "size"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    witness: Mapped[str] = mapped_column(sa.String(200))
+    size: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    line: Mapped[str] = mapped_column(sa.Text)
+    cosigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

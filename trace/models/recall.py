@@ -53,3 +53,24 @@ class RecallBatch(Model):
     batch: Mapped[Batch] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("recall_id", "batch_id"),)
+
+
+class RecallAcknowledgement(Model):
+    """A holder's answer to a recall for a batch it holds or was shipped: returned, destroyed or not held.
+
+    Operational, like the account log (who answered and when); what happened to the stock itself is
+    recorded as signed records (a destruction, a shipping back).
+    """
+
+    __tablename__ = "recall_acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recall_id: Mapped[int] = mapped_column(sa.ForeignKey("recalls.id"), index=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organizations.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"))
+    action: Mapped[str] = mapped_column(sa.String(16))  # returned, destroyed, not_held
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("recall_id", "organization_id", "batch_id"),)

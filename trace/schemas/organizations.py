@@ -20,6 +20,11 @@ class RegionSchema(Schema):
     county = _text(64, required=True)
     township = _text(64, allow_none=True)
     village = _text(64, allow_none=True)
+    # From the township register: the names above are then taken from it.
+    township_code = fields.String(data_key="townshipCode", allow_none=True,
+                                  validate=validate.Regexp(r"^[1-9][0-9]{11}$"))
+    village_code = fields.String(data_key="villageCode", allow_none=True,
+                                 validate=validate.Regexp(r"^[1-9][0-9]{11}$"))
 
 
 class ContactSchema(Schema):
@@ -48,7 +53,8 @@ class OrganizationOut(Schema):
     name_en = fields.String(data_key="nameEn")
     credit_code = fields.String(data_key="creditCode")
     region = fields.Function(
-        lambda o: {"province": o.province, "county": o.county, "township": o.township, "village": o.village}
+        lambda o: {"province": o.province, "county": o.county, "township": o.township, "village": o.village,
+                   "townshipCode": o.township_code, "villageCode": o.village_code}
     )
     contact = fields.Function(lambda o: {"name": o.contact_name, "phone": o.contact_phone})
     created_at = UTCDateTimeOut(data_key="createdAt")

@@ -68,6 +68,8 @@ class LabelQuery(Schema):
 
 class CertificateQuery(Schema):
     event = fields.UUID(metadata={"description": "a certificate event of the batch; default the latest"})
+    form = fields.String(load_default="card", validate=validate.OneOf(("card", "qr")), metadata={
+        "description": "card: the A6 card; qr: the certificate in QR form, a 60 × 40 mm sticker for thermal printers"})
 
 
 class CertificateIn(Schema):
@@ -78,7 +80,7 @@ class CertificateIn(Schema):
                            metadata={"description": "certificate number; default HGZ-<date>-<random>"})
     basis = fields.List(
         fields.String(validate=validate.OneOf(BASIS_CODES, error=(
-            "Use commissioned_test (委托检测), self_test (自行检测) or quality_control (内部质量控制)."))),
+            "Use commissioned_test (委托检测), self_test (自行检测) or quality_control (质量安全控制)."))),
         required=True, validate=validate.Length(min=1, max=len(BASIS_CODES)),
     )
     quantity = Quantity(metadata={"description": "quantity certified; default what is available of the batch"})

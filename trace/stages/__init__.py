@@ -78,7 +78,8 @@ class _Names:
         return iter(sorted(names(self.having)))
 
     def __contains__(self, value: object) -> bool:
-        return value in names(self.having)
+        found = STAGES.get(value) if isinstance(value, str) else None
+        return found is not None and bool(self.having(found))
 
 
 class OneOfStages(validate.OneOf):

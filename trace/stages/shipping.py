@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 from sqlalchemy.orm import Session
 
-from trace.models import Batch
+from trace.errors import ValidationError
+from trace.models import Batch, BatchLink, UnitCode
 from trace.schemas.common import Quantity, RowId, Unit
 from trace.stages.base import CBV, Detail, PageView, Stage, epcis_party, epcis_quantity, organization_exists
 from trace.stages.fields import TemperatureSeries, text
@@ -21,6 +23,8 @@ class ShippingData(Schema):
     quantity = Quantity()
     uom = Unit()
     temperatures = TemperatureSeries()
+    # A scanner shipping part of a batch first splits it off; the record it signs names where from.
+    split_from = text(32, data_key="splitFrom")
 
 
 class Shipping(Stage):
@@ -36,11 +40,13 @@ class Shipping(Stage):
     cte = "Shipping"
     references = (("vehicle", "车辆 vehicle"),)
     labels = {"recipient": _l("Recipient"), "vehicle": _l("Vehicle"), "quantity": _l("Quantity"),
-              "uom": _l("Unit"), "temperatures": _l("Temperature")}
+              "uom": _l("Unit"), "temperatures": _l("Temperature"), "splitFrom": _l("Split from")}
 
     def apply(self, session: Session, data: dict[str, Any], batches: list[Batch]) -> None:
         recipient = organization_exists(session, data, "recipient", "recipient")
         for batch in batches:
+            if "splitFrom" in data:
+                _require_split_from(session, batch, data["splitFrom"])
             batch.custodian_id = recipient
 
     def from_epcis(self, event: dict[str, Any], organization: Callable[[str], int]) -> dict[str, Any]:
@@ -54,3 +60,16 @@ class Shipping(Stage):
         return [(self.labels["recipient"], view.organization(data.get("recipient"))),
                 (self.labels["quantity"], view.amount(data.get("quantity"), data.get("uom"))),
                 (self.labels["temperatures"], view.temperatures(data.get("temperatures")))]
+
+
+def _require_split_from(session: Session, batch: Batch, source: str) -> None:
+    """Refuse a shipping that says its batch was split from a batch (code or unit serial) it was not split from."""
+    parents = dict(session.execute(sa.select(Batch.trace_code, Batch.id)
+                                   .join(BatchLink, BatchLink.input_batch_id == Batch.id)
+                                   .where(BatchLink.output_batch_id == batch.id)).all())
+    if source in parents:
+        return
+    of = session.scalar(sa.select(UnitCode.batch_id).where(UnitCode.serial == source))
+    if of is None or of not in parents.values():
+        raise ValidationError(f"Batch {batch.trace_code} was not split from {source}.",
+                              errors={"data": {"splitFrom": ["Not the batch it was split from."]}})

@@ -152,3 +152,26 @@ def test_rolled_back_log_is_caught_by_a_checkpoint_issued_earlier(session, app, 
     report = audit(session, app, workers=1, external_checkpoints=[note])
     assert report.indexes() == {last}
     assert any(f.kind == "rolled-back" for f in report.findings)
+
+
+def test_a_deleted_latest_checkpoint_is_named(session, app, logged):
+    from trace.models import Checkpoint
+
+    latest = session.scalar(sa.select(sa.func.max(Checkpoint.size)))
+    session.execute(sa.delete(Checkpoint).where(Checkpoint.size == latest))
+    report = audit(session, app, workers=1)
+    assert [(f.kind, f.index) for f in report.findings] == [("deleted-checkpoint", None)]
+
+
+def test_a_rollback_below_what_a_witness_cosigned_is_named(session, app, logged):
+    import datetime as dt
+
+    from trace.models import WitnessCosignature
+
+    size = session.scalar(sa.select(sa.func.max(LogEntry.index))) + 1
+    session.add(WitnessCosignature(witness="w1.example/witness", size=size + 3, line="—",
+                                   cosigned_at=dt.datetime.now(dt.UTC)))
+    session.flush()
+    report = audit(session, app, workers=1)
+    assert [(f.kind, f.index) for f in report.findings] == [("rolled-back", None)]
+    assert "w1.example/witness" in report.findings[0].message

@@ -68,6 +68,19 @@ def test_a_record_deleted_with_its_row_leaves_a_gap_in_the_chain(session, ledger
     assert kinds(verify(session, ledger, life)) == {("chain", life.events[4].id)}
 
 
+def test_deleting_the_newest_records_takes_the_mark_away(session, ledger, life):
+    referring = [t for t in Event.metadata.sorted_tables if "event_id" in t.c]
+    for victim in life.events[-2:]:  # the last two records, rows and entries: the rest still chains
+        for table in referring:
+            session.execute(table.delete().where(table.c.event_id == victim.id))
+        session.execute(sa.delete(Event).where(Event.id == victim.id))
+    session.commit()
+    result = verify(session, ledger, life)
+    assert not result.verified
+    assert kinds(result) == {("chain", None)}
+    assert "latest log entry" in result.problems[0].detail
+
+
 def test_a_key_revoked_before_the_record_was_made_invalidates_it(session, ledger, life):
     key_id = ledger_lib.parse_leaf(entry_of(session, life.events[0]).leaf)[1][0]["keyId"]
     long_ago = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.services.genealogy import Genealogy, day, readings
 from trace.errors import PermissionDeniedError
-from trace.models import ComplianceFinding
+from trace.models import Batch, ComplianceFinding
 from trace.services.compliance.compliance import list_findings, run_checks
 from trace.services.lineage.recalls import open_recall
 
@@ -205,4 +205,5 @@ def test_the_demo_county_is_clean(app, make, session):
     # Nothing found as the records arrived but the cold store's one door-open excursion (docs/sensors.md).
     assert [f.rule for f in findings(session)] == ["cold_chain_excursion"]
     result = run_checks(session, make.actor("inspector").user, {})
-    assert result["batches"] == 11 and result["created"] == 0
+    assert result["batches"] == session.scalar(sa.select(sa.func.count()).select_from(Batch)) >= 12
+    assert result["created"] == 0

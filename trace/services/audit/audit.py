@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from trace import ledger
-from trace.models import Checkpoint, Event, LogEntry, LogHead, LogTile, SigningKey
+from trace.models import Checkpoint, Event, LogEntry, LogHead, LogTile, SigningKey, WitnessCosignature
 from trace.services.audit.audit_worker import (
     Checker,
     RangeResult,
@@ -194,6 +194,19 @@ class _Auditor:
             self.find(None, "key", f"key {self.keys[key_id].name} is published but its creation is not in the log")
 
 
+def _latest_checkpoint_findings(session: Session, auditor: _Auditor, end: int) -> None:
+    """Every append issues a checkpoint of the new size, so the log's last one must be there; witnesses
+    must not have cosigned more than the log holds."""
+    if end and session.get(Checkpoint, end) is None:
+        auditor.find(None, "deleted-checkpoint", f"the log holds {end} entries, but its checkpoint of size {end} "
+                                                 "is gone: the latest checkpoint was deleted")
+    row = session.execute(sa.select(WitnessCosignature.witness, WitnessCosignature.size)
+                          .order_by(WitnessCosignature.size.desc()).limit(1)).first()
+    if row is not None and row.size > end:
+        auditor.find(None, "rolled-back", f"witness {row.witness} cosigned a checkpoint of size {row.size}, but the "
+                                          f"log ends at {end}")
+
+
 def _logged_revocations(session: Session, below: int) -> dict[str, dt.datetime]:
     """Read the revocations in the log before the workers start (key records have no event row)."""
     revoked: dict[str, dt.datetime] = {}
@@ -333,6 +346,7 @@ def audit_log(
     for size, root in stored + external:
         auditor.checkpoint(size, root)
     auditor.check_keys()
+    _latest_checkpoint_findings(session, auditor, end)
     if head_size is not None and head_size != auditor.expected:
         auditor.find(None, "head", f"the log head says {head_size} entries; the table holds {auditor.expected}")
     auditor.report.findings.sort(key=lambda f: (-1 if f.index is None else f.index, f.kind))

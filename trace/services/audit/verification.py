@@ -18,6 +18,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ from trace.services.quality.results import Caution, Endorsement, TestResult, bat
 from trace.services.records.registration import batch_differences, product_differences
 from trace.services.signing.keys import LedgerConfig
 from trace.services.signing.log import DbTileStore, event_record
+from trace.services.signing.witnesses import latest_cosigned
 from trace.times import parse_time
 
 # Problem kinds, in the order a reader would want to hear about them.
@@ -71,6 +73,15 @@ class Verification:
     cautions: tuple[Caution, ...] = ()
     # Certifications and the regional brand's grant, as they stand today (certified by, brand authorised by).
     credentials: tuple[Credential, ...] = ()
+    last_entry: int = -1  # the log index of the batch's newest record
+    # Witnesses (page_verdict only): None when none is configured; else the latest cosigned checkpoint or None.
+    witnessed: Witnessed | None = None
+    witnesses_configured: bool = False
+
+    @property
+    def witness_covers(self) -> bool:
+        """Tell whether the witnesses' latest cosigned checkpoint includes all of the batch's records."""
+        return self.witnessed is not None and self.witnessed.size > self.last_entry
 
     @property
     def verified(self) -> bool:
@@ -84,6 +95,31 @@ class Verification:
         read as a safety claim, so it is never green then.
         """
         return self.verified and not self.cautions
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """The latest checkpoint a quorum of witnesses cosigned: its size and who cosigned."""
+
+    size: int
+    witnesses: tuple[str, ...]
+
+
+_witnessed_cache: dict[tuple[tuple[str, ...], int], tuple[float, Witnessed | None]] = {}
+WITNESSED_MAX_AGE = 1.0  # seconds; witnesses cosign every few seconds, pages need not ask more often
+
+
+def witnessed(session: Session, cfg: LedgerConfig) -> Witnessed | None:
+    """Return the latest checkpoint a quorum of the configured witnesses cosigned (cached for a second)."""
+    key = (cfg.witnesses, cfg.witness_quorum)
+    hit = _witnessed_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < WITNESSED_MAX_AGE:
+        return hit[1]
+    cosigned = latest_cosigned(session, cfg.witnesses, cfg.witness_quorum)
+    value = Witnessed(cosigned.size, cosigned.witnesses) if cosigned else None
+    _witnessed_cache[key] = (now, value)
+    return value
 
 
 class VerificationCache(LruCache[Verification]):
@@ -139,7 +175,9 @@ def page_verdict(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
                                 f"the product differs from its signed product record in {', '.join(differ)}"))
     return Verification(result.records, result.checkpoint_size, tuple(problems), result.log_order,
                         results=quality.results, endorsements=quality.endorsements(), cautions=quality.cautions,
-                        credentials=standing.endorsements)
+                        credentials=standing.endorsements, last_entry=result.last_entry,
+                        witnessed=witnessed(session, cfg) if cfg.witnesses else None,
+                        witnesses_configured=bool(cfg.witnesses))
 
 
 def _endorsement_problems(facts: dict[str, dict[str, Any]], records: Sequence[Event]) -> list[Problem]:
@@ -191,10 +229,13 @@ def verify_batch(session: Session, cfg: LedgerConfig, batch: Batch, events: Sequ
     checkpoint = session.scalar(sa.select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1))
     if checkpoint is None:
         return Verification(len(events), 0, (Problem(NO_CHECKPOINT, None, "the log has no checkpoint yet"),))
-    key = (batch.trace_code, checkpoint.size, checkpoint.root_hash, tuple(e.id for e in also))
+    # The batch's own events are in the key: a deleted record changes the verdict without a new entry.
+    key = (batch.trace_code, checkpoint.size, checkpoint.root_hash, tuple(e.id for e in also),
+           hash(tuple(e.id for e in events)))
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
-    result = _verify(session, cfg, checkpoint, events, also, batch.trace_code)
+    result = _verify(session, cfg, checkpoint, events, also, batch.trace_code,
+                     bytes(batch.log_tip) if batch.log_tip is not None else None)
     if cache is not None:
         cache.put(key, result)
     return result
@@ -215,7 +256,7 @@ def _open_checkpoint(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint
 
 
 def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, counted: Sequence[Event],
-            also: Sequence[Event], code: str) -> Verification:
+            also: Sequence[Event], code: str, tip: bytes | None) -> Verification:
     opened = _open_checkpoint(session, cfg, checkpoint)
     if isinstance(opened, Problem):
         return Verification(len(counted), checkpoint.size, (opened,))
@@ -254,14 +295,16 @@ def _verify(session: Session, cfg: LedgerConfig, checkpoint: Checkpoint, counted
         except ledger.LedgerError as exc:
             problems.append(Problem(INCLUSION, event.id, f"entry {entry.index} is not in checkpoint "
                                                          f"{opened.size}: {exc}"))
-    problems.extend(_chain_problems(code, counted, entries, parsed))
+    problems.extend(_chain_problems(code, counted, entries, parsed, tip))
     order = tuple(e.id for e in sorted((e for e in counted if e.id in entries), key=lambda e: entries[e.id].index))
-    return Verification(len(counted), opened.size, tuple(problems), order)
+    last = max((entries[e].index for e in order), default=-1)
+    return Verification(len(counted), opened.size, tuple(problems), order, last_entry=last)
 
 
 def _chain_problems(code: str, events: Sequence[Event], entries: dict[str, LogEntry],
-                    parsed: dict[str, tuple[dict[str, Any], list[dict[str, str]]]]) -> list[Problem]:
-    """Name the gaps in a batch's chain: it begins with its registration, and each record names the one before."""
+                    parsed: dict[str, tuple[dict[str, Any], list[dict[str, str]]]], tip: bytes | None) -> list[Problem]:
+    """Name the gaps in a batch's chain: it begins with its registration, each record names the one before,
+    and it ends at the batch's latest log entry (so deleting the newest records shows)."""
     logged = sorted((entries[e.id].index, e) for e in events if e.id in parsed)
     problems: list[Problem] = []
     if not logged or logged[0][1].stage != "registration":
@@ -273,6 +316,9 @@ def _chain_problems(code: str, events: Sequence[Event], entries: dict[str, LogEn
         if named != before:
             problems.append(Problem(CHAIN, event.id, f"entry {index} does not follow the batch's previous record"))
         before = entries[event.id].leaf_hash.hex()
+    if logged and (tip is None or tip.hex() != before):
+        problems.append(Problem(CHAIN, None, f"the chain of {code} does not end at the batch's latest log entry: "
+                                             "later records are missing"))
     return problems
 
 

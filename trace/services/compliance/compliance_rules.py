@@ -64,6 +64,7 @@ class History:
     # Inspections of the batches it was made from (any depth).
     upstream_inspections: list[tuple[str, Step]] = field(default_factory=list)
     product_id: int | None = None
+    category: str | None = None  # the category's code
     # The certifications its product claims (loaded when the history has a sale).
     certifications: list[CertificationClaim] = field(default_factory=list)
     # The end of its shelf life or best-before day (services/catalog/shelf_life.py), if its product has one.

@@ -1,9 +1,12 @@
-"""The rules by name, with the stages each concerns; one more rule: a sale after the best-before day."""
+"""The record rules by name, with the stages each concerns; one more rule: a sale after the best-before day.
+
+``compliance.RULES`` adds the 合格证 rules of ``certificate_rules`` to these.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from trace.services.compliance.compliance_rules import (
@@ -70,7 +73,7 @@ class Rule:
         return self.triggers if self.history else None
 
 
-RULES: dict[str, Rule] = {
+RECORD_RULES: dict[str, Rule] = {
     "pre_harvest_interval": Rule(pre_harvest_interval, lambda s: s.applies_inputs or s.harvests),
     "sale_after_failed_inspection": Rule(sale_after_failed_inspection, lambda s: s.inspects or s.sells or s.ships,
                                          upstream=True),
@@ -83,7 +86,3 @@ RULES: dict[str, Rule] = {
     "sale_after_best_before": Rule(sale_after_best_before, lambda s: s.sells, history=False),
 }
 
-
-def evaluate(history: History, rules: Iterable[str] | None = None) -> list[Finding]:
-    """Return the findings some rules (all by default) make on one batch's history."""
-    return [finding for name in (RULES if rules is None else rules) for finding in RULES[name].check(history)]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import ConflictError, NotFoundError, PermissionDeniedError
+from trace.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from trace.models import Location, User
 from trace.models.organization import Role
+from trace.times import rfc3339
 
 
 def _require_keeper(user: User, organization_id: int) -> None:
@@ -87,3 +89,25 @@ def location_view(location: Location) -> dict[str, Any]:
     return {"id": location.id, "org": str(location.organization_id), "kind": location.kind, "name": location.name,
             "gln": location.gln, "address": location.address,
             "retired": location.retired_at is not None}
+
+
+def require_recording_place(session: Session, organization_id: int, location_id: int, occurred_at: dt.datetime,
+                            known: dict[int, Location | None]) -> None:
+    """Refuse a record naming a location that is not a place of the recording organization.
+
+    An unknown id, or a place retired before the record's time, is a 422; another organization's
+    place is a 403. ``known`` holds the places one request has read (the session forgets them).
+    """
+    if location_id not in known:
+        known[location_id] = session.get(Location, location_id)
+    place = known[location_id]
+    where = {"location": {"id": [f"No location {location_id}."]}}
+    if place is None:
+        raise ValidationError(f"No location {location_id} is registered.", errors=where)
+    if place.organization_id != organization_id:
+        raise PermissionDeniedError(f"Location {location_id} is a place of another organization: a record names "
+                                    "its own organization's places.",
+                                    errors={"location": {"id": ["Another organization's place."]}})
+    if place.retired_at is not None and occurred_at > place.retired_at:
+        raise ValidationError(f"Location {location_id} was retired at {rfc3339(place.retired_at)}, before the record.",
+                              errors={"location": {"id": ["Retired."]}})

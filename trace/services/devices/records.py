@@ -24,15 +24,16 @@ import sqlalchemy as sa
 from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.orm import Session
 
-from trace import ledger
 from trace.db import utcnow
 from trace.errors import ConflictError, SignatureError, TraceError
 from trace.models import Batch, Device, DeviceRefusal, Location, SigningKey, UnitCode, User
 from trace.schemas.events import EventIn, TransformationIn
+from trace.schemas.fastload import loader_of
 from trace.services.devices.enrolment import device_by_key
 from trace.services.records.pipeline import Request, record
 from trace.services.records.retry import record_id
 from trace.services.signing.keys import LedgerConfig
+from trace.services.signing.log import device_signature_holds
 from trace.stages import STAGES
 from trace.times import rfc3339
 
@@ -143,7 +144,8 @@ class _Seen:
         self.session = session
         self.devices: dict[str, tuple[SigningKey | None, Device | None]] = {}
         self.users: dict[int, User | None] = {}
-        self.event_in = EventIn()
+        self.places: dict[int, Location | None] = {}
+        self.load_event = loader_of(EventIn)
 
     def device(self, key_id: str) -> tuple[SigningKey | None, Device | None]:
         if key_id not in self.devices:
@@ -154,6 +156,11 @@ class _Seen:
         if user_id not in self.users:
             self.users[user_id] = self.session.get(User, user_id)
         return self.users[user_id]
+
+    def place(self, location_id: int) -> Location | None:
+        if location_id not in self.places:  # held here: the session's identity map forgets unreferenced rows
+            self.places[location_id] = self.session.get(Location, location_id)
+        return self.places[location_id]
 
 
 def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
@@ -175,7 +182,7 @@ def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
         signature = base64.b64decode(raw_sig, validate=True)
     except ValueError:
         signature = b""
-    if not ledger.verify_record(key.public_key, rec, signature):
+    if not device_signature_holds(session, key.public_key, rec, signature):
         raise _Refused("The device signature does not verify over the record.", 401, logged=True)
     user = seen.user(device.enrolled_by)
     if user is None or user.disabled_at is not None:
@@ -186,18 +193,19 @@ def _check(seen: _Seen, index: int, item: Any, units: dict[str, str]) -> _Item:
             raise _Refused(f"{code} is a unit serial of batch {units[code]}.", 422, unit_of=units[code])
     location = rec.get("location")
     if location is not None:
-        _check_location(session, location, device)
+        _check_location(seen, location, device)
     payload = {"id": rec["id"], "stage": rec["stage"], "batches": rec["batches"], "occurredAt": rec["occurredAt"],
                "data": rec["data"], "attachments": [], "deviceSignature": {"keyId": key_id, "sig": raw_sig}}
     if location is not None:
         payload["location"] = location
     try:
-        loaded = seen.event_in.load(payload)
+        loaded = seen.load_event(payload)
     except SchemaValidationError as exc:
         raise _Refused(f"The record has invalid fields: {exc.normalized_messages()}") from exc
     requests = [Request(loaded)]
-    if item.get("split") is not None:
-        requests.insert(0, _split(session, rec, item["split"], user))
+    split = _split(session, rec, item.get("split"), user)
+    if split is not None:
+        requests.insert(0, split)
     return _Item(index, record_id(loaded["id"]), requests, device, user)
 
 
@@ -217,18 +225,35 @@ def _check_fields(rec: dict[str, Any], key: SigningKey, device: Device) -> None:
         raise _Refused("A scan records one batch.")
 
 
-def _check_location(session: Session, location: Any, device: Device) -> None:
+def _check_location(seen: _Seen, location: Any, device: Device) -> None:
     if not isinstance(location, dict) or not isinstance(location.get("id"), int):
         raise _Refused("A scanned location names a registered location by id.")
-    place = session.get(Location, location["id"])
-    if place is None or place.organization_id != device.organization_id:
-        raise _Refused(f"Location {location['id']} is not a place of the device's organization.")
+    place = seen.place(location["id"])
+    if place is None:
+        raise _Refused(f"No location {location['id']} is registered.")
+    if place.organization_id != device.organization_id:
+        raise _Refused(f"Location {location['id']} is not a place of the device's organization.", 403)
 
 
-def _split(session: Session, rec: dict[str, Any], split: Any, user: User) -> Request:
-    """Return the transformation that splits the part to ship off its batch, as the new batch the record names."""
-    if not isinstance(split, dict) or not all(isinstance(split.get(k), str) for k in ("from", "quantity", "uom")):
-        raise _Refused("A split names from (the scanned code or GS1 keys), quantity and uom.")
+def _split(session: Session, rec: dict[str, Any], split: Any, user: User) -> Request | None:
+    """Return the transformation that splits the part to ship off its batch, as the new batch the record names.
+
+    What is split, how much and into which batch is what the device signed: the shipping record's
+    ``data.splitFrom`` (the scanned batch code or unit serial), ``quantity`` and ``uom``, and its
+    batch. An upload's ``split`` (older clients sent it beside the record) must say the same.
+    """
+    data = rec["data"] if isinstance(rec.get("data"), dict) else {}
+    if "splitFrom" not in data:
+        if split is not None:
+            raise _Refused("A split must be signed: the shipping record's data names splitFrom, quantity and uom "
+                           "(update the scanner client).")
+        return None
+    signed = {"from": data["splitFrom"], "quantity": data.get("quantity"), "uom": data.get("uom")}
+    if rec["stage"] != "shipping" or not all(isinstance(v, str) for v in signed.values()):
+        raise _Refused("Only a shipping record splits its batch first, naming splitFrom, quantity and uom.")
+    if split is not None and split != signed:
+        raise _Refused("The upload's split is not the one the device signed.", logged=True)
+    split = signed
     source = resolve_identifiers(session, [split["from"]]).get(split["from"])
     if source is None:
         raise _Refused(f"No batch has the identifier {split['from']}.")

@@ -16,6 +16,7 @@ from trace.ledger.policy import ROLE_KINDS, role_fits
 from trace.models import ApiToken, Organization, User
 from trace.models.organization import Role
 from trace.services.organizations.permissions import require_role
+from trace.services.organizations.townships import place_organization
 
 TOKEN_PREFIX = "sy_"
 
@@ -47,6 +48,8 @@ def create_organization(session: Session, actor: User | None, fields: dict[str, 
     )
     session.add(org)
     session.flush()
+    if region.get("township_code"):
+        place_organization(session, None, org, region["township_code"], region.get("village_code"))
     return org
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, object_session
 
-from trace.codes.certificate import CertificateInfo, PromiseBasis, certificate_pdf
+from trace.codes.certificate import CertificateInfo, PromiseBasis, certificate_pdf, certificate_qr_pdf
 from trace.codes.digital_link import DigitalLinkError, digital_link_url
 from trace.codes.labels import CHINESE_CAPTIONS, LAYOUTS, LabelCaptions, LabelInfo, labels_pdf
 from trace.codes.qr import ErrorCorrection, lookup_url, qr_friendly_url
@@ -33,6 +33,7 @@ from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
 from trace.services.catalog.shelf_life import best_before_day, shelf_life_of
+from trace.services.printing.dates import local_date, made_on
 from trace.services.printing.labels import get_run, run_units, unit_url
 from trace.services.quality.results import SOURCE_FAILED, SOURCE_RECALLED, batch_quality
 from trace.services.records.events import record_authorized, record_event
@@ -40,9 +41,7 @@ from trace.services.records.retry import record_id
 from trace.services.signing.keys import LedgerConfig
 from trace.stages import names
 from trace.stages.certificate import Certificate
-from trace.times import CHINA
 
-# Dates on labels and certificates are the producer's local dates.
 BASIS = {
     "commissioned_test": PromiseBasis.ENTRUSTED_TEST,
     "self_test": PromiseBasis.SELF_TEST,
@@ -60,22 +59,19 @@ def batch_url(batch: Batch, public_url: str) -> str:
     return lookup_url(public_url, batch.trace_code)
 
 
-def local_date(moment: dt.datetime) -> dt.date:
-    """Return the date of a stored (UTC) time in the producer's zone."""
-    return moment.astimezone(CHINA).date()
-
-
 # Labels -----------------------------------------------------------------------------------------
 
 
 def label_info(batch: Batch, url: str, serial: str | None = None) -> LabelInfo:
-    """Return what a label of the batch shows: product, trace code, lot, production date, producer."""
+    """Return what a label of the batch shows: product, trace code, lot, harvest or production date, producer."""
+    made = made_on(batch)
     return LabelInfo(
         url=url,
         product_name=batch.product.name,
         trace_code=batch.trace_code,
         lot=batch.lot,
-        date=local_date(batch.produced_at or batch.created_at).isoformat(),
+        date=made[1].isoformat() if made else "",
+        date_kind=made[0] if made else "produced",
         producer_name=batch.organization.name,
         serial=serial,
         best_before=day.isoformat() if (day := best_before_day(batch)) else None,
@@ -110,7 +106,8 @@ def run_labels(session: Session, actor: User, batch: Batch, public_url: str, run
                 f"Label run {run_id} has {total} serials; print at most {MAX_LABELS_PER_PRINT} at a time "
                 "with start and count.",
                 errors={"count": [f"Required: more than {MAX_LABELS_PER_PRINT} serials remain. 必填。"]})
-    return [label_info(batch, unit_url(public_url, batch, unit.serial), unit.serial)
+    base = label_info(batch, "")
+    return [dataclasses.replace(base, url=unit_url(public_url, batch, unit.serial), serial=unit.serial)
             for unit in units[start:start + count]]
 
 
@@ -260,14 +257,18 @@ def _check_basis(session: Session, batch: Batch, basis: list[str]) -> None:
 
 
 def results_line(session: Session, batch: Batch) -> str:
-    """Return the card's line of signed results: how many by basis, and how many are of source batches."""
-    results = batch_quality(session, batch).results
-    counts = {b: sum(1 for r in results if r.basis == b) for b in (COMMISSIONED, SUPERVISORY, SELF_CHECK)}
+    """Return the card's line of the producer's signed results by basis, and how many are of source batches.
+
+    Supervisory samples (监督抽检) are the authority's, not a basis of the producer's promise: they
+    show on the page, not on the card.
+    """
+    results = [r for r in batch_quality(session, batch).results if r.basis != SUPERVISORY]
+    counts = {b: sum(1 for r in results if r.basis == b) for b in (COMMISSIONED, SELF_CHECK)}
     sources = sum(1 for r in results if r.source)
     if not results:
         return "检测记录：无 no test on record"
-    return (f"检测记录：委托检测 {counts[COMMISSIONED]} 份 · 监督抽检 {counts[SUPERVISORY]} 份 · "
-            f"自检 {counts[SELF_CHECK]} 份" + (f"（含原料检测 {sources} 份）" if sources else ""))
+    return (f"检测记录：委托检测 {counts[COMMISSIONED]} 份 · 自检 {counts[SELF_CHECK]} 份"
+            + (f"（含原料检测 {sources} 份）" if sources else ""))
 
 
 def _certificate_data(batch: Batch, fields: dict[str, Any]) -> dict[str, Any]:
@@ -309,11 +310,19 @@ def new_certificate_number() -> str:
 
 
 def default_origin(batch: Batch) -> str:
-    """Return 产地 from the organization's region and the batch's plot."""
+    """Return 产地 from the organization's region and the batch's plot, saying each place once.
+
+    A plot named after its village (横山村茶园) follows the township without the village again.
+    """
     org = batch.organization
-    region = "".join(part for part in (org.province, org.county, org.township, org.village) if part)
-    plot = (batch.origin or {}).get("name")
-    return f"{region} {plot}" if plot else region
+    parts = [part for part in (org.province, org.county, org.township, org.village) if part]
+    plot = " ".join(str((batch.origin or {}).get("name") or "").split())
+    if not plot:
+        return "".join(parts)
+    for start in range(len(parts)):
+        if plot.startswith("".join(parts[start:])):
+            return "".join(parts[:start]) + plot
+    return f"{''.join(parts)} {plot}" if parts else plot
 
 
 def default_contact(batch: Batch) -> str:
@@ -374,6 +383,6 @@ def find_certificate(session: Session, batch: Batch, event_id: str | None = None
     return event
 
 
-def render_certificate(certificate: IssuedCertificate) -> bytes:
-    """Return the certificate card as a PDF."""
-    return certificate_pdf(certificate.info())
+def render_certificate(certificate: IssuedCertificate, form: str = "card") -> bytes:
+    """Return the certificate as a PDF: the A6 card, or its QR form (``qr``, a thermal sticker)."""
+    return (certificate_qr_pdf if form == "qr" else certificate_pdf)(certificate.info())

@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from trace.models import Batch, BatchLink, Checkpoint, Event, Organization, Product, Recall, RecallBatch
+from trace.models import (
+    Batch,
+    BatchLink,
+    Checkpoint,
+    Event,
+    Organization,
+    Product,
+    Recall,
+    RecallBatch,
+    WitnessCosignature,
+)
 from trace.schemas.stage_extra import NamedTemplates
 from trace.services.audit.verification import Verification, VerificationCache, page_verdict
 from trace.services.catalog.templates import named_templates
@@ -73,6 +83,7 @@ def gtin_known(session: Session, gtin: str) -> bool:
 
 
 _LATEST_CHECKPOINT = sa.select(Checkpoint.size, Checkpoint.root_hash).order_by(Checkpoint.size.desc()).limit(1)
+_LATEST_COSIGNED = sa.select(sa.func.max(WitnessCosignature.size))
 # The log state each database was last read at, per process: (monotonic time, state).
 _read_states: dict[str, tuple[float, tuple[int, bytes] | None]] = {}
 
@@ -80,6 +91,8 @@ _read_states: dict[str, tuple[float, tuple[int, bytes] | None]] = {}
 def log_state(session: Session, max_age: float = 0.0) -> tuple[int, bytes] | None:
     """Return the latest checkpoint's size and root (what every public page depends on), or None if none yet.
 
+    The bytes are the root hash followed by the largest size a witness cosigned (8 bytes), so a
+    witness round changes the state too (the page says whether witnesses cover its records).
     With ``max_age``, a state read less than that many seconds ago is reused: a page served from
     cache then needs no database at all, and appends show at most ``max_age`` late.
     """
@@ -90,7 +103,8 @@ def log_state(session: Session, max_age: float = 0.0) -> tuple[int, bytes] | Non
         if read is not None and now - read[0] < max_age:
             return read[1]
     row = session.connection().execute(_LATEST_CHECKPOINT).one_or_none()
-    state = None if row is None else (int(row.size), bytes(row.root_hash))
+    cosigned = session.connection().execute(_LATEST_COSIGNED).scalar() or 0 if row is not None else 0
+    state = None if row is None else (int(row.size), bytes(row.root_hash) + int(cosigned).to_bytes(8, "big"))
     _read_states[key] = (now, state)
     return state
 

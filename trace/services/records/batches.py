@@ -77,8 +77,8 @@ def batch_events(session: Session, batch: Batch) -> list[Event]:
     return list(session.scalars(query).unique())
 
 
-def list_batches(session: Session, actor: User, query: dict[str, Any]) -> tuple[list[Batch], int]:
-    """Return one page of batches the actor may see, newest first, and the total count."""
+def _visible(session: Session, actor: User, query: dict[str, Any]) -> sa.Select[Batch]:
+    """Return the query of the batches the actor may see that match the filters."""
     stmt = sa.select(Batch).join(Product, Product.id == Batch.product_id)
     if actor.role == Role.PRODUCER:
         mine = actor.organization_id
@@ -93,12 +93,31 @@ def list_batches(session: Session, actor: User, query: dict[str, Any]) -> tuple[
         stmt = stmt.where(Batch.created_at < query["created_to"])
     if "status" in query:
         stmt = stmt.where(Batch.status == query["status"])
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    page, per_page = query["page"], query["per_page"]
-    rows = session.scalars(
+    if query.get("product_name"):  # the products first (a county has thousands), then their batches by index
+        named = session.scalars(sa.select(Product.id).where(
+            Product.name.contains(query["product_name"], autoescape=True))).all()
+        stmt = stmt.where(Batch.product_id.in_(named))
+    return stmt
+
+
+def _page(session: Session, stmt: sa.Select[Batch], page: int, per_page: int, extra: int = 0) -> list[Batch]:
+    return list(session.scalars(
         stmt.options(joinedload(Batch.product).joinedload(Product.category))
         .order_by(Batch.created_at.desc(), Batch.id.desc())
         .offset((page - 1) * per_page)
-        .limit(per_page)
-    )
-    return list(rows), total
+        .limit(per_page + extra)
+    ))
+
+
+def list_batches(session: Session, actor: User, query: dict[str, Any]) -> tuple[list[Batch], int]:
+    """Return one page of batches the actor may see, newest first, and the total count."""
+    stmt = _visible(session, actor, query)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    return _page(session, stmt, query["page"], query["per_page"]), total
+
+
+def browse_batches(session: Session, actor: User, query: dict[str, Any]) -> tuple[list[Batch], bool]:
+    """Return one page of batches the actor may see, newest first, and whether a next page exists (no count:
+    a county's hundred thousand batches are not counted for every page)."""
+    rows = _page(session, _visible(session, actor, query), query["page"], query["per_page"], extra=1)
+    return rows[:query["per_page"]], len(rows) > query["per_page"]

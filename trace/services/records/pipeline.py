@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 from trace.db import utcnow
 from trace.errors import QuantityError, TraceError, ValidationError
 from trace.ledger.numbers import canonical_decimal
-from trace.models import Batch, BatchLink, Event, LogEntry, Product, SigningKey, User
+from trace.models import Batch, BatchLink, Event, Location, LogEntry, Product, SigningKey, User
 from trace.schemas.common import Dumper, canonical_dumper
+from trace.schemas.fastload import Loader, fast_loader
 from trace.services.catalog.templates import check_stage_data
 from trace.services.compliance.compliance import check_event
+from trace.services.devices.locations import require_recording_place
 from trace.services.organizations.permissions import require_batch_write
 from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
@@ -63,6 +65,7 @@ class _Run:
         self.links: list[dict[str, Any]] = []
         self.pending: list[PendingRecord] = []
         self.prefetched: Prefetched | None = None
+        self.places: dict[int, Location | None] = {}
 
     def run(self, requests: Sequence[Request], numbered: bool) -> list[Recorded]:
         self.prefetched = Prefetched(self.session, [r.payload for r in requests])
@@ -109,6 +112,13 @@ class _Run:
             raise ValidationError("Unknown batch.", errors={field: [f"No batch {c}." for c in missing]})
         return [known[c] for c in codes]
 
+    def _require_place(self, actor: User, payload: dict[str, Any]) -> None:
+        """A registered location a new record names must be a place of the recording organization."""
+        location_id = (payload.get("location") or {}).get("id")
+        if location_id is not None:
+            require_recording_place(self.session, actor.organization_id, location_id, payload["occurred_at"],
+                                    self.places)
+
     def _user(self) -> User:
         if self.actor is None:
             raise ValidationError("A record from a client needs its user.")
@@ -137,6 +147,7 @@ class _Run:
                 require_batch_write(actor, batch, stage)
             if named.vouches:
                 require_vouching(self.session, actor, data, batches)
+        self._require_place(actor, payload)
         check_cited(self.session, payload.get("attachments") or [])
         named.apply(self.session, data, batches)
         row = _new_record(actor, payload, data, digest, [BatchLine(b.id, "subject", b) for b in batches])
@@ -162,6 +173,7 @@ class _Run:
         if stored is not None:
             return judge_retry(stored, actor.organization_id, digest).id, False
         _check_inputs(actor, stage, lines, inputs)
+        self._require_place(actor, payload)
         outputs = []
         for i, line in enumerate(payload["outputs"]):
             product = self.session.get(Product, line["product"])
@@ -187,6 +199,7 @@ class _Run:
                 self.links.append({"event_id": row.id, "input_batch_id": batch.id, "output_batch_id": out.id,
                                    "quantity": share, "uom": line["uom"]})
         self._stage(row, pending_for_event(row, self._signer(row)))
+        self._write()  # its links are there for what follows (a shipping says what its batch was split from)
         return row.id, True
 
     def _service(self, payload: dict[str, Any], service: Service) -> tuple[str, bool]:
@@ -278,6 +291,12 @@ def _sent(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
+def _loader(stage: str) -> Loader:
+    """Return the stage schema's load (the fast one: same result and errors; built once)."""
+    return fast_loader(stage_named(stage).loader)
+
+
+@functools.cache
 def _dumper(stage: str) -> Dumper:
     """Return the stage schema's dump (built once: a bulk request dumps every record)."""
     return canonical_dumper(stage_named(stage).loader)
@@ -293,7 +312,7 @@ def _stage_data(session: Session, stage: str, data: dict[str, Any], batches: lis
     is stored and signed, whatever way it came in.
     """
     try:
-        dumped = _dumper(stage)(stage_named(stage).loader.load(data))
+        dumped = _dumper(stage)(_loader(stage)(data))
     except SchemaValidationError as exc:
         raise ValidationError(f"The {stage} data has invalid fields.", errors={"data": exc.messages}) from exc
     changes = check_stage_data(session, stage, data, [b.product.category for b in batches],

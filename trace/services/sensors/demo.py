@@ -1,9 +1,10 @@
 """Demo cold chain: a cold store and a refrigerated truck with sensors, and a day's realistic readings each.
 
 The cold store holds 2–4 °C with the compressor cycling and a little warmer by day; its door is left
-open once for about 40 minutes while a batch is inside (an excursion above 8 °C: a finding on that
-batch). The truck runs 3–5 °C, warmer in the afternoon sun. Readings are one a minute, published as
-signed SenML packs of 60 and sealed into window records, as a real sensor's would be.
+open once for 35 minutes while a batch is inside, in the evening while other produce is loaded
+(above 8 °C for over half an hour with the recovery: an excursion, a finding on that batch). The
+truck runs 3–5 °C, warmer in the afternoon sun. Readings are one a minute, published as signed
+SenML packs of 60 and sealed into window records, as a real sensor's would be.
 """
 
 from __future__ import annotations
@@ -40,9 +41,12 @@ def _stage_time(session: Session, batch: Batch, having: frozenset[str]) -> dt.da
 def _cold_store(moment: dt.datetime, door: tuple[dt.datetime, dt.datetime]) -> float:
     hour = moment.astimezone(CHINA).hour + moment.minute / 60
     value = 3.0 + 0.5 * math.sin(2 * math.pi * (hour - 9) / 24) + 0.4 * math.sin(2 * math.pi * moment.minute / 20)
-    if door[0] <= moment <= door[1]:  # warms fast with the door open, then the compressor catches up
-        minutes = (moment - door[0]).total_seconds() / 60
-        value += min(8.5, 0.6 * minutes) if minutes < 30 else 8.5 - 0.3 * (minutes - 30)
+    minutes = (moment - door[0]).total_seconds() / 60
+    shut = (door[1] - door[0]).total_seconds() / 60
+    if 0 <= minutes <= shut:  # warms fast with the door open
+        value += min(8.5, 0.6 * minutes)
+    elif minutes > shut:  # then the compressor pulls it back down
+        value += max(0.0, min(8.5, 0.6 * shut) - 0.4 * (minutes - shut))
     return round(value, 1)
 
 
@@ -80,8 +84,8 @@ def load_cold_chain(session: Session, ledger: LedgerConfig, user: User, batch: B
     received = _stage_time(session, batch, names(lambda s: s.receives))
     cold_store = add_location(session, user, user.organization_id, {"kind": "cold_store", "name": store})
     vehicle = add_location(session, user, user.organization_id, {"kind": "vehicle", "name": truck})
-    door_open = stored + (shipped - stored) / 2
-    door = (door_open, door_open + dt.timedelta(minutes=40))
+    door_open = min(stored + dt.timedelta(minutes=90), stored + (shipped - stored) / 2)  # loading other produce
+    door = (door_open, door_open + dt.timedelta(minutes=35))
     count = _publish(session, ledger, user, cold_store, "coldstore-1", stored - dt.timedelta(hours=12), shipped,
                      lambda m: _cold_store(m, door))
     count += _publish(session, ledger, user, vehicle, "truck-1", shipped, received, _truck)

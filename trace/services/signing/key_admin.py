@@ -18,12 +18,15 @@ from trace.db import utcnow
 from trace.errors import ConflictError, NotFoundError, ValidationError
 from trace.models import SigningKey
 from trace.services.signing.keys import LedgerConfig, find_log_key, find_organization_key, key_record, new_key
-from trace.services.signing.log import append_key_record
+from trace.services.signing.log import append_key_record, lock_sequencer
 
 
 def log_key(session: Session, cfg: LedgerConfig) -> SigningKey:
     """Return the log's key, creating it (and its own creation record) on first use."""
     key = find_log_key(session)
+    if key is None:
+        lock_sequencer(session)  # another node may be creating it: look again once it has committed
+        key = find_log_key(session)
     if key is None:
         key, _ = new_key(session, cfg, "log", cfg.origin, None)
         append_key_record(session, cfg, key_record("create", key))
@@ -39,6 +42,9 @@ def _log_change(session: Session, cfg: LedgerConfig, record: dict[str, Any]) -> 
 def organization_key(session: Session, cfg: LedgerConfig, organization_id: int) -> SigningKey:
     """Return the organization's current signing key, creating it on first use."""
     key = find_organization_key(session, organization_id)
+    if key is None:
+        lock_sequencer(session)  # two nodes recording the organization's first record: one key, made once
+        key = find_organization_key(session, organization_id)
     if key is None:
         key = _create_organization_key(session, cfg, organization_id)
         session.info.setdefault("organization_keys", {})[organization_id] = key

@@ -34,6 +34,9 @@ class LedgerConfig:
 
     origin: str
     master_key: bytes
+    # The witnesses' verifier keys (type 0x04) and how many must cosign a checkpoint.
+    witnesses: tuple[str, ...] = ()
+    witness_quorum: int = 1
 
 
 def load_ledger_config(config: Config) -> LedgerConfig:
@@ -55,7 +58,8 @@ def load_ledger_config(config: Config) -> LedgerConfig:
         key = bytes.fromhex(path.read_text().strip())
     if len(key) != 32:
         raise ValueError("the master key must be 32 bytes (64 hex characters)")
-    return LedgerConfig(origin=config.log_origin, master_key=key)
+    return LedgerConfig(origin=config.log_origin, master_key=key,
+                        witnesses=tuple(vkey for vkey, _ in config.witnesses), witness_quorum=config.witness_quorum)
 
 
 _private_cache: dict[str, Ed25519PrivateKey] = {}

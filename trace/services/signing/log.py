@@ -1,8 +1,11 @@
 """The transparency log: build and sign records, append leaves, issue checkpoints, prove.
 
-Appends lock the single ``log_head`` row (SELECT ... FOR UPDATE on PostgreSQL; SQLite writers
-are serialized by BEGIN IMMEDIATE), so indexes have no gaps or duplicates under concurrent
-writers, and each record's ``prev`` links are read after the lock, from committed data.
+One sequencer at a time: on PostgreSQL an append first takes the transaction-scoped advisory
+lock ``SEQUENCER_LOCK`` (every app node on the database waits for it, the first append
+included, before the head row exists), then locks the single ``log_head`` row (SELECT ... FOR
+UPDATE); SQLite writers are serialized by BEGIN IMMEDIATE. So indexes have no gaps or duplicates
+under concurrent writers on any number of machines, and each record's ``prev`` links are read
+after the lock, from committed data. The lock is released when the transaction ends.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from trace.services.records.bulk_rows import NewRecord
 
 HEAD_ID = 1
+# pg_advisory_xact_lock key of the log sequencer: the bytes "suyuanlg" as a signed 64-bit integer.
+SEQUENCER_LOCK = int.from_bytes(b"suyuanlg", "big", signed=True)
 
 
 class DbTileStore:
@@ -112,7 +117,14 @@ def event_record(event: Any) -> dict[str, Any]:
     return build_record(event, [(eb.role, eb.batch.trace_code, eb.quantity, eb.uom) for eb in event.batches])
 
 
+def lock_sequencer(session: Session) -> None:
+    """Become the log's one sequencer until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE already is)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(SEQUENCER_LOCK)))
+
+
 def _lock_head(session: Session) -> LogHead:
+    lock_sequencer(session)
     head = session.scalar(sa.select(LogHead).where(LogHead.id == HEAD_ID).with_for_update())
     if head is None:
         head = LogHead(id=HEAD_ID, size=0, root_hash=ledger.EMPTY_ROOT)
@@ -229,10 +241,35 @@ def verify_device_signature(session: Session, event: NewRecord, signature: dict[
         raw = base64.b64decode(signature["sig"], validate=True)
     except ValueError:
         raw = b""
-    if not ledger.verify_record(key.public_key, ledger.device_view(event_record(event)), raw):
+    if not device_signature_holds(session, key.public_key, ledger.device_view(event_record(event)), raw):
         raise SignatureError("The device signature does not verify over the record.",
                              errors={"deviceSignature": {"sig": ["Does not verify."]}})
     return ledger.signature_entry(key.key_id, raw)
+
+
+VERIFIED_KEEP = 10_000  # verified device signatures a session remembers (an upload holds at most a few thousand)
+
+
+def device_signature_holds(session: Session, public: bytes, record: dict[str, Any], sig: bytes) -> bool:
+    """Tell whether a device's signature verifies over a record; remember the ones that do, per session.
+
+    A device upload checks each signature when it reads the item (to refuse a forged one before
+    anything else) and the pipeline checks it again over the record it is about to log: the
+    second check is a lookup when the record's canonical bytes are the very bytes verified.
+    """
+    try:
+        message = ledger.record_message(record)
+    except ledger.LedgerError:
+        return False  # a value that has no canonical form cannot have been signed
+    verified: set[tuple[bytes, bytes, bytes]] = session.info.setdefault("verified_device_signatures", set())
+    if (public, sig, message) in verified:
+        return True
+    if not ledger.verify_message(public, message, sig):
+        return False
+    if len(verified) >= VERIFIED_KEEP:
+        verified.clear()
+    verified.add((public, sig, message))
+    return True
 
 
 def log_size(session: Session) -> int:

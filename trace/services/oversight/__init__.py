@@ -1,0 +1,1 @@
+"""What inspectors and administrators watch: the dashboard's figures (services/oversight/dashboard.py)."""
