@@ -203,7 +203,12 @@ def test_demo_cold_chain_only_where_produce_is_kept_cold_and_each_batch_its_own(
         if data.get("temperatures"):
             series.setdefault(lot, []).append([r["celsius"] for r in data["temperatures"]])
             assert category not in ("eggs", "grain_oil"), lot  # eggs and oil are not kept cold
-    assert {"T2026-041P", "V2026-088", "K2026-009A"} <= set(series)
+    assert {"T2026-041P", "K2026-009A"} <= set(series)
+    # The first tomatoes' store and truck have sensors: their records name them, the sensors read the temperatures.
+    assert "V2026-088" not in series
+    sensed = [data for _, _, lot, data in rows if lot == "V2026-088"]
+    assert {d.get("warehouse") or d.get("vehicle") for d in sensed} == {"合作社冷库", "浙K·D1234"}
+    assert session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.stage == "sensor_window")) > 0
     readings = [tuple(s) for lists in series.values() for s in lists]
     assert len(set(readings)) == len(readings)  # no two series alike
 

@@ -283,15 +283,34 @@ def verify_bundle_command(bundle: str, log_key: str | None, kept: tuple[Any, ...
 
 
 @cli.command("mqtt")
-@click.option("--url", help="Broker, mqtt://[user:password@]host[:port] or mqtts://… (default: TRACE_MQTT_URL).")
-def mqtt_command(url: str | None) -> None:
-    """Record temperature readings from suyuan/sensors/<org id>/<trace code or vehicle plate>."""
+@click.option("--broker", "--url", "url",
+              help="Broker, mqtt://[user:password@]host[:port] or mqtts://… (default: TRACE_MQTT_URL).")
+@click.option("--client-id", default="suyuan-ingest", show_default=True,
+              help="The persistent session's id at the broker (one ingest per id).")
+@click.option("--seal-every", default=30.0, show_default=True, help="Seconds between sealing closed windows.")
+def mqtt_command(url: str | None, client_id: str, seal_every: float) -> None:
+    """Record signed SenML packs from sensors on suyuan/senml/<org id>/<device name> (docs/sensors.md)."""
     from trace.interop.mqtt import run
-    from trace.services.records.sensors import SUBSCRIPTION, handle_message
+    from trace.services.sensors.ingest import SUBSCRIPTION, ingest_messages
+    from trace.services.sensors.windows import seal_windows
 
     url = url or current_app.config["TRACE"].mqtt_url
-    click.echo(f"subscribed to suyuan/sensors/+/+ on {url.split('@')[-1]}; Ctrl-C stops")
-    run(current_app._get_current_object(), url, topic=SUBSCRIPTION, handle=handle_message)  # type: ignore[attr-defined]
+    click.echo(f"subscribed to {SUBSCRIPTION} on {url.split('@')[-1]} as {client_id}; Ctrl-C stops")
+    run(current_app._get_current_object(), url, topic=SUBSCRIPTION,  # type: ignore[attr-defined]
+        handle=lambda session, _ledger, items: ingest_messages(session, items),
+        tick=lambda session, ledger: seal_windows(session, ledger), client_id=client_id, tick_every=seal_every)
+
+
+@cli.command("seal-windows")
+@click.option("--all", "everything", is_flag=True, help="Seal open windows too (e.g. before a backup).")
+def seal_windows_command(everything: bool) -> None:
+    """Make the signed record of every closed sensor window now."""
+    from trace.services.sensors.windows import seal_windows
+
+    with writing():
+        made = seal_windows(db.session(), current_app.extensions["trace.ledger"], everything=everything)
+        db.session.commit()
+    click.echo(f"{len(made)} window records made")
 
 
 user_cli = AppGroup("user", help="Console users.")

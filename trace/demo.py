@@ -34,6 +34,7 @@ from trace.services.printing.labels import issue_labels
 from trace.services.printing.printing import default_contact, default_origin
 from trace.services.public.counters import SCAN, Tally, flush_tallies
 from trace.services.records.batches import register_batch
+from trace.services.sensors.demo import load_cold_chain
 from trace.services.signing.keys import LedgerConfig
 from trace.times import CHINA
 
@@ -113,20 +114,25 @@ def _test(chain: Chain, user: User, batch: Batch, items: list[dict[str, Any]], l
 
 
 def _sell(chain: Chain, user: User, retailer: tuple[Organization, User], batch: Batch, qty: str, *,
-          basis: list[str], produce: str, package: tuple[str, int]) -> None:
-    """Pack, certify (承诺达标合格证), keep cold if the produce needs it, ship to the supermarket and sell."""
+          basis: list[str], produce: str, package: tuple[str, int], sensed: tuple[str, str] | None = None) -> None:
+    """Pack, certify (承诺达标合格证), keep cold if the produce needs it, ship to the supermarket and sell.
+
+    ``sensed``: the (cold store, truck) whose sensors read the temperatures (``load_cold_chain``), so the
+    records name them and carry no readings of their own.
+    """
     org, clerk = retailer
     chain.event(user, "packing", [batch], {"packageType": package[0], "units": package[1]}, 1)
     chain.event(user, "certificate", [batch], {
         "number": f"HGZ-{batch.lot}", "basis": basis, "quantity": qty, "uom": batch.uom,
         "origin": default_origin(batch), "contact": default_contact(batch)}, 0)
     stored = chain.at(0, "storage")
-    readings = cold_chain(produce, stored, chain.rng, hours=10)
-    if readings:
-        chain.event(user, "storage", [batch], {"warehouse": "合作社冷库", "temperatures": readings}, 0)
-    plate = f"浙K·{chain.rng.choice('ABCDF')}{chain.rng.randrange(10000, 99999)}"
+    readings = cold_chain(produce, stored, chain.rng, hours=10) if sensed is None else []
+    if readings or sensed:
+        chain.event(user, "storage", [batch], {"warehouse": sensed[0] if sensed else "合作社冷库",
+                                               **({"temperatures": readings} if readings else {})}, 0)
+    plate = sensed[1] if sensed else f"浙K·{chain.rng.choice('ABCDF')}{chain.rng.randrange(10000, 99999)}"
     departed = chain.at(1, "shipping")
-    transport = cold_chain(produce, departed, chain.rng, hours=2, every=0.5)
+    transport = cold_chain(produce, departed, chain.rng, hours=2, every=0.5) if sensed is None else []
     chain.event(user, "shipping", [batch], {"recipient": org.id, "vehicle": plate, "quantity": qty, "uom": batch.uom,
                                             **({"temperatures": transport} if transport else {})}, 0)
     chain.event(clerk, "receiving", [batch], {"from": batch.organization_id, "quantity": qty, "uom": batch.uom}, 0)
@@ -151,6 +157,10 @@ def _recalled_tomatoes(chain: Chain, veg: User, retailer: tuple[Organization, Us
                 ledger=chain.ledger)
     return tomato
 
+
+# The vegetable co-op's cold store and truck carry sensors: the first tomatoes' temperatures are theirs
+# (signed SenML, sealed into window records; services/sensors/demo.py), the other batches' are typed in.
+SENSED = ("合作社冷库", "浙K·D1234")
 
 # Unit serials on the oil's bottles: one scanned a few times (normal), one far more often than
 # the warning threshold (a copied label), so both pages can be seen.
@@ -287,7 +297,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     chain.event(veg, "sorting", [tomato], {"grades": [{"grade": "一级", "quantity": "1800", "uom": "KGM"},
                                                       {"grade": "二级", "quantity": "700", "uom": "KGM"}]})
     _sell(chain, veg, retailer, tomato, "300", basis=["quality_control", "commissioned_test"], produce="tomato",
-          package=("周转筐", 30))
+          package=("周转筐", 30), sensed=SENSED)
     recalled = _recalled_tomatoes(chain, veg, retailer, inspector, lab, batch(
         veg, veg_p, "V2026-093", "1800", "KGM", "石仓村大棚9号", "28.3312", "119.3461"), residue)
 
@@ -354,6 +364,7 @@ def load_demo(session: Session, ledger: LedgerConfig) -> list[str]:
     _grow(chain, tea, shiitake, variety="L808", plot="横山村菇棚", pesticide=None, items=residue, lab=lab,
           planting_extra={"substrateBatch": "JB-2026-03"}, harvest_extra={"flush": "1"})
 
+    load_cold_chain(session, ledger, veg, tomato, store=SENSED[0], truck=SENSED[1])
     sellers = {"tea": tea, "vegetables": veg, "fruit": fruit, "eggs": egg, "grain_oil": mill, "edible_fungi": tea}
     sales_summary = load_sales(session, ledger, sellers,
                                {tea_coop: ("cooperative", 12), egg_farm: ("household", 1)})

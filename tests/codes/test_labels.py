@@ -170,6 +170,17 @@ def test_a_thousand_labels_with_distinct_urls_make_one_document(layout: str) -> 
         assert len(document) == math.ceil(1000 / LAYOUTS[layout].per_page)
 
 
+def test_a_label_shows_the_production_day_and_its_best_before_or_shelf_life_day() -> None:
+    fresh, packed = make_labels(2)[0], make_labels(2, offset=7)[0]
+    fresh = replace(fresh, product_name="青菜", producer_name="合作社", best_before="2024-10-05")
+    packed = replace(packed, product_name="菜籽油", producer_name="油坊", best_before="2025-09-27",
+                     best_before_kind="shelf_life")
+    with open_pdf(labels_pdf([fresh, packed], "a4-3x7")) as document:
+        text = page_text(document[0])
+    assert "生产日期 2024-09-28" in text
+    assert "最佳食用期至 2024-10-05" in text and "保质期至 2025-09-27" in text
+
+
 @pytest.mark.parametrize("producer", ["松阳县银猴茶叶专业合作社", "大东坝高山蔬菜专业合作社",
                                       "黑龙江省五常市稻香农业专业合作社联合社有限公司（第二分社）"])
 def test_on_the_thermal_label_the_producer_s_name_breaks_only_between_words(producer: str) -> None:

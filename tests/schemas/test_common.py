@@ -60,6 +60,9 @@ EXAMPLES = {
     "brand_grant": {"grant": 2, "brand": 1, "organization": 2, "categories": ["tea"], "validFrom": "2026-01-01",
                     "validUntil": "2027-12-31"},
     "brand_revocation": {"grant": 2, "brand": 1, "organization": 2, "reason": "抽检不合格"},
+    "sensor_window": {"device": 3, "sensor": "T-01", "location": 7, "start": "2026-11-30T00:00:00Z",
+                      "end": "2026-11-30T01:00:00Z", "messages": [{"id": "m-1", "sha256": "ab" * 32}],
+                      "readings": {"temperature": {"count": 60, "min": "3.1", "max": "4.2"}}},
 }
 
 

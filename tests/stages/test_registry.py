@@ -22,7 +22,7 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "trace" / "translations"
 LIFE = ["product", "registration", "planting", "input", "harvest", "processing", "test_request", "sampling",
         "inspection", "sorting", "packing", "storage", "shipping", "receiving", "sale", "certificate", "recall",
         "destruction", "correction", "certification", "certification_check", "brand", "brand_grant",
-        "brand_revocation"]
+        "brand_revocation", "sensor_window"]
 
 
 def test_the_registry_holds_every_stage_in_the_order_of_a_batchs_life():

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from trace.api.base import created, current_user, json_body, ledger_config, load, load_query, route
 from trace.db import db
 from trace.errors import PayloadTooLargeError
-from trace.models.device import LOCATION_KINDS
+from trace.models.device import DEVICE_KINDS, LOCATION_KINDS
 from trace.schemas.common import Text
 from trace.services.devices import enrolment as svc
 from trace.services.devices import locations as places
@@ -25,6 +25,10 @@ MAX_ITEMS = 1000
 class DeviceIn(Schema):
     name = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{1,64}\Z"))
     public_key = fields.String(data_key="publicKey", required=True)
+    kind = fields.String(load_default="scanner", validate=validate.OneOf(DEVICE_KINDS),
+                         metadata={"description": "scanner, or a sensor or gateway that publishes over MQTT"})
+    location = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                              metadata={"description": "Where a sensor or gateway is installed (a location id)"})
 
 
 class DeviceRevocationIn(Schema):
@@ -60,7 +64,8 @@ class LocationQuery(Schema):
     retired = fields.Boolean(load_default=False)
 
 
-@route("/devices", "POST", "Enroll a scanner device's Ed25519 public key for your organization (producer); "
+@route("/devices", "POST", "Enroll a device's (scanner, sensor, gateway) Ed25519 public key for your organization "
+       "(producer); "
        "the enrolment is a log record", TAG, body=DeviceIn, status=201, errors=(401, 403, 409, 422))
 def enroll_device() -> Any:
     user = current_user()
@@ -69,7 +74,8 @@ def enroll_device() -> Any:
         public = base64.b64decode(fields_["public_key"], validate=True)
     except ValueError:
         public = b""
-    device = svc.enroll_device(db.session(), ledger_config(), user, fields_["name"], public, via=g.token)
+    device = svc.enroll_device(db.session(), ledger_config(), user, fields_["name"], public, kind=fields_["kind"],
+                               location_id=fields_["location"], via=g.token)
     return created({**key_view(device.key), "device": device.id})
 
 

@@ -114,7 +114,8 @@ def batch_labels_pdf(code: str) -> Response:
 def label_captions() -> LabelCaptions:
     """Return a label's captions in the request's language (``?lang=``, the cookie, Accept-Language; Chinese)."""
     return LabelCaptions(trace_code=_("Trace code"), lot=_("Lot"), serial=_("Serial no."), harvested=_("Harvested"),
-                         produced=_("Produced"), call=_("Scan to trace"))
+                         produced=_("Produced"), call=_("Scan to trace"), best_before=_("Best before"),
+                         shelf_life=_("Shelf life until"))
 
 
 @route("/batches/<code>/certificate", "POST", "Issue a 承诺达标合格证 for a batch: records a signed, logged "

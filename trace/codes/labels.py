@@ -1,6 +1,8 @@
 """Printable label PDFs: a QR code to the lookup URL with a call to scan it, product, trace code, date and producer.
 
 The date is the harvest or production date (``date_kind``), never when the batch was registered.
+Last comes the best-before (最佳食用期) or shelf-life (保质期) day when the product states one;
+a small label leaves it out before the producer.
 The producer's name wraps between its words (``pdfdraw.name_breaks``), smaller if it must, so
 a Chinese name never breaks inside one.
 
@@ -43,6 +45,8 @@ class LabelInfo:
     producer_name: str
     serial: str | None = None
     date_kind: str = "produced"  # "harvested" (采收) or "produced" (生产: processing, a split or merge)
+    best_before: str | None = None  # the last day of its shelf life (a date), if its product states one
+    best_before_kind: str = "best_before"  # or ``shelf_life``: 最佳食用期 (fresh produce) or 保质期
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ class LabelCaptions:
     harvested: str = "采收日期"
     produced: str = "生产日期"
     call: str = "扫码溯源"  # the call to action beside the QR code
+    best_before: str = "最佳食用期至"
+    shelf_life: str = "保质期至"
 
 
 CHINESE_CAPTIONS = LabelCaptions()
@@ -171,6 +177,9 @@ def _draw_text(
         caption = captions.harvested if label.date_kind == "harvested" else captions.produced
         entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"{caption} {label.date}", width)]
     entries += _name_lines(pdf, spec.text_pt, label.producer_name, width)
+    if label.best_before:  # last: a small label leaves it out before the producer
+        caption = captions.shelf_life if label.best_before_kind == "shelf_life" else captions.best_before
+        entries += [(spec.text_pt, False, line) for line in fit_lines(pdf, f"{caption} {label.best_before}", width)]
 
     kept, used = [], 0.0
     for size, is_bold, line in entries:

@@ -8,6 +8,7 @@ from flask_babel import LazyString, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from trace.lookup.cold_chain import sensor_chain_view, shelf_life_view
 from trace.lookup.details import amount, basis_texts, celsius_values, event_details, joined, org_name, stage_name
 from trace.lookup.endorsed import endorsements
 from trace.lookup.verdict import party_name, present_verdict
@@ -239,6 +240,7 @@ def present_batch(record: PublicRecord, lang: str) -> dict[str, Any]:
         "certifications": vouched["certifications"],
         "certificates": [_certificate(e, lang, names) for e in current if _is(e, "certifies")],
         "coldChain": _cold_chain_text(cold_chain(current, batch.product.category.temperature_range)),
+        "sensorChain": sensor_chain_view(record.cold_chain), "shelfLife": shelf_life_view(batch, lang),
         "recall": _recall(record),
         "verification": present_verdict(record.verification, batch.trace_code, lang,
                                         [e.organization_id for e in record.events], names, vouched["items"]),

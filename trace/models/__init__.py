@@ -14,6 +14,7 @@ from trace.models.label import LabelRun, UnitCode
 from trace.models.ledger import Checkpoint, LogEntry, LogHead, LogTile, SigningKey, WitnessCosignature
 from trace.models.organization import ApiToken, Organization, User
 from trace.models.recall import Recall, RecallAcknowledgement, RecallBatch
+from trace.models.sensor import SensorMessage
 from trace.models.statistics import OrganizationAid, PrivateValues, StatisticsCounter
 from trace.models.township import OrganizationTownship, Township, Village
 
@@ -50,6 +51,7 @@ __all__ = [
     "RecallAcknowledgement",
     "RecallBatch",
     "RegionalBrand",
+    "SensorMessage",
     "SigningKey",
     "StatisticsCounter",
     "Township",

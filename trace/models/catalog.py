@@ -50,6 +50,12 @@ class Category(Model):
     template_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Cold-chain range in °C for storage and transport, e.g. {"min": 0, "max": 8}.
     temperature_range: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # What its sensors' readings are judged by: {"storage": {"min", "max"}, "transport": {"min", "max"},
+    # "toleratedMinutes": 30} in °C (decimal strings); None: the category makes no cold-chain claim.
+    # (Deferred here and below: migrations older than these columns read these rows through the models.)
+    cold_chain: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, deferred=True)
+    # {"days": 7, "kind": "best_before" | "shelf_life", "conditionsZh": "0–8 °C 冷藏", "conditionsEn": "..."}
+    shelf_life: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, deferred=True)
 
     current_template: Mapped[CategoryTemplate] = relationship(
         primaryjoin=lambda: sa.and_(
@@ -95,6 +101,8 @@ class Product(Model):
     # The product's photo (an image attachment's SHA-256), signed with the rest of the master data.
     # Deferred: migration r1signed back-fills product records through these models before the column exists.
     photo: Mapped[str | None] = mapped_column(sa.ForeignKey("attachments.sha256"), deferred=True)
+    # The product's own shelf life and storage conditions (the category's shape); None: its category's.
+    shelf_life: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The product record (stage ``product``) that signs the master data above: pages check the row
     # against it; a change is a new record (services/records/registration.py).

@@ -11,6 +11,7 @@ from trace.db import Model, UTCDateTime, utcnow
 from trace.models.ledger import SigningKey
 
 LOCATION_KINDS = ("warehouse", "cold_store", "vehicle", "stall", "plot", "other")
+DEVICE_KINDS = ("scanner", "sensor", "gateway")
 
 
 class Location(Model):
@@ -31,7 +32,8 @@ class Location(Model):
 
 
 class Device(Model):
-    """An enrolled scanner: its published key, and the producer whose authority its records carry."""
+    """An enrolled scanner, sensor or gateway: its published key, the producer whose authority its records
+    carry, and (sensors and gateways) the place it is installed in."""
 
     __tablename__ = "devices"
 
@@ -42,8 +44,11 @@ class Device(Model):
     enrolled_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     enrolled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(sa.String(16), default="scanner", server_default="scanner")
+    location_id: Mapped[int | None] = mapped_column(sa.ForeignKey("locations.id"), index=True)
 
     key: Mapped[SigningKey] = relationship()
+    location: Mapped[Location | None] = relationship()
 
 
 class DeviceRefusal(Model):

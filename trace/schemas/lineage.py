@@ -11,7 +11,7 @@ from trace.schemas.common import PageQuery, Text, TraceCode
 SEVERITIES = ["low", "medium", "high", "critical"]
 RULES = ["pre_harvest_interval", "sale_after_failed_inspection", "sale_of_recalled_batch",
          "sale_under_invalid_certification", "temperature_out_of_range", "stage_out_of_order",
-         "quantity_exceeds_available",
+         "quantity_exceeds_available", "sale_after_best_before", "cold_chain_excursion",
          "receiving_without_certificate", "repacked_without_certificate"]
 
 

@@ -35,31 +35,65 @@ def _template(*steps: str | tuple[str, list[str]]) -> list[dict[str, Any]]:
 _GROWN = ("input", ("harvest", ["quantity", "uom"]), ("inspection", ["items", "result"]))
 _TAIL = ("packing", "certificate", "storage", "shipping", "receiving", "sale")
 
+
+
+def _cold(low: str, high: str, tolerated_minutes: int = 30) -> dict[str, Any]:
+    """Return a cold-chain claim: the same range in storage and transport, and the time outside it tolerated."""
+    return {"storage": {"min": low, "max": high}, "transport": {"min": low, "max": high},
+            "toleratedMinutes": tolerated_minutes}
+
+
+def _shelf(days: int, kind: str, zh: str, en: str) -> dict[str, Any]:
+    """Return a shelf life (kind ``best_before`` 最佳食用期 or ``shelf_life`` 保质期) and storage conditions."""
+    return {"days": days, "kind": kind, "conditionsZh": zh, "conditionsEn": en}
+
+
 DEFAULT_CATEGORIES: list[dict[str, Any]] = [
     {"code": "vegetables", "name_zh": "蔬菜", "name_en": "Vegetables",
      "template": _template(("planting", ["plot", "variety"]), *_GROWN, "sorting", *_TAIL),
-     "temperature_range": {"min": "0", "max": "10"}},
+     "temperature_range": {"min": "0", "max": "10"},
+     "cold_chain": _cold("0", "8"),
+     "shelf_life": _shelf(7, "best_before", "0–8 °C 冷藏",
+                          "Keep refrigerated at 0–8 °C")},
     {"code": "fruit", "name_zh": "水果", "name_en": "Fruit",
      "template": _template(("planting", ["plot", "variety"]), *_GROWN, "sorting", *_TAIL),
-     "temperature_range": {"min": "0", "max": "12"}},
+     "temperature_range": {"min": "0", "max": "12"},
+     "cold_chain": _cold("0", "10"),
+     "shelf_life": _shelf(14, "best_before", "0–10 °C 冷藏",
+                          "Keep refrigerated at 0–10 °C")},
     {"code": "grain_oil", "name_zh": "粮油", "name_en": "Grain and oil",
      "template": _template(("planting", ["plot", "variety"]), *_GROWN, "processing", *_TAIL),
-     "temperature_range": {"min": "-10", "max": "25"}},
+     "temperature_range": {"min": "-10", "max": "25"},
+     "shelf_life": _shelf(365, "shelf_life", "阴凉干燥处，避光密封保存",
+                          "Store sealed in a cool, dry place away from light")},
     {"code": "tea", "name_zh": "茶叶", "name_en": "Tea",
      "template": _template(("planting", ["plot", "variety"]), *_GROWN, "processing", *_TAIL),
-     "temperature_range": {"min": "-5", "max": "25"}},
+     "temperature_range": {"min": "-5", "max": "25"},
+     "shelf_life": _shelf(540, "shelf_life", "密封、避光、防潮，常温保存",
+                          "Store sealed, dry and away from light at room temperature")},
     {"code": "livestock_poultry", "name_zh": "畜禽", "name_en": "Livestock and poultry",
      "template": _template(("planting", ["variety"]), *_GROWN, "processing", *_TAIL),
-     "temperature_range": {"min": "-2", "max": "4"}},
+     "temperature_range": {"min": "-2", "max": "4"},
+     "cold_chain": _cold("0", "4"),
+     "shelf_life": _shelf(5, "shelf_life", "0–4 °C 冷藏",
+                          "Keep refrigerated at 0–4 °C")},
     {"code": "eggs", "name_zh": "蛋品", "name_en": "Eggs",
      "template": _template(("planting", ["variety"]), *_GROWN, "sorting", *_TAIL),
-     "temperature_range": {"min": "0", "max": "15"}},
+     "temperature_range": {"min": "0", "max": "15"},
+     "shelf_life": _shelf(45, "best_before", "阴凉干燥处保存，冷藏更佳",
+                          "Store in a cool, dry place; refrigerated is better")},
     {"code": "aquatic", "name_zh": "水产品", "name_en": "Aquatic products",
      "template": _template(("planting", ["variety"]), *_GROWN, "processing", *_TAIL),
-     "temperature_range": {"min": "-2", "max": "4"}},
+     "temperature_range": {"min": "-2", "max": "4"},
+     "cold_chain": _cold("-2", "4"),
+     "shelf_life": _shelf(3, "shelf_life", "-2–4 °C 冷藏",
+                          "Keep refrigerated at -2–4 °C")},
     {"code": "edible_fungi", "name_zh": "食用菌", "name_en": "Edible fungi",
      "template": _template(("planting", ["plot", "variety"]), *_GROWN, "sorting", *_TAIL),
-     "temperature_range": {"min": "0", "max": "5"}},
+     "temperature_range": {"min": "0", "max": "5"},
+     "cold_chain": _cold("1", "5"),
+     "shelf_life": _shelf(10, "best_before", "1–5 °C 冷藏",
+                          "Keep refrigerated at 1–5 °C")},
 ]
 
 

@@ -13,7 +13,8 @@ fungi, fruit, fresh tea leaves, livestock and poultry, eggs, farmed aquatic prod
 
 from __future__ import annotations
 
-from trace.services.compliance.compliance_rules import Finding, History, Rule, Step, when
+from trace.services.compliance.compliance_rules import Finding, History, Step, when
+from trace.services.compliance.rules import Rule
 from trace.stages import STAGES
 
 CERTIFIED_CATEGORIES = frozenset({"vegetables", "edible_fungi", "fruit", "tea", "livestock_poultry", "eggs",

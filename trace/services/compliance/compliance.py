@@ -1,7 +1,8 @@
 """Compliance checks: run on every recorded event and on demand; findings stored once each.
 
-The rules live in ``compliance_rules``; this module loads the histories they read and stores
-what they find. A finding is keyed by (rule, event, batch): re-running adds nothing new.
+The rules live in ``compliance_rules`` (registered in ``rules``) and ``certificate_rules``; this
+module loads the histories they read and stores what they find. A finding is keyed by (rule, event,
+batch): re-running adds nothing new.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from trace.errors import ConflictError, NotFoundError
 from trace.limits import IN_CHUNK
 from trace.models import Batch, ComplianceFinding, Event, EventBatch, Product, User
 from trace.models.organization import Role
+from trace.services.catalog.shelf_life import best_before
 from trace.services.compliance.certificate_rules import CERTIFICATE_RULES
-from trace.services.compliance.compliance_rules import RULES as RECORD_RULES
-from trace.services.compliance.compliance_rules import SEVERITIES, Finding, History, Rule, Step
+from trace.services.compliance.compliance_rules import SEVERITIES, Finding, History, Step
+from trace.services.compliance.rules import RECORD_RULES, Rule
 from trace.services.endorsements.standing import certification_claims
 from trace.services.lineage.lineage import downstream_ids, upstream_ids
 from trace.services.organizations.permissions import require_role
@@ -44,7 +46,7 @@ def _history(batch: Batch) -> History:
     category = batch.product.category
     return History(batch.id, batch.trace_code, batch.quantity, batch.uom, batch.organization_id,
                    category.stage_names(), category.temperature_range, product_id=batch.product_id,
-                   category=category.code)
+                   category=category.code, best_before=best_before(batch))
 
 
 def _with_certifications(session: Session, histories: Iterable[History], declared: dict[int, list[Any]]) -> None:

@@ -1,4 +1,4 @@
-"""The compliance rules, each a function from one batch's recorded history to findings.
+"""The compliance rules, each a function from one batch's recorded history to findings (registered in ``rules``).
 
 Rules see events as ``Step``s (an event as it concerns one batch) sorted by when they
 occurred, so the result does not depend on the order records arrived in.
@@ -7,8 +7,7 @@ occurred, so the result does not depend on the order records arrived in.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -68,6 +67,8 @@ class History:
     category: str | None = None  # the category's code
     # The certifications its product claims (loaded when the history has a sale).
     certifications: list[CertificationClaim] = field(default_factory=list)
+    # The end of its shelf life or best-before day (services/catalog/shelf_life.py), if its product has one.
+    best_before: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -353,44 +354,3 @@ def quantity_exceeds_available(history: History) -> list[Finding]:
                 {"shipped": fmt(shipped[sender]), "available": fmt(available), "uom": history.uom},
             ))
     return findings
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A rule and the stages it concerns: a new event of one makes it look again, reading only those.
-
-    ``history`` False: the rule judges each event on its own, so a new event needs no history.
-    """
-
-    check: Callable[[History], list[Finding]]
-    concerns: Callable[[Stage], bool]
-    history: bool = True
-    upstream: bool = False
-
-    @functools.cached_property
-    def triggers(self) -> frozenset[str]:
-        """Return the stages whose new events make the rule look again (the stages are fixed at import)."""
-        return names(self.concerns)
-
-    @functools.cached_property
-    def reads(self) -> frozenset[str] | None:
-        """Return the stages of the history it reads (None: it judges the new event alone)."""
-        return self.triggers if self.history else None
-
-
-RULES: dict[str, Rule] = {
-    "pre_harvest_interval": Rule(pre_harvest_interval, lambda s: s.applies_inputs or s.harvests),
-    "sale_after_failed_inspection": Rule(sale_after_failed_inspection, lambda s: s.inspects or s.sells or s.ships,
-                                         upstream=True),
-    "sale_of_recalled_batch": Rule(sale_of_recalled_batch, lambda s: s.recalls or s.sells),
-    "sale_under_invalid_certification": Rule(sale_under_invalid_certification, lambda s: s.sells),
-    "temperature_out_of_range": Rule(temperature_out_of_range, lambda s: s.cold_chain, history=False),
-    "stage_out_of_order": Rule(stage_out_of_order, lambda s: s.ordered),
-    "quantity_exceeds_available": Rule(quantity_exceeds_available,
-                                       lambda s: s.ships or s.receives or s.transformation),
-}
-
-
-def evaluate(history: History, rules: Iterable[str] | None = None) -> list[Finding]:
-    """Return the findings some rules (all by default) make on one batch's history."""
-    return [finding for name in (RULES if rules is None else rules) for finding in RULES[name].check(history)]

@@ -1,4 +1,4 @@
-"""Enrol, list and revoke scanner devices; enrolment and revocation are log records (services/keys.py)."""
+"""Enrol, list and revoke devices (scanners, sensors, gateways); enrolment and revocation are log records."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import NotFoundError, PermissionDeniedError
-from trace.models import ApiToken, Device, SigningKey, User
+from trace.errors import NotFoundError, PermissionDeniedError, ValidationError
+from trace.models import ApiToken, Device, Location, SigningKey, User
+from trace.models.device import DEVICE_KINDS
 from trace.models.organization import Role
 from trace.services.organizations.account_log import log_account_event
 from trace.services.organizations.organizations import ENROL_SCOPE, issue_token
@@ -31,16 +32,28 @@ def issue_enrolment_code(session: Session, user: User, label: str,
                        expires_at=utcnow() + ENROLMENT_CODE_LIFETIME, remote_addr=remote_addr)
 
 
-def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes,
-                  via: ApiToken | None = None) -> Device:
+def enroll_device(session: Session, cfg: LedgerConfig, user: User, name: str, public: bytes, *,
+                  kind: str = "scanner", location_id: int | None = None, via: ApiToken | None = None) -> Device:
     """Publish a device key for the producer's organization; its records carry that producer's authority.
 
+    A sensor or gateway names the place it is installed in (a location of the same organization).
     ``via``: the token the request came with; an enrolment code is used up by the enrolment.
     """
     if user.role != Role.PRODUCER:
         raise PermissionDeniedError("Devices are enrolled by producers for their own organization.")
+    if kind not in DEVICE_KINDS:
+        raise ValidationError(f"A device is one of {', '.join(DEVICE_KINDS)}.", errors={"kind": ["Unknown kind."]})
+    if kind != "scanner" and location_id is None:
+        raise ValidationError("A sensor or gateway names the place it is installed in.",
+                              errors={"location": ["Required for sensors and gateways."]})
+    if location_id is not None:
+        place = session.get(Location, location_id)
+        if place is None or place.organization_id != user.organization_id or place.retired_at is not None:
+            raise ValidationError(f"Location {location_id} is not a current place of your organization.",
+                                  errors={"location": ["Not a place of your organization."]})
     key = key_admin.enroll_device_key(session, cfg, user.organization_id, name, public)
-    device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id)
+    device = Device(key_id=key.id, organization_id=user.organization_id, name=name, enrolled_by=user.id,
+                    kind=kind, location_id=location_id)
     session.add(device)
     if via is not None and via.scope == ENROL_SCOPE:
         via.revoked_at = utcnow()
@@ -89,6 +102,8 @@ def device_view(device: Device) -> dict[str, Any]:
     return {
         "id": device.id,
         "name": device.name,
+        "kind": device.kind,
+        "location": device.location_id,
         "org": str(device.organization_id),
         "keyName": key.name,
         "keyId": key.key_id,

@@ -32,6 +32,7 @@ from trace.limits import MAX_LABELS_PER_PRINT
 from trace.models import Batch, Event, EventBatch, Organization, User
 from trace.models.organization import Role
 from trace.schemas.common import UNITS
+from trace.services.catalog.shelf_life import best_before_day, shelf_life_of
 from trace.services.printing.dates import local_date, made_on
 from trace.services.printing.labels import get_run, run_units, unit_url
 from trace.services.quality.results import SOURCE_FAILED, SOURCE_RECALLED, batch_quality
@@ -73,6 +74,8 @@ def label_info(batch: Batch, url: str, serial: str | None = None) -> LabelInfo:
         date_kind=made[0] if made else "produced",
         producer_name=batch.organization.name,
         serial=serial,
+        best_before=day.isoformat() if (day := best_before_day(batch)) else None,
+        best_before_kind=str((shelf_life_of(batch.product) or {}).get("kind", "best_before")),
     )
 
 

@@ -29,6 +29,7 @@ from trace.services.catalog.templates import named_templates
 from trace.services.lineage.lineage import upstream_ids
 from trace.services.printing.labels import UnitScan
 from trace.services.records.batches import batch_events
+from trace.services.sensors.chain import Segment, batch_cold_chain
 from trace.services.signing.keys import LedgerConfig
 
 
@@ -70,6 +71,7 @@ class PublicRecord:
     templates: NamedTemplates = field(default_factory=dict)  # the versions records name: extra fields' labels
     photos: list[Photo] = field(default_factory=list)  # the product's first, then records', oldest first
     sources: list[Batch] = field(default_factory=list)  # every batch upstream, nearest first (by id)
+    cold_chain: list[Segment] | None = None  # what sensors read where it was (None: its category claims none)
 
     @property
     def recalled(self) -> bool:
@@ -200,4 +202,5 @@ def public_record(session: Session, cfg: LedgerConfig, batch: Batch, unit: UnitS
         inputs=_inputs(session, batch), recalls=_recalls(session, batch),
         upstream_recalled=[b.trace_code for b in sorted(sources, key=lambda b: b.trace_code) if b.status == "recalled"],
         templates=named_templates(session, events), photos=_photos(session, batch, events, upstream), sources=sources,
+        cold_chain=batch_cold_chain(session, batch),
     )
