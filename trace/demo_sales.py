@@ -52,7 +52,7 @@ def _extra_producer(session: Session, name: str, name_en: str, township: str, se
     org = create_organization(session, None, {
         "kind": "family_farm", "name": name, "name_en": name_en,
         "region": {"province": "浙江省", "county": "松阳县", "township_code": township_code_named(township)},
-        "contact": {"name": "联系人", "phone": f"0578-81{serial:05d}"}})
+        "contact": {"phone": f"0578-81{serial:05d}"}})  # a family farm gives its phone, no contact name
     return add_member(session, None, org, f"demo-{serial}", "producer"), org.id
 
 
