@@ -156,7 +156,8 @@ def test_a_unit_serial_is_refused_naming_its_batch(client, make, session):
     answer = scanner.upload(scanner.item(scanner.record("sell", units[0].serial, {"channel": "market"})))[0]
     assert answer["status"] == "refused" and answer["unitOf"] == batch.trace_code
     sale = scanner.record("sell", batch.trace_code, {"channel": "market", "quantity": "1", "uom": "H87"})
-    assert scanner.upload(scanner.item(sale))[0]["status"] == "accepted"
+    got = scanner.upload(scanner.item(sale))[0]
+    assert got["status"] == "accepted", got
     session.expire_all()
     assert session.get(Batch, batch.id).available == Decimal(19)
 

@@ -142,9 +142,11 @@ class _Run:
         if named.vouches and device is None:  # who vouches for a result: stated in what is signed
             data = settle_basis(actor, data)
         _require_canonical(payload, data)
-        if device is not None:
+        if device is not None:  # what a device signed is stored as signed: no values to seal, no commitment added
             refuse_in_signed_data(named, data)
-        data, private, sealed = seal(named, event_id, data, batches, self.ledger.master_key, self.aid)
+            private, sealed = None, ""
+        else:
+            data, private, sealed = seal(named, event_id, data, batches, self.ledger.master_key, self.aid)
         digest = content_digest({**payload, "data": _sent(data, sealed)})
         owner, who = acting_for(actor, batches)  # a station's record is its producer's, naming the station
         stored = self._stored(event_id)
