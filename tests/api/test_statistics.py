@@ -50,7 +50,7 @@ def test_bad_groups_and_periods_are_422(client, make):
                          ("group=township&from=2000-01-01&to=2026-01-01", "to"),
                          ("group=township&to=2026-01-01", "from")):
         assert_problem(client.get(f"/api/v1/statistics?{query}", headers=inspector.headers), 422, "validation", field)
-    for month in ("2026-13", "2026-1", "26-01", ""):
+    for month in ("2026-13", "2026-1", "26-01", "", "0000-01", "0001-12", "9999-12"):
         r = client.get(f"/api/v1/reports/monthly?month={month}&format=csv", headers=inspector.headers)
         assert_problem(r, 422, "validation", "month")
     r = client.get("/api/v1/reports/monthly?month=2026-01&format=doc", headers=inspector.headers)

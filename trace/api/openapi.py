@@ -227,10 +227,23 @@ def _body(op: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     ref = next(iter(body["content"].values()))["schema"].get("$ref", "")
     name = ref.rsplit("/", 1)[-1]
     schema = schemas.get(name, {})
-    fields = [{"name": field, "type": _type_of(prop), "required": field in schema.get("required", []),
-               "description": prop.get("description", "")}
-              for field, prop in schema.get("properties", {}).items()]
-    return {"media": media, "schema": name, "fields": fields}
+    variants = [schemas.get(v.get("$ref", "").rsplit("/", 1)[-1], {}) for v in schema.get("oneOf", [])] or [schema]
+    return {"media": media, "schema": name, "fields": _common_fields(variants)}
+
+
+def _common_fields(variants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the fields every variant of a body has (of a plain body, its fields); a type that differs "by stage"."""
+    first, *others = variants
+    fields = []
+    for field, prop in first.get("properties", {}).items():
+        props = [prop, *(other.get("properties", {}).get(field) for other in others)]
+        if any(p is None for p in props):
+            continue
+        types = {_type_of(p) for p in props if p is not None}
+        fields.append({"name": field, "type": types.pop() if len(types) == 1 else "one per stage",
+                       "required": all(field in v.get("required", []) for v in variants),
+                       "description": prop.get("description", "")})
+    return fields
 
 
 def _type_of(prop: dict[str, Any]) -> str:

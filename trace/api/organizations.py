@@ -38,7 +38,7 @@ def list_organizations() -> Any:
 
 
 @route("/organizations", "POST", "Register an organization (admin)", TAG,
-       body=OrganizationIn, response=OrganizationOut, status=201, errors=(401, 403, 409, 422))
+       body=OrganizationIn, response=OrganizationOut, status=201, errors=(401, 403, 404, 409, 422))
 def create_organization() -> Any:
     user = current_user()
     fields = load(OrganizationIn(), json_body())

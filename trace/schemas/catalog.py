@@ -87,7 +87,7 @@ class ProductOut(Schema):
     regional_brand = fields.String(allow_none=True, data_key="regionalBrand")
     brand = fields.String(allow_none=True)
     certifications = fields.Raw()
-    photo = fields.String()
+    photo = fields.String(allow_none=True)
     created_at = UTCDateTimeOut(data_key="createdAt")
 
 

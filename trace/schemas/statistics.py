@@ -34,5 +34,5 @@ class AidIn(Schema):
 
 class AidOut(Schema):
     organization_id = fields.Integer(data_key="organization")
-    kind = fields.String()
-    households = fields.Integer()
+    kind = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)

@@ -24,14 +24,14 @@ class VillageOut(Schema):
     code = fields.String()
     township_code = fields.String(data_key="township")
     name = fields.String()
-    name_en = fields.String(data_key="nameEn")
+    name_en = fields.String(allow_none=True, data_key="nameEn")
 
 
 class TownshipOut(Schema):
     code = fields.String()
     county = fields.String(attribute="county_code")
     name = fields.String()
-    name_en = fields.String(data_key="nameEn")
+    name_en = fields.String(allow_none=True, data_key="nameEn")
     villages = fields.List(fields.Nested(VillageOut))
 
 

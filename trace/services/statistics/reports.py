@@ -66,7 +66,12 @@ def parse_month(text: str) -> dt.date:
     match = MONTH.match(text or "")
     if not match:
         raise ValidationError("Give the month as YYYY-MM.", errors={"month": ["A month, e.g. 2026-11."]})
-    return dt.date(int(match[1]), int(match[2]), 1)
+    year, month = int(match[1]), int(match[2])
+    # The report also covers the month before, the same month a year before and the month's last day.
+    if not (2, 1) <= (year, month) <= (9999, 11):
+        raise ValidationError("The month is out of range.",
+                              errors={"month": ["A month from 0002-01 to 9999-11, e.g. 2026-11."]})
+    return dt.date(year, month, 1)
 
 
 def shift(first: dt.date, months: int) -> dt.date:
