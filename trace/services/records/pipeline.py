@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from trace.db import utcnow
 from trace.errors import PermissionDeniedError, QuantityError, TraceError, ValidationError
 from trace.ledger.numbers import canonical_decimal
-from trace.models import Batch, BatchLink, Event, Location, LogEntry, Product, SigningKey, User
+from trace.models import Batch, BatchLink, Event, Location, LogEntry, PrivateValues, Product, SigningKey, User
 from trace.schemas.common import Dumper, canonical_dumper
 from trace.schemas.fastload import Loader, fast_loader
 from trace.services.catalog.templates import check_stage_data
@@ -34,7 +34,16 @@ from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
 from trace.services.records.batch_rows import create_batch
 from trace.services.records.bulk_rows import BatchLine, NewRecord, Prefetched, insert_records
-from trace.services.records.private import AidLookup, refuse_in_signed_data, seal, write_private
+from trace.services.records.private import (
+    CARRIED_FIELDS,
+    AidLookup,
+    carried_commitment,
+    private_digest_part,
+    refuse_in_signed_data,
+    seal,
+    sent_candidates,
+    write_private,
+)
 from trace.services.records.registration import registration_request
 from trace.services.records.requests import Recorded, Request, Service
 from trace.services.records.retry import content_digest, judge_retry, once_more_on_race, record_id
@@ -128,6 +137,25 @@ class _Run:
             raise ValidationError("A record from a client needs its user.")
         return self.actor
 
+    def _carried_digest(self, stored: Event, payload: dict[str, Any], data: dict[str, Any], digest: str) -> str:
+        """Return the digest a captured export of a sealed record is judged by.
+
+        The export carries the commitment, not the values: when it is the stored record's
+        commitment, the values are the ones sealed, and the digest is the one their sending made.
+        """
+        if (stored.data or {}).get("commitment") != data["commitment"]:
+            return digest
+        row = self.session.get(PrivateValues, stored.id)
+        if row is None:
+            return digest
+        rest = {k: v for k, v in data.items() if k != "commitment"}
+        for sent in sent_candidates(row.values):
+            part = private_digest_part(self.ledger.master_key, sent)
+            candidate = content_digest({**payload, "data": _sent(rest, part)})
+            if candidate == stored.request_hash:
+                return candidate
+        return digest
+
     # --- the ways a record is made ------------------------------------------------------------
     def _event(self, payload: dict[str, Any], authorized: bool) -> tuple[str, bool]:
         """Validate, check and stage one event (written and appended with the request's others)."""
@@ -135,7 +163,8 @@ class _Run:
         event_id = record_id(payload["id"])
         stage = payload["stage"]
         named = stage_named(stage)
-        _refuse_reserved(named, payload, authorized)
+        captured = "epcis_event_id" in payload  # an EPCIS capture: an export carries its sale's commitment
+        _refuse_reserved(named, payload, authorized, captured)
         batches = self._batches(payload["batches"], "batches")
         device = payload.get("device_signature")
         data = _stage_data(self.session, stage, payload["data"], batches, fill=device is None)
@@ -145,12 +174,16 @@ class _Run:
         if device is not None:  # what a device signed is stored as signed: no values to seal, no commitment added
             refuse_in_signed_data(named, data)
             private, sealed = None, ""
+        elif carried_commitment(named, data):  # an exported record captured back: its commitment stands as signed
+            private, sealed = None, ""
         else:
             data, private, sealed = seal(named, event_id, data, batches, self.ledger.master_key, self.aid)
         digest = content_digest({**payload, "data": _sent(data, sealed)})
         owner, who = acting_for(actor, batches)  # a station's record is its producer's, naming the station
         stored = self._stored(event_id)
         if stored is not None:
+            if carried_commitment(named, data) and isinstance(stored, Event):
+                digest = self._carried_digest(stored, payload, data, digest)
             return judge_retry(stored, owner, digest).id, False
         if not authorized:
             for batch in batches:
@@ -264,7 +297,7 @@ class _Run:
 
 
 # --- validation ------------------------------------------------------------------------------
-def _refuse_reserved(named: Any, payload: dict[str, Any], authorized: bool) -> None:
+def _refuse_reserved(named: Any, payload: dict[str, Any], authorized: bool, captured: bool = False) -> None:
     stage = payload["stage"]
     if named.transformation_only:
         raise ValidationError(
@@ -275,7 +308,8 @@ def _refuse_reserved(named: Any, payload: dict[str, Any], authorized: bool) -> N
     if named.service_only and not authorized:
         raise ValidationError(f"{stage.capitalize()} records are made by their service{through}, not through /events.",
                               errors={"stage": ["Recorded by the service."]})
-    reserved = sorted(named.service_fields & payload["data"].keys()) if not authorized else []
+    carried = CARRIED_FIELDS if captured else frozenset()
+    reserved = sorted((named.service_fields - carried) & payload["data"].keys()) if not authorized else []
     if reserved:
         raise ValidationError(
             f"{stage.capitalize()} records with {', '.join(reserved)} are made by their service{through}.",

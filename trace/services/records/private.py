@@ -54,6 +54,28 @@ class AidLookup:
         return self.known[organization_id]
 
 
+CARRIED_FIELDS = frozenset({"commitment"})  # service fields an EPCIS export carries and a capture keeps
+
+
+def carried_commitment(named: Stage, data: dict[str, Any]) -> bool:
+    """Whether data holds a commitment and no private values: a sealed record exported and captured back."""
+    return bool(named.private_fields) and "commitment" in data and not named.private_fields & data.keys()
+
+
+def private_digest_part(master_key: bytes, sent: dict[str, Any]) -> str:
+    """Return the keyed digest of the private values a client sent (the retry rule's part for them)."""
+    return hmac.new(master_key, canonical(sent), hashlib.sha256).hexdigest()
+
+
+def sent_candidates(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return what a client may have sent for sealed values: without what the server added (and a computed amount)."""
+    sent = {k: v for k, v in values.items() if k not in ("currency", "aid")}
+    candidates = [sent]
+    if "amount" in sent and "unitPrice" in sent:
+        candidates.append({k: v for k, v in sent.items() if k != "amount"})
+    return candidates
+
+
 def seal(named: Stage, event_id: str, data: dict[str, Any], batches: list[Batch], master_key: bytes,
          aid: AidLookup) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
     """Take a record's private values out of its data; return the sealed data, the values, and a retry digest part.
@@ -64,6 +86,11 @@ def seal(named: Stage, event_id: str, data: dict[str, Any], batches: list[Batch]
     """
     if not named.private_fields:
         return data, None, ""
+    if "commitment" in data:
+        if named.private_fields & data.keys():
+            raise ValidationError("A record carries either its private values or their commitment, not both.",
+                                  errors={"data": {"commitment": ["Sent with the values it would seal."]}})
+        return data, None, ""  # sealed where it was recorded: kept as signed
     sent = {k: v for k, v in data.items() if k in named.private_fields}
     sealed = {k: v for k, v in data.items() if k not in named.private_fields}
     values = dict(sent)
@@ -74,7 +101,7 @@ def seal(named: Stage, event_id: str, data: dict[str, Any], batches: list[Batch]
     values["aid"] = aid(batches[0].organization_id) if batches else None
     salt = salt_for(master_key, event_id)
     sealed["commitment"] = commitment(salt, values)
-    digest_part = hmac.new(master_key, canonical(sent), hashlib.sha256).hexdigest()
+    digest_part = private_digest_part(master_key, sent)
     return sealed, {"salt": salt.hex(), "values": values}, digest_part
 
 
