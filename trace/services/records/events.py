@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from trace.errors import NotFoundError, PermissionDeniedError
 from trace.models import Event, User
 from trace.services.organizations.permissions import can_read_event
-from trace.services.records.pipeline import allocate, record
+from trace.services.records.inputs import allocate
+from trace.services.records.pipeline import record
 from trace.services.records.requests import Recorded, Request
 from trace.services.signing.keys import LedgerConfig
 

@@ -21,7 +21,7 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.orm import Session
 
 from trace.db import utcnow
-from trace.errors import PermissionDeniedError, QuantityError, TraceError, ValidationError
+from trace.errors import PermissionDeniedError, TraceError, ValidationError
 from trace.ledger.numbers import canonical_decimal
 from trace.models import Batch, BatchLink, Event, Location, LogEntry, PrivateValues, Product, SigningKey, User
 from trace.schemas.common import Dumper, canonical_dumper
@@ -34,6 +34,7 @@ from trace.services.quality.laboratories import require_vouching, settle_basis
 from trace.services.records.attachments import check_cited
 from trace.services.records.batch_rows import create_batch
 from trace.services.records.bulk_rows import BatchLine, NewRecord, Prefetched, insert_records
+from trace.services.records.inputs import allocate, check_inputs
 from trace.services.records.private import (
     CARRIED_FIELDS,
     AidLookup,
@@ -220,7 +221,7 @@ class _Run:
         digest = content_digest({**payload, "data": _sent(data)})
         if stored is not None:
             return judge_retry(stored, actor.organization_id, digest).id, False
-        _check_inputs(actor, stage, lines, inputs)
+        check_inputs(actor, stage, lines, inputs)
         self._require_place(actor, payload)
         outputs = []
         for i, line in enumerate(payload["outputs"]):
@@ -317,22 +318,6 @@ def _refuse_reserved(named: Any, payload: dict[str, Any], authorized: bool, capt
         )
 
 
-def _check_inputs(actor: User, stage: str, lines: list[dict[str, Any]], inputs: list[Batch]) -> None:
-    errors: dict[int, Any] = {}
-    for i, (line, batch) in enumerate(zip(lines, inputs, strict=True)):
-        require_batch_write(actor, batch, stage)
-        if line["uom"] != batch.uom:
-            errors[i] = {"uom": [f"Batch {batch.trace_code} is counted in {batch.uom}."]}
-        elif line["quantity"] > batch.available:
-            errors[i] = {
-                "quantity": [f"Only {batch.available.normalize():f} {batch.uom} of {batch.trace_code} is available."]
-            }
-        elif batch.status in ("recalled", "destroyed"):
-            errors[i] = {"batch": [f"Batch {batch.trace_code} is {batch.status}."]}
-    if errors:
-        raise QuantityError("An input cannot supply what the transformation consumes.", errors={"inputs": errors})
-
-
 def _sent(data: dict[str, Any], sealed: str = "") -> dict[str, Any]:
     """Return canonical stage data without the template versions it was checked against.
 
@@ -405,20 +390,3 @@ def _location(location: dict[str, Any] | None) -> dict[str, Any] | None:
     if not location:
         return None
     return {k: canonical_decimal(v) if isinstance(v, Decimal) else v for k, v in location.items()}
-
-
-QUANTUM = Decimal("0.000001")  # the scale of stored quantities
-
-
-def allocate(consumed: Decimal, outputs: list[Decimal]) -> list[Decimal]:
-    """Split what an input gave among the outputs in proportion to their quantities.
-
-    Each share is rounded to the stored scale and the last takes the remainder, so the shares
-    add up to exactly what was consumed. Outputs in different units are weighed as numbers:
-    a transformation states no conversion between them.
-    """
-    total = sum(outputs, Decimal(0))
-    weights = outputs if total > 0 else [Decimal(1)] * len(outputs)  # quantities are positive; never divide by 0
-    total = sum(weights, Decimal(0))
-    shares = [(consumed * w / total).quantize(QUANTUM) for w in weights[:-1]]
-    return [*shares, consumed - sum(shares, Decimal(0))]
